@@ -1,0 +1,26 @@
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/monitor.smk"
+include: "workflow/rules/spikes.smk"
+include: "workflow/rules/summary.smk"
+include: "workflow/rules/variance.smk"
+include: "workflow/rules/thresholds.smk"
+include: "workflow/rules/plots.smk"
+include: "workflow/rules/report.smk"
+
+
+# The whole campaign: tables, figures and the HTML report.
+rule all:
+    default_target: True
+    input:
+        get_final_outputs(),

@@ -1,0 +1,19 @@
+rule variance:
+    """Peak statistics across repeats, per (limit, model)."""
+    input:
+        runs=SUMMARY["runs"],
+    output:
+        csv=report(
+            SUMMARY["variance"],
+            caption="../report/variance.rst",
+            category="Tables",
+            labels={"table": "variance"},
+        ),
+    log:
+        "logs/variance/variance.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        mad_threshold=config["variance"]["mad_threshold"],
+    script:
+        "../../scripts/variance.py"

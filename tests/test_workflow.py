@@ -1,0 +1,162 @@
+"""The real workflow, end to end, on a small campaign; then what a changed config reruns."""
+
+import json
+import shutil
+from datetime import datetime, timedelta
+
+import pandas as pd
+import pytest
+import yaml
+from workflow_helpers import SMALL_CAMPAIGN, make_project, planned_jobs, snakemake, write_config
+
+RUNS_COLUMNS = [
+    "limit_mb", "bucket_model", "repeat", "status", "exit_code", "signal", "timed_out",
+    "oom_killed", "duration_s", "samples", "effective_interval_ms", "missed_ticks", "peak_rss_mb",
+    "peak_rss_time_s", "hwm_mb", "maxrss_mb", "cgroup_peak_mb", "peak_capture", "peak_vmsize_mb",
+    "over_budget", "reported_config", "n_spikes", "in_grid", "threshold_check", "hostname",
+    "kernel", "sampler_version", "run_dir",
+]  # fmt: skip
+VARIANCE_COLUMNS = [
+    "limit_mb", "bucket_model", "n", "n_failed", "mean_peak_mb", "std_mb", "cv_percent",
+    "min_mb", "max_mb", "median_mb", "n_outliers", "outlier_repeats",
+]  # fmt: skip
+THRESHOLD_COLUMNS = [
+    "threshold_mb", "position", "limit_mb", "bucket_model", "repeat", "status",
+    "reported_config", "expected", "verdict", "peak_rss_mb", "run_dir",
+]  # fmt: skip
+SPIKE_COLUMNS = ["detector", "time_s", "rss_mb", "increase_mb", "duration_ms", "rate_mb_s"]
+GRID_RUNS = 2 * 2 * 2
+THRESHOLD_RUNS = 3
+
+
+@pytest.fixture(scope="module")
+def campaign(tmp_path_factory):
+    project = make_project(tmp_path_factory.mktemp("campaign"))
+    write_config(project, SMALL_CAMPAIGN)
+    proc = snakemake(project, "--cores", "2", "all", "--configfile", "campaign.yaml")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return project, proc
+
+
+def read(project, name):
+    return pd.read_csv(project / "results" / "summary" / name)
+
+
+def test_every_table_has_its_columns_and_rows(campaign):
+    project, _ = campaign
+    runs = read(project, "runs.csv")
+    assert list(runs.columns) == RUNS_COLUMNS
+    assert len(runs) == GRID_RUNS + THRESHOLD_RUNS
+    assert runs["in_grid"].sum() == GRID_RUNS
+    assert runs["threshold_check"].sum() == THRESHOLD_RUNS
+    assert set(runs["status"]) == {"ok"}
+    assert (runs["samples"] > 0).all()
+    assert (runs["peak_rss_mb"] > 0).all() and (runs["hwm_mb"] > 0).all()
+    assert (runs["peak_rss_mb"] <= runs["maxrss_mb"] * 1.05).all()
+
+    variance = read(project, "variance.csv")
+    assert list(variance.columns) == VARIANCE_COLUMNS
+    assert len(variance) == 2 * 2
+    assert (variance["n"] == 2).all() and (variance["n_failed"] == 0).all()
+
+    thresholds = read(project, "thresholds.csv")
+    assert list(thresholds.columns) == THRESHOLD_COLUMNS
+    verdicts = dict(zip(thresholds["limit_mb"], thresholds["verdict"], strict=True))
+    assert verdicts == {499: "PASS", 500: "FAIL", 501: "PASS"}
+    reported = dict(zip(thresholds["limit_mb"], thresholds["reported_config"], strict=True))
+    assert reported == {499: "2M/4M/2M", 500: "4M/8M/4M", 501: "4M/8M/4M"}
+
+    spikes = read(project, "spikes.csv")
+    assert list(spikes.columns) == ["limit_mb", "bucket_model", "repeat", *SPIKE_COLUMNS]
+
+
+def test_each_run_has_its_folder_and_record(campaign):
+    project, _ = campaign
+    run_dir = project / "results/runs/600MB/4M-8M-4M/rep2"
+    for name in ("trace.csv", "sampler.json", "run.json", "solver.log", "spikes.csv"):
+        assert (run_dir / name).stat().st_size > 0, name
+    record = json.loads((run_dir / "run.json").read_text())
+    assert (record["limit_mb"], record["bucket_model"], record["repeat"]) == (600, "4M/8M/4M", 2)
+    assert record["reported_config"] == "4M/8M/4M"
+    assert record["status"] == "ok" and record["exit_code"] == 0
+    assert "Bucket sizes: 4M/8M/4M" in (run_dir / "solver.log").read_text()
+    assert (run_dir / "trace.csv").read_text().startswith("time_s,vmrss_kb,vmsize_kb,vmdata_kb")
+
+
+def test_figures_report_and_last_message(campaign):
+    project, proc = campaign
+    for name in ("traces", "peak_vs_limit", "stability", "spikes", "thresholds"):
+        assert (project / f"results/plots/{name}.png").stat().st_size > 10_000, name
+    html = (project / "results/report.html").read_text()
+    assert "FAIL" in html and "data:image/png;base64," in html
+    tail = (proc.stdout + proc.stderr).strip().splitlines()[-8:]
+    assert any("threshold check(s) FAILED" in line for line in tail), tail
+    assert any("500 MB check, at" in line for line in tail), tail
+
+
+def test_monitored_runs_do_not_overlap_even_with_two_cores(campaign):
+    project, _ = campaign
+    spans = []
+    for path in (project / "results/runs").glob("*/*/*/run.json"):
+        record = json.loads(path.read_text())
+        start = datetime.fromisoformat(record["started_at"])
+        spans.append((start, start + timedelta(seconds=record["duration_s"])))
+    spans.sort()
+    assert len(spans) == GRID_RUNS + THRESHOLD_RUNS
+    for (_, end), (next_start, _) in zip(spans, spans[1:], strict=False):
+        assert next_start >= end - timedelta(milliseconds=50)
+
+
+def test_nothing_changed_plans_nothing(campaign):
+    project, _ = campaign
+    assert planned_jobs(project, "--configfile", "campaign.yaml") == {}
+
+
+def overlay(project, name, **changes):
+    cfg = yaml.safe_load(yaml.safe_dump(SMALL_CAMPAIGN))
+    for section, values in changes.items():
+        cfg.setdefault(section, {}).update(values)
+    return str(write_config(project, cfg, name).name)
+
+
+ANALYSIS_AFTER_SUMMARY = {"summary": 1, "variance": 1, "thresholds": 1, "plots": 1}
+ANALYSIS_AFTER_SUMMARY |= {"report_html": 1, "all": 1}
+
+
+def test_spike_threshold_change_reruns_no_program(campaign):
+    project, _ = campaign
+    name = overlay(project, "spikes.yaml", spikes={"min_increase_mb": 5})
+    plan = planned_jobs(project, "--configfile", name)
+    assert plan == {"spikes": GRID_RUNS + THRESHOLD_RUNS, **ANALYSIS_AFTER_SUMMARY}
+
+
+def test_added_limit_runs_only_its_runs(campaign):
+    project, _ = campaign
+    name = overlay(project, "limit.yaml", grid={"memory_limits_mb": [300, 600, 400]})
+    plan = planned_jobs(project, "--configfile", name)
+    assert plan == {"monitor": 4, "spikes": 4, **ANALYSIS_AFTER_SUMMARY}
+
+
+def test_added_repeat_runs_only_the_new_repeat(campaign):
+    project, _ = campaign
+    name = overlay(project, "repeat.yaml", grid={"repeats": 3})
+    plan = planned_jobs(project, "--configfile", name)
+    assert plan == {"monitor": 4, "spikes": 4, **ANALYSIS_AFTER_SUMMARY}
+
+
+def test_command_line_config_values_work(campaign):
+    project, _ = campaign
+    plan = planned_jobs(
+        project, "--configfile", "campaign.yaml", "--config", "grid={memory_limits_mb: [300, 700]}"
+    )
+    assert plan["monitor"] == 4
+
+
+def test_changing_the_solver_reruns_every_run(campaign, tmp_path):
+    project, _ = campaign
+    copy = tmp_path / "copy"
+    shutil.copytree(project, copy, symlinks=True)
+    solver = copy / "scripts/demo_solver.py"
+    solver.write_text(solver.read_text() + "\n# changed\n")
+    plan = planned_jobs(copy, "--configfile", "campaign.yaml")
+    assert plan["monitor"] == GRID_RUNS + THRESHOLD_RUNS

@@ -15,7 +15,11 @@ PROJECT_FILES = ["Snakefile", "config", "workflow", "scripts", "envs", "profiles
 # threshold check (499/500/501) whose "at" expectation is wrong on purpose, so it FAILs.
 SMALL_CAMPAIGN = {
     "solver": {"env": {"DEMO_SCALE": "0.03"}, "timeout_s": 60},
-    "grid": {"memory_limits_mb": [300, 600], "bucket_models": ["2M/4M/2M", "4M/8M/4M"], "repeats": 2},
+    "grid": {
+        "memory_limits_mb": [300, 600],
+        "bucket_models": ["2M/4M/2M", "4M/8M/4M"],
+        "repeats": 2,
+    },
     "sampler": {"interval_ms": 5},
     "thresholds": [
         {

@@ -1,0 +1,176 @@
+"""Find memory allocation bursts in one run's trace.csv and write them to spikes.csv.
+
+Two detectors, one row per event:
+
+- "rate": the RSS rate between consecutive samples is above `rate_threshold_mb_s`; consecutive
+  qualifying steps merge into one event.
+- "window" (the seed's): RSS rises by at least `min_increase_mb` within `window_s`. For each sample
+  j the window runs from `low`, the last lowest sample at most `window_s` before j, to j; it
+  qualifies when rss[j] - rss[low] >= min_increase_mb. Qualifying windows that overlap (share a
+  sample) merge into one event, which starts at its first window's `low` and tops at the highest
+  sample of the merged span (the first one if tied). A plateau after a rise keeps qualifying until
+  the rise leaves the window, so bursts less than `window_s` apart are one event.
+
+Each event gives time_s (start of the burst), rss_mb (RSS at its top), increase_mb (top - start),
+duration_ms (top time - start time) and rate_mb_s (increase / duration).
+
+Called by the `spikes` rule. By hand:
+
+    >>> import pandas as pd, spikes
+    >>> trace = pd.DataFrame({"time_s": [0.0, 0.01, 0.02, 0.03], "vmrss_kb": [0, 0, 30720, 30720]})
+    >>> spikes.detect_window_spikes(trace, window_s=1.0, min_increase_mb=20)
+      detector  time_s  rss_mb  increase_mb  duration_ms  rate_mb_s
+    0   window    0.01    30.0         30.0         10.0     3000.0
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SPIKE_COLUMNS = ["detector", "time_s", "rss_mb", "increase_mb", "duration_ms", "rate_mb_s"]
+DECIMALS = {"time_s": 6, "rss_mb": 3, "increase_mb": 3, "duration_ms": 3, "rate_mb_s": 3}
+log = logging.getLogger("spikes")
+
+
+def empty_spikes() -> pd.DataFrame:
+    return pd.DataFrame(
+        {c: pd.Series(dtype="str" if c == "detector" else "float") for c in SPIKE_COLUMNS}
+    )
+
+
+def rss_series(trace: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Times (s) and RSS (MB) of the usable samples, sorted by time."""
+    if trace.empty or not {"time_s", "vmrss_kb"} <= set(trace.columns):
+        return np.empty(0), np.empty(0)
+    frame = pd.DataFrame(
+        {
+            "t": pd.to_numeric(trace["time_s"], errors="coerce"),
+            "rss": pd.to_numeric(trace["vmrss_kb"], errors="coerce") / 1024,
+        }
+    ).dropna()
+    frame = frame.sort_values("t", kind="stable")
+    return frame["t"].to_numpy(float), frame["rss"].to_numpy(float)
+
+
+def events_frame(detector: str, t: np.ndarray, rss: np.ndarray, starts, tops) -> pd.DataFrame:
+    """One row per (start index, top index) pair."""
+    if len(starts) == 0:
+        return empty_spikes()
+    starts, tops = np.asarray(starts, dtype=int), np.asarray(tops, dtype=int)
+    increase = rss[tops] - rss[starts]
+    duration = t[tops] - t[starts]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(duration > 0, increase / duration, np.nan)
+    return pd.DataFrame(
+        {
+            "detector": detector,
+            "time_s": t[starts],
+            "rss_mb": rss[tops],
+            "increase_mb": increase,
+            "duration_ms": duration * 1000,
+            "rate_mb_s": rate,
+        },
+        columns=SPIKE_COLUMNS,
+    )
+
+
+def detect_rate_spikes(trace: pd.DataFrame, threshold_mb_s: float) -> pd.DataFrame:
+    """Events where RSS grows faster than threshold_mb_s between consecutive samples."""
+    t, rss = rss_series(trace)
+    if len(t) < 2:
+        return empty_spikes()
+    dt, drss = np.diff(t), np.diff(rss)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step_ok = (dt > 0) & (drss / np.where(dt > 0, dt, 1) > threshold_mb_s)
+    # Runs of qualifying steps: step k goes from sample k to sample k + 1.
+    edges = np.diff(np.concatenate(([0], step_ok.astype(np.int8), [0])))
+    run_starts = np.flatnonzero(edges == 1)
+    run_ends = np.flatnonzero(edges == -1)  # one past the last qualifying step
+    return events_frame("rate", t, rss, run_starts, run_ends)
+
+
+def detect_window_spikes(
+    trace: pd.DataFrame, window_s: float, min_increase_mb: float
+) -> pd.DataFrame:
+    """Events where RSS rises by >= min_increase_mb within window_s; O(n) sliding minimum."""
+    t, rss = rss_series(trace)
+    if len(t) < 2:
+        return empty_spikes()
+    starts: list[int] = []
+    ends: list[int] = []
+    window: deque[int] = deque()  # indices with increasing RSS: window[0] is the window minimum
+    for j in range(len(t)):
+        while window and t[window[0]] < t[j] - window_s - 1e-9:
+            window.popleft()
+        while window and rss[window[-1]] >= rss[j]:
+            window.pop()
+        window.append(j)
+        low = window[0]
+        if low == j or rss[j] - rss[low] < min_increase_mb:
+            continue
+        if ends and low <= ends[-1]:  # overlaps the current event: extend it
+            ends[-1] = j
+        else:
+            starts.append(low)
+            ends.append(j)
+    tops = [s + int(np.argmax(rss[s : e + 1])) for s, e in zip(starts, ends, strict=True)]
+    return events_frame("window", t, rss, starts, tops)
+
+
+def detect_spikes(
+    trace: pd.DataFrame, rate_threshold_mb_s: float, window_s: float, min_increase_mb: float
+) -> pd.DataFrame:
+    """Both detectors' events, rate first, each in time order."""
+    frames = [
+        detect_rate_spikes(trace, rate_threshold_mb_s),
+        detect_window_spikes(trace, window_s, min_increase_mb),
+    ]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return empty_spikes()
+    return pd.concat(frames, ignore_index=True)[SPIKE_COLUMNS]
+
+
+def read_trace(path: str | Path) -> pd.DataFrame:
+    """The sampler's trace.csv; an empty or header-only file gives an empty frame."""
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+
+
+def write_spikes(frame: pd.DataFrame, path: str | Path) -> None:
+    frame.round(DECIMALS).to_csv(path, index=False, columns=SPIKE_COLUMNS)
+
+
+def setup_logging(path: str | Path | None) -> None:
+    handler = logging.FileHandler(path) if path else logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+
+
+def main(trace, out_csv, rate_threshold_mb_s, window_s, min_increase_mb, log_path=None) -> None:
+    setup_logging(log_path)
+    frame = read_trace(trace)
+    found = detect_spikes(
+        frame, float(rate_threshold_mb_s), float(window_s), float(min_increase_mb)
+    )
+    write_spikes(found, out_csv)
+    counts = found["detector"].value_counts().to_dict()
+    log.info("%s: %d samples, spikes %s -> %s", trace, len(frame), counts, out_csv)
+
+
+if "snakemake" in globals():
+    main(
+        snakemake.input.trace,  # noqa: F821
+        snakemake.output.csv,  # noqa: F821
+        snakemake.params.rate_threshold_mb_s,  # noqa: F821
+        snakemake.params.window_s,  # noqa: F821
+        snakemake.params.min_increase_mb,  # noqa: F821
+        snakemake.log[0],  # noqa: F821
+    )

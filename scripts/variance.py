@@ -1,0 +1,134 @@
+"""Peak-RSS stability per (limit, model) of the grid runs: results/summary/variance.csv.
+
+Only runs with status "ok" and a known peak are averaged (n); runs not ok are counted in n_failed.
+std_mb is the sample standard deviation (ddof=1, empty when n < 2), cv_percent = std / mean * 100.
+Outliers use the modified z-score 0.6745 * |x - median| / MAD > mad_threshold (default 3.5); when
+the MAD is 0 a value is an outlier only if it is more than 1% of the median away from the median.
+Called by the `variance` rule; by hand:
+
+    >>> import pandas as pd, variance
+    >>> runs = pd.DataFrame({"limit_mb": 323, "bucket_model": "4M/8M/4M", "repeat": [1, 2, 3],
+    ...     "status": "ok", "peak_rss_mb": [100.0, 102.0, 104.0], "in_grid": True})
+    >>> row = variance.variance_table(runs).iloc[0]
+    >>> [round(float(row[c]), 3) for c in ["n", "mean_peak_mb", "std_mb", "cv_percent"]]
+    [3.0, 102.0, 2.0, 1.961]
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+VARIANCE_COLUMNS = [
+    "limit_mb",
+    "bucket_model",
+    "n",
+    "n_failed",
+    "mean_peak_mb",
+    "std_mb",
+    "cv_percent",
+    "min_mb",
+    "max_mb",
+    "median_mb",
+    "n_outliers",
+    "outlier_repeats",
+]
+log = logging.getLogger("variance")
+
+
+def as_bool(series: pd.Series) -> pd.Series:
+    """True/False from booleans or their CSV text; anything else (NA included) is False."""
+    if series.dtype == bool or str(series.dtype) == "boolean":
+        return series.fillna(False).astype(bool)
+    return series.astype("string").str.strip().str.lower().eq("true").fillna(False).astype(bool)
+
+
+def mad_outliers(values: pd.Series, mad_threshold: float = 3.5) -> pd.Series:
+    """Boolean mask of outliers by the modified z-score (see the module docstring)."""
+    if values.empty:
+        return pd.Series(dtype=bool, index=values.index)
+    median = values.median()
+    deviation = (values - median).abs()
+    mad = deviation.median()
+    if mad > 0:
+        return 0.6745 * deviation / mad > mad_threshold
+    return deviation > 0.01 * abs(median)
+
+
+def group_row(limit_mb, bucket_model, group: pd.DataFrame, mad_threshold: float) -> dict:
+    ok = group["status"].astype("string").eq("ok").fillna(False).astype(bool)
+    peaks = pd.to_numeric(group["peak_rss_mb"], errors="coerce")
+    used = ok & peaks.notna()
+    if (ok & ~used).any():
+        log.warning(
+            "%s MB %s: %d ok run(s) without a peak left out",
+            limit_mb,
+            bucket_model,
+            int((ok & ~used).sum()),
+        )
+    values = peaks[used].astype(float)
+    repeats = group.loc[used, "repeat"]
+    n = len(values)
+    mean = values.mean() if n else np.nan
+    std = values.std(ddof=1) if n >= 2 else np.nan
+    outliers = mad_outliers(values, mad_threshold)
+    return {
+        "limit_mb": limit_mb,
+        "bucket_model": bucket_model,
+        "n": n,
+        "n_failed": int((~ok).sum()),
+        "mean_peak_mb": mean,
+        "std_mb": std,
+        "cv_percent": std / mean * 100 if n >= 2 and mean else np.nan,
+        "min_mb": values.min() if n else np.nan,
+        "max_mb": values.max() if n else np.nan,
+        "median_mb": values.median() if n else np.nan,
+        "n_outliers": int(outliers.sum()) if n else pd.NA,
+        "outlier_repeats": ";".join(str(int(r)) for r in sorted(repeats[outliers])),
+    }
+
+
+def variance_table(runs: pd.DataFrame, mad_threshold: float = 3.5) -> pd.DataFrame:
+    """One row per (limit_mb, bucket_model) of the grid runs (in_grid true)."""
+    if runs.empty:
+        return pd.DataFrame(columns=VARIANCE_COLUMNS)
+    grid = runs[as_bool(runs["in_grid"])] if "in_grid" in runs.columns else runs
+    rows = [
+        group_row(limit, model, group, mad_threshold)
+        for (limit, model), group in grid.groupby(["limit_mb", "bucket_model"], sort=True)
+    ]
+    table = pd.DataFrame(rows, columns=VARIANCE_COLUMNS)
+    for column in ("n", "n_failed", "n_outliers"):
+        table[column] = table[column].astype("Int64")
+    return table
+
+
+def setup_logging(path: str | Path | None) -> None:
+    handler = logging.FileHandler(path) if path else logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+
+
+def main(runs_csv, out_csv, mad_threshold=3.5, log_path=None) -> None:
+    setup_logging(log_path)
+    table = variance_table(pd.read_csv(runs_csv), float(mad_threshold))
+    table.to_csv(out_csv, index=False)
+    for row in table.itertuples():
+        log.info(
+            "%s MB %s: n=%s failed=%s mean=%.1f MB cv=%.2f%% outliers=%s",
+            row.limit_mb, row.bucket_model, row.n, row.n_failed, row.mean_peak_mb,
+            row.cv_percent, row.outlier_repeats or "none",
+        )  # fmt: skip
+    log.info("%d groups -> %s", len(table), out_csv)
+
+
+if "snakemake" in globals():
+    main(
+        snakemake.input.runs,  # noqa: F821
+        snakemake.output.csv,  # noqa: F821
+        snakemake.params.mad_threshold,  # noqa: F821
+        snakemake.log[0],  # noqa: F821
+    )

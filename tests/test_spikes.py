@@ -1,0 +1,154 @@
+"""Both spike detectors on hand-made traces with known answers."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import spikes
+
+COLUMNS = ["detector", "time_s", "rss_mb", "increase_mb", "duration_ms", "rate_mb_s"]
+
+
+def trace(times, rss_mb):
+    return pd.DataFrame(
+        {"time_s": times, "vmrss_kb": [round(r * 1024) for r in rss_mb], "vmsize_kb": 0}
+    )
+
+
+def as_tuples(frame):
+    return [
+        (r.detector, round(r.time_s, 6), round(r.rss_mb, 3), round(r.increase_mb, 3),
+         round(r.duration_ms, 3), round(r.rate_mb_s, 3))
+        for r in frame.itertuples()
+    ]  # fmt: skip
+
+
+def test_rate_merges_consecutive_steps_and_is_strict():
+    # 100 -> 110 -> 120 in 20 ms (1000 MB/s per step), flat, +5 MB in 10 ms (exactly 500 MB/s:
+    # not above the threshold), flat, then +30 MB in 10 ms.
+    t = [0.00, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07]
+    r = [100, 110, 120, 120, 125, 125, 155, 155]
+    found = spikes.detect_rate_spikes(trace(t, r), threshold_mb_s=500)
+    assert as_tuples(found) == [
+        ("rate", 0.0, 120.0, 20.0, 20.0, 1000.0),
+        ("rate", 0.05, 155.0, 30.0, 10.0, 3000.0),
+    ]
+
+
+def test_rate_ignores_drops_repeated_times_and_bad_rows_and_sorts():
+    t = [0.03, 0.00, 0.01, 0.01, 0.02, None]
+    r = [50, 100, 40, 90, 200, 900]  # t=0.01 twice: zero dt is no rate; None row dropped
+    found = spikes.detect_rate_spikes(trace(t, r), threshold_mb_s=500)
+    # Sorted (stable): 0.00:100, 0.01:40, 0.01:90, 0.02:200, 0.03:50. Only 90 -> 200 qualifies.
+    assert as_tuples(found) == [("rate", 0.01, 200.0, 110.0, 10.0, 11000.0)]
+
+
+def test_window_catches_a_slow_rise_the_rate_detector_misses():
+    # +5 MB every 0.25 s = 20 MB/s: no rate spike, but 20 MB within 1 s.
+    t = [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 2.5, 3.75]
+    r = [100, 105, 110, 115, 120, 125, 125, 125]
+    frame = trace(t, r)
+    assert spikes.detect_rate_spikes(frame, threshold_mb_s=500).empty
+    found = spikes.detect_window_spikes(frame, window_s=1.0, min_increase_mb=20)
+    # Windows ending at 1.0 (from 0.0) and 1.25 (from 0.25) qualify and overlap: one event.
+    assert as_tuples(found) == [("window", 0.0, 125.0, 25.0, 1250.0, 20.0)]
+
+
+def test_window_threshold_is_inclusive_and_window_length_matters():
+    t = [0.0, 0.5, 1.0]
+    r = [100, 110, 120]
+    assert len(spikes.detect_window_spikes(trace(t, r), 1.0, 20)) == 1
+    assert spikes.detect_window_spikes(trace(t, r), 1.0, 20.5).empty
+    assert spikes.detect_window_spikes(trace(t, r), 0.9, 20).empty
+
+
+def test_window_starts_at_the_last_low_and_separates_distant_bursts():
+    # A dip to 150 then a rise to 180; much later a second burst 180 -> 260 -> drop.
+    t = [0.0, 0.1, 0.2, 0.3, 0.4, 2.0, 3.0, 3.01, 3.02, 3.5]
+    r = [200, 150, 150, 180, 180, 180, 180, 220, 260, 100]
+    found = spikes.detect_window_spikes(trace(t, r), window_s=1.0, min_increase_mb=20)
+    assert as_tuples(found) == [
+        ("window", 0.2, 180.0, 30.0, 100.0, 300.0),
+        ("window", 3.0, 260.0, 80.0, 20.0, 4000.0),
+    ]
+
+
+def test_window_plateau_after_a_burst_keeps_one_event_with_the_first_top():
+    t = [round(0.1 * i, 1) for i in range(15)]
+    r = [100, 100, 140] + [140] * 12
+    found = spikes.detect_window_spikes(trace(t, r), window_s=1.0, min_increase_mb=20)
+    assert as_tuples(found) == [("window", 0.1, 140.0, 40.0, 100.0, 400.0)]
+
+
+def brute_force_window(t, rss, window_s, min_increase):
+    """The documented rule, computed the slow way: O(n^2)."""
+    events = []
+    for j in range(len(t)):
+        inside = [i for i in range(j + 1) if t[i] >= t[j] - window_s - 1e-9]
+        low = max(i for i in inside if rss[i] == min(rss[k] for k in inside))
+        if low == j or rss[j] - rss[low] < min_increase:
+            continue
+        if events and low <= events[-1][1]:
+            events[-1][1] = j
+        else:
+            events.append([low, j])
+    return [(s, s + int(np.argmax(rss[s : e + 1]))) for s, e in events]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_window_detector_matches_the_brute_force_rule(seed):
+    rng = np.random.default_rng(seed)
+    n = 300
+    t = np.cumsum(rng.uniform(0.005, 0.05, n))
+    rss = np.round(100 + np.cumsum(rng.normal(0, 6, n)), 3).clip(1)
+    frame = pd.DataFrame({"time_s": t, "vmrss_kb": rss * 1024})
+    found = spikes.detect_window_spikes(frame, window_s=0.5, min_increase_mb=10)
+    expected = brute_force_window(t, rss, 0.5, 10)
+    assert len(expected) > 2
+    assert list(found["time_s"]) == [t[s] for s, _ in expected]
+    assert list(found["rss_mb"]) == pytest.approx([rss[top] for _, top in expected])
+
+
+def test_window_detector_on_a_long_trace():
+    # 100k samples at 10 ms: flat 100 MB with a 30 MB step up and back every 5 s.
+    n = 100_000
+    t = np.arange(n) * 0.01
+    rss = np.where((np.arange(n) % 500) >= 450, 130.0, 100.0)
+    found = spikes.detect_window_spikes(pd.DataFrame({"time_s": t, "vmrss_kb": rss * 1024}), 1, 20)
+    assert len(found) == n // 500
+    assert (found["increase_mb"] == 30).all()
+    assert found["duration_ms"].round(6).eq(10).all()
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pd.DataFrame(),
+        pd.DataFrame(columns=["time_s", "vmrss_kb"]),
+        trace([0.0], [100]),
+        pd.DataFrame({"time_s": [0.0, 0.01], "vmrss_kb": [None, None]}),
+    ],
+)
+def test_empty_and_tiny_traces_give_no_spikes(frame):
+    found = spikes.detect_spikes(frame, 500, 1.0, 20)
+    assert list(found.columns) == COLUMNS
+    assert found.empty
+
+
+def test_main_writes_both_detectors_and_header_only_for_empty(tmp_path):
+    src = tmp_path / "trace.csv"
+    header = "time_s,vmrss_kb,vmsize_kb,vmdata_kb,vmhwm_kb,vmswap_kb,nprocs\n"
+    src.write_text(header + "0.0,102400,0,0,0,0,1\n0.01,133120,0,0,0,0,1\n0.02,133120,0,0,0,0,1\n")
+    out = tmp_path / "spikes.csv"
+    spikes.main(src, out, 500, 1.0, 20, tmp_path / "spikes.log")
+    written = pd.read_csv(out)
+    assert list(written.columns) == COLUMNS
+    assert list(written["detector"]) == ["rate", "window"]
+    assert list(written["increase_mb"]) == [30.0, 30.0]
+    assert "rate" in (tmp_path / "spikes.log").read_text()
+
+    src.write_text(header)
+    spikes.main(src, out, 500, 1.0, 20, None)
+    assert out.read_text() == ",".join(COLUMNS) + "\n"
+    src.write_text("")
+    spikes.main(src, out, 500, 1.0, 20, None)
+    assert out.read_text() == ",".join(COLUMNS) + "\n"

@@ -1,0 +1,107 @@
+"""Variance figures against a hand computation, MAD outliers, failed runs kept apart."""
+
+import math
+
+import pandas as pd
+import pytest
+import variance
+
+COLUMNS = [
+    "limit_mb", "bucket_model", "n", "n_failed", "mean_peak_mb", "std_mb", "cv_percent",
+    "min_mb", "max_mb", "median_mb", "n_outliers", "outlier_repeats",
+]  # fmt: skip
+
+
+def runs(rows):
+    """rows: (limit, model, repeat, status, peak, in_grid)."""
+    return pd.DataFrame(
+        rows, columns=["limit_mb", "bucket_model", "repeat", "status", "peak_rss_mb", "in_grid"]
+    )
+
+
+def test_figures_match_a_hand_computation():
+    table = variance.variance_table(
+        runs(
+            [
+                (323, "8M/8M/8M", 1, "ok", 100.0, True),
+                (323, "8M/8M/8M", 2, "ok", 102.0, True),
+                (323, "8M/8M/8M", 3, "ok", 104.0, True),
+                (323, "8M/8M/8M", 4, "ok", 130.0, True),
+                (323, "8M/8M/8M", 5, "failed", 900.0, True),  # counted apart, never averaged
+                (323, "8M/8M/8M", 6, "ok", 5000.0, False),  # a threshold run: not in the grid
+            ]
+        )
+    )
+    assert list(table.columns) == COLUMNS
+    row = table.iloc[0]
+    # mean 109; deviations -9 -7 -5 21 -> squares sum 596 -> var 596/3; std 14.0950...
+    assert (row["n"], row["n_failed"]) == (4, 1)
+    assert row["mean_peak_mb"] == pytest.approx(109.0)
+    assert row["std_mb"] == pytest.approx(math.sqrt(596 / 3))
+    assert row["cv_percent"] == pytest.approx(math.sqrt(596 / 3) / 109 * 100)
+    assert (row["min_mb"], row["max_mb"], row["median_mb"]) == (100.0, 130.0, 103.0)
+    # median 103, |dev| 3 1 1 27, MAD 2: z(130) = 0.6745 * 27 / 2 = 9.1 > 3.5; z(100) = 1.01.
+    assert (row["n_outliers"], row["outlier_repeats"]) == (1, "4")
+
+
+def test_mad_threshold_is_a_parameter():
+    peaks = pd.Series([100.0, 102.0, 104.0, 130.0])
+    assert list(variance.mad_outliers(peaks, 3.5)) == [False, False, False, True]
+    assert list(variance.mad_outliers(peaks, 10.0)) == [False, False, False, False]
+    assert list(variance.mad_outliers(peaks, 0.9)) == [True, False, False, True]
+
+
+def test_zero_mad_uses_one_percent_of_the_median():
+    assert list(variance.mad_outliers(pd.Series([100.0, 100.0, 100.0, 100.5]))) == [False] * 4
+    assert list(variance.mad_outliers(pd.Series([100.0, 100.0, 100.0, 102.0]))) == [
+        False, False, False, True,
+    ]  # fmt: skip
+
+
+def test_small_and_failed_groups_give_na_not_zero():
+    table = variance.variance_table(
+        runs(
+            [
+                (478, "4M/8M/4M", 1, "ok", 250.0, True),
+                (478, "4M/8M/4M", 2, "timeout", None, True),
+                (823, "4M/8M/4M", 1, "failed", None, True),
+                (823, "4M/8M/4M", 2, "ok", None, True),  # ok but no peak: not used, not failed
+            ]
+        ),
+        mad_threshold=3.5,
+    )
+    one, none = table.iloc[0], table.iloc[1]
+    assert (one["n"], one["n_failed"], one["mean_peak_mb"], one["median_mb"]) == (1, 1, 250, 250)
+    assert pd.isna(one["std_mb"]) and pd.isna(one["cv_percent"])
+    assert (one["n_outliers"], one["outlier_repeats"]) == (0, "")
+    assert (none["n"], none["n_failed"]) == (0, 1)
+    for column in ("mean_peak_mb", "std_mb", "cv_percent", "min_mb", "max_mb", "n_outliers"):
+        assert pd.isna(none[column]), column
+
+
+def test_groups_are_one_row_per_limit_and_model_sorted():
+    table = variance.variance_table(
+        runs([(1005, "8M/8M/8M", r, "ok", 640.0 + r, True) for r in (1, 2)]
+             + [(323, m, 1, "ok", 300.0, True) for m in ("8M/8M/8M", "4M/8M/4M")])
+    )  # fmt: skip
+    assert list(zip(table["limit_mb"], table["bucket_model"], strict=True)) == [
+        (323, "4M/8M/4M"), (323, "8M/8M/8M"), (1005, "8M/8M/8M"),
+    ]  # fmt: skip
+
+
+def test_main_reads_runs_csv_text_booleans_and_writes_header_for_no_runs(tmp_path):
+    src, out = tmp_path / "runs.csv", tmp_path / "variance.csv"
+    src.write_text(
+        "limit_mb,bucket_model,repeat,status,peak_rss_mb,in_grid\n"
+        "323,8M/8M/8M,1,ok,360.0,True\n323,8M/8M/8M,2,ok,362.0,True\n"
+        "323,8M/8M/8M,3,oom,,True\n1000,auto,1,ok,600.0,False\n"
+    )
+    variance.main(src, out, 3.5, tmp_path / "variance.log")
+    text = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(text.columns) == COLUMNS and len(text) == 1
+    assert text.loc[0, ["n", "n_failed", "mean_peak_mb", "outlier_repeats"]].tolist() == [
+        "2", "1", "361.0", "",
+    ]  # fmt: skip
+    src.write_text("limit_mb,bucket_model,repeat,status,peak_rss_mb,in_grid\n")
+    variance.main(src, out, 3.5, None)
+    assert out.read_text().strip() == ",".join(COLUMNS)

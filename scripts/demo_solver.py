@@ -40,8 +40,6 @@ while 4M/8M/4M peaks near 290 MB. At scale 1 a run takes about 1.2-2 s here.
 Bad values print a message naming the value and what is accepted, and exit with status 2.
 """
 
-from __future__ import annotations
-
 import argparse
 import math
 import mmap

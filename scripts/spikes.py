@@ -23,8 +23,6 @@ Called by the `spikes` rule. By hand:
     0   window    0.01    30.0         30.0         10.0     3000.0
 """
 
-from __future__ import annotations
-
 import logging
 from collections import deque
 from pathlib import Path

@@ -13,8 +13,6 @@ empty cell, never 0. Called by the `summary` rule; by hand:
     289.921875,False,,True
 """
 
-from __future__ import annotations
-
 import json
 import logging
 from pathlib import Path

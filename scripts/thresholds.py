@@ -18,8 +18,6 @@ Called by the `thresholds` rule; by hand:
     ['PASS', 'FAIL', 'FAIL']
 """
 
-from __future__ import annotations
-
 import logging
 import re
 from collections.abc import Callable

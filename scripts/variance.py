@@ -14,8 +14,6 @@ Called by the `variance` rule; by hand:
     [3.0, 102.0, 2.0, 1.961]
 """
 
-from __future__ import annotations
-
 import logging
 from pathlib import Path
 

@@ -12,8 +12,6 @@ Traces are drawn from at most BUCKETS points per run, keeping the largest RSS of
 so a one-sample spike survives the downsampling.
 """
 
-from __future__ import annotations
-
 import logging
 import math
 import os

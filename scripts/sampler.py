@@ -143,6 +143,17 @@ def children_of(pid: int, proc: str = "/proc") -> list[int]:
     return kids
 
 
+def read_cmdline(pid: int) -> list[str] | None:
+    """argv of a process from /proc/PID/cmdline (None if it has none or cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            raw = f.read()
+    except OSError:
+        return None
+    args = [a.decode(errors="replace") for a in raw.split(b"\0")[:-1]]
+    return args or None
+
+
 def zombie_exit_status(stat_fd: int | None) -> int | None:
     """The wait status of a zombie from its /proc/PID/stat (last field); None unless a zombie.
 
@@ -678,6 +689,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.pid is not None:
             os.close(open_status(args.pid))  # fail before creating any file
+            summary["command"] = read_cmdline(args.pid)
         try:
             folder = os.path.dirname(os.path.abspath(args.out))
             os.makedirs(folder, exist_ok=True)

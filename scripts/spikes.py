@@ -4,12 +4,18 @@ Two detectors, one row per event:
 
 - "rate": the RSS rate between consecutive samples is above `rate_threshold_mb_s`; consecutive
   qualifying steps merge into one event.
-- "window" (the seed's): RSS rises by at least `min_increase_mb` within `window_s`. For each sample
-  j the window runs from `low`, the last lowest sample at most `window_s` before j, to j; it
-  qualifies when rss[j] - rss[low] >= min_increase_mb. Qualifying windows that overlap (share a
-  sample) merge into one event, which starts at its first window's `low` and tops at the highest
-  sample of the merged span (the first one if tied). A plateau after a rise keeps qualifying until
-  the rise leaves the window, so bursts less than `window_s` apart are one event.
+- "window" (the seed's): RSS rises by at least `min_increase_mb` within `window_s`, and each
+  allocation burst is its own event. The trace is first split at every significant fall: wherever
+  RSS drops to `min_increase_mb / 2` or more below its highest value since the previous split, a new
+  segment begins at that sample. Within a segment, for each sample j the window runs from `low`,
+  the last lowest sample of the segment at most `window_s` before j, to j; it qualifies when
+  rss[j] - rss[low] >= min_increase_mb. Qualifying windows that overlap (share a sample) merge into
+  one event, which starts at its first window's `low` and tops at the highest sample of the merged
+  span (the first one if tied). So an event never spans a fall of half the threshold: a rehash that
+  allocates the new table, copies and frees the old one (+2S then -S, S >= min_increase_mb / 2)
+  ends its burst, and the next rehash is a new event from the new low, even within `window_s`.
+  Smaller dips (noise, rehashes under the threshold) do not split; a plateau after a rise keeps
+  qualifying until the rise leaves the window, and a slow steady rise stays one merged event.
 
 Each event gives time_s (start of the burst), rss_mb (RSS at its top), increase_mb (top - start),
 duration_ms (top time - start time) and rate_mb_s (increase / duration).
@@ -95,14 +101,24 @@ def detect_rate_spikes(trace: pd.DataFrame, threshold_mb_s: float) -> pd.DataFra
 def detect_window_spikes(
     trace: pd.DataFrame, window_s: float, min_increase_mb: float
 ) -> pd.DataFrame:
-    """Events where RSS rises by >= min_increase_mb within window_s; O(n) sliding minimum."""
+    """Bursts where RSS rises by >= min_increase_mb within window_s, split at falls of half that.
+
+    O(n): a sliding minimum over the current segment; see the module docstring for the rule.
+    """
     t, rss = rss_series(trace)
     if len(t) < 2:
         return empty_spikes()
+    split_drop = min_increase_mb / 2
     starts: list[int] = []
-    ends: list[int] = []
-    window: deque[int] = deque()  # indices with increasing RSS: window[0] is the window minimum
+    ends: list[int] = []  # last qualifying sample of each event
+    tops: list[int] = []
+    window: deque[int] = deque()  # segment indices, increasing RSS: window[0] is the minimum
+    segment_top = rss[0]
     for j in range(len(t)):
+        if rss[j] <= segment_top - split_drop:  # a significant fall: start a new segment here
+            window.clear()
+            segment_top = rss[j]
+        segment_top = max(segment_top, rss[j])
         while window and t[window[0]] < t[j] - window_s - 1e-9:
             window.popleft()
         while window and rss[window[-1]] >= rss[j]:
@@ -113,10 +129,12 @@ def detect_window_spikes(
             continue
         if ends and low <= ends[-1]:  # overlaps the current event: extend it
             ends[-1] = j
+            if rss[j] > rss[tops[-1]]:
+                tops[-1] = j
         else:
             starts.append(low)
             ends.append(j)
-    tops = [s + int(np.argmax(rss[s : e + 1])) for s, e in zip(starts, ends, strict=True)]
+            tops.append(j)
     return events_frame("window", t, rss, starts, tops)
 
 

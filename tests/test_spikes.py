@@ -81,9 +81,15 @@ def test_window_plateau_after_a_burst_keeps_one_event_with_the_first_top():
 
 def brute_force_window(t, rss, window_s, min_increase):
     """The documented rule, computed the slow way: O(n^2)."""
+    segment = []  # segment number of each sample: a new one starts at every fall of min / 2
+    first = 0
+    for j in range(len(t)):
+        if rss[j] <= max(rss[first : j + 1]) - min_increase / 2:
+            first = j
+        segment.append(first)
     events = []
     for j in range(len(t)):
-        inside = [i for i in range(j + 1) if t[i] >= t[j] - window_s - 1e-9]
+        inside = [i for i in range(segment[j], j + 1) if t[i] >= t[j] - window_s - 1e-9]
         low = max(i for i in inside if rss[i] == min(rss[k] for k in inside))
         if low == j or rss[j] - rss[low] < min_increase:
             continue
@@ -94,18 +100,84 @@ def brute_force_window(t, rss, window_s, min_increase):
     return [(s, s + int(np.argmax(rss[s : e + 1]))) for s, e in events]
 
 
-@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("seed", range(8))
 def test_window_detector_matches_the_brute_force_rule(seed):
+    # A random walk with upward bursts and sharp falls: rises merge, split and restart.
     rng = np.random.default_rng(seed)
-    n = 300
+    n = 400
     t = np.cumsum(rng.uniform(0.005, 0.05, n))
-    rss = np.round(100 + np.cumsum(rng.normal(0, 6, n)), 3).clip(1)
+    steps = rng.normal(0, 3, n) + rng.choice([0, 12, -9], n, p=[0.8, 0.12, 0.08])
+    rss = np.round(200 + np.cumsum(steps), 3).clip(1)
     frame = pd.DataFrame({"time_s": t, "vmrss_kb": rss * 1024})
     found = spikes.detect_window_spikes(frame, window_s=0.5, min_increase_mb=10)
     expected = brute_force_window(t, rss, 0.5, 10)
-    assert len(expected) > 2
+    assert len(expected) > 3
     assert list(found["time_s"]) == [t[s] for s, _ in expected]
     assert list(found["rss_mb"]) == pytest.approx([rss[top] for _, top in expected])
+
+
+def rehash_sawtooth(n_rises, rise=40.0, drop=20.0, base=100.0, step_s=0.01):
+    """Rehash-like: +rise over three samples, then -drop in one, repeated; all within 1 s."""
+    r = [base]
+    for _ in range(n_rises):
+        r += [r[-1] + rise / 3, r[-1] + 2 * rise / 3, r[-1] + rise, r[-1] + rise - drop]
+    return [round(i * step_s, 6) for i in range(len(r))], r
+
+
+def test_window_gives_one_event_per_rehash_in_a_sawtooth():
+    t, r = rehash_sawtooth(5)
+    assert t[-1] < 1.0
+    found = spikes.detect_window_spikes(trace(t, r), window_s=1.0, min_increase_mb=20)
+    # Each event starts at the low after the previous fall (100, 120, 140, ...), tops 40 higher.
+    assert as_tuples(found) == [
+        ("window", round(0.04 * k, 6), 140.0 + 20 * k, 40.0, 30.0, 1333.333) for k in range(5)
+    ]
+
+
+def test_window_splits_at_a_fall_of_half_the_threshold_and_not_less():
+    t = [0.0, 0.01, 0.02, 0.03]
+    split = spikes.detect_window_spikes(trace(t, [100, 130, 120, 150]), 1.0, 20)
+    assert as_tuples(split) == [
+        ("window", 0.0, 130.0, 30.0, 10.0, 3000.0),
+        ("window", 0.02, 150.0, 30.0, 10.0, 3000.0),
+    ]
+    kept = spikes.detect_window_spikes(trace(t, [100, 130, 120.5, 150]), 1.0, 20)
+    assert as_tuples(kept) == [("window", 0.0, 150.0, 50.0, 30.0, 1666.667)]
+
+
+def test_window_never_starts_before_a_fall_even_without_an_open_event():
+    # 100 -> 115 is too small to qualify; the fall to 104 (11 MB) splits, so 104 -> 122 (18 MB)
+    # is measured from the new low and does not qualify either; 104 -> 126 does.
+    t = [0.0, 0.01, 0.02, 0.03]
+    assert spikes.detect_window_spikes(trace(t, [100, 115, 104, 122]), 1.0, 20).empty
+    found = spikes.detect_window_spikes(trace(t, [100, 115, 104, 126]), 1.0, 20)
+    assert as_tuples(found) == [("window", 0.02, 126.0, 22.0, 10.0, 2200.0)]
+
+
+def test_window_keeps_a_slow_monotone_rise_as_one_merged_event():
+    # 60 MB over 3 s (20 MB/s): every window of 1 s from t >= 1 s qualifies and they overlap.
+    t = [i / 10 for i in range(31)] + [3.5, 4.0, 5.0]
+    r = [100 + 2 * i for i in range(31)] + [160, 160, 160]
+    found = spikes.detect_window_spikes(trace(t, r), window_s=1.0, min_increase_mb=20)
+    assert as_tuples(found) == [("window", 0.0, 160.0, 60.0, 3000.0, 20.0)]
+
+
+def test_window_noise_does_not_split_a_burst():
+    # A 60 MB rise over 0.5 s and a 1 s plateau, with +-1 MB noise on every sample.
+    rng = np.random.default_rng(7)
+    t = np.arange(150) * 0.01
+    smooth = np.concatenate([100 + 60 * np.arange(50) / 49, np.full(100, 160.0)])
+    frame = pd.DataFrame({"time_s": t, "vmrss_kb": (smooth + rng.uniform(-1, 1, 150)) * 1024})
+    found = spikes.detect_window_spikes(frame, window_s=1.0, min_increase_mb=20)
+    assert len(found) == 1
+    assert found["time_s"].iloc[0] <= 0.05
+    assert found["increase_mb"].iloc[0] == pytest.approx(60, abs=2)
+    # The same noise on a rehash sawtooth leaves exactly one event per rise.
+    t, r = rehash_sawtooth(5)
+    noisy = np.array(r) + rng.uniform(-1, 1, len(r))
+    found = spikes.detect_window_spikes(trace(t, noisy), window_s=1.0, min_increase_mb=20)
+    assert len(found) == 5
+    assert found["increase_mb"].between(38, 42).all()
 
 
 def test_window_detector_on_a_long_trace():

@@ -59,7 +59,8 @@ SUMMARY_KEYS = (
 )  # fmt: skip
 KILL_GRACE_S = 2.0  # --timeout: SIGTERM to the process group, SIGKILL this much later
 FLUSH_S = 0.5  # the trace is flushed at least this often
-RESCAN_S = 1.0  # the process tree is re-walked at least this often, and whenever a pid is made
+RESCAN_S = 1.0  # the process tree is re-walked at least this often, and ...
+RESCAN_MIN_S = 0.01  # ... when a new pid was made, at most this often
 STATUS_BUF = 8192
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -175,7 +176,8 @@ class Tree:
 
     Membership is sticky: a process once found is sampled until it ends, even when reparented.
     The tree is re-walked (through task/*/children of every member) only when the last pid made
-    on the system, the fifth field of /proc/loadavg, has changed, and at least every RESCAN_S.
+    on the system, the fifth field of /proc/loadavg, has changed (at most every RESCAN_MIN_S, as
+    other jobs on a busy node make pids all the time), and at least every RESCAN_S.
 
     hwm_kb is the largest, over processes, of each process's latest VmHWM reading. Not the largest
     reading ever: the kernel's RSS counters are per-CPU approximations, so a reading taken during
@@ -188,7 +190,8 @@ class Tree:
         self.children = children
         self.loadavg = os.open("/proc/loadavg", os.O_RDONLY | os.O_CLOEXEC) if children else None
         self.last_pid = b""
-        self.next_rescan = 0.0
+        self.next_rescan = 0.0  # a re-walk is due then in any case
+        self.rescanned = -math.inf  # time of the last re-walk
         self.hwm = {}  # pid -> latest VmHWM, kept after the process ends
 
     @property
@@ -218,8 +221,10 @@ class Tree:
         """Sums (rss, size, data, hwm, swap, nprocs) over the live tree; None once the root ends."""
         if self.children:
             last = os.pread(self.loadavg, 128, 0).rsplit(None, 1)[-1]
-            if last != self.last_pid or now >= self.next_rescan:
+            new_pid = last != self.last_pid and now >= self.rescanned + RESCAN_MIN_S
+            if new_pid or now >= self.next_rescan:
                 self.last_pid = last
+                self.rescanned = now
                 self.next_rescan = now + RESCAN_S
                 self._rescan()
         rss = size = data = hwm = swap = n = 0

@@ -186,7 +186,7 @@ def make_campaign(
             log = "Memory limit: ...\nKilled\n"
             trace, bursts, reported = trace.iloc[:0], [], None
         elif failures and (lim, mod) == (limits[0], models[-1]) and rep == min(2, repeats):
-            status, signal, timed_out = "timeout", 15, True
+            status, exit_code, signal, timed_out = "timeout", None, 15, True
             trace = trace.iloc[: 2 * len(trace) // 3]
             bursts = [b for b in bursts if b["time_s"] <= trace["time_s"].iloc[-1]]
             log = "Memory limit: ...\n" + "working\n" * 40

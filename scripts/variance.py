@@ -1,14 +1,18 @@
-"""Peak-RSS stability per (limit, model) of the grid runs: results/summary/variance.csv.
+"""Peak stability per (limit, model) of the grid runs: results/summary/variance.csv.
 
+The peak of a run is the kernel's own (hwm_mb, the largest VmHWM of its process tree), which no
+sampling interval can miss; the sampled peak_rss_mb stands in only where the kernel's is unknown.
+(Sampled peaks of identical runs scatter by the few MB a 10 ms interval can miss.)
 Only runs with status "ok" and a known peak are averaged (n); runs not ok are counted in n_failed.
 std_mb is the sample standard deviation (ddof=1, empty when n < 2), cv_percent = std / mean * 100.
-Outliers use the modified z-score 0.6745 * |x - median| / MAD > mad_threshold (default 3.5); when
-the MAD is 0 a value is an outlier only if it is more than 1% of the median away from the median.
+A repeat is an outlier when its modified z-score 0.6745 * |x - median| / MAD is above
+mad_threshold (default 3.5) and it is more than min_percent (default 1) percent of the median away
+from the median: with 3 repeats the MAD can be a few kB, and a 0.2 MB difference is no outlier.
 Called by the `variance` rule; by hand:
 
     >>> import pandas as pd, variance
     >>> runs = pd.DataFrame({"limit_mb": 323, "bucket_model": "4M/8M/4M", "repeat": [1, 2, 3],
-    ...     "status": "ok", "peak_rss_mb": [100.0, 102.0, 104.0], "in_grid": True})
+    ...     "status": "ok", "hwm_mb": [100.0, 102.0, 104.0], "in_grid": True})
     >>> row = variance.variance_table(runs).iloc[0]
     >>> [round(float(row[c]), 3) for c in ["n", "mean_peak_mb", "std_mb", "cv_percent"]]
     [3.0, 102.0, 2.0, 1.961]
@@ -44,21 +48,34 @@ def as_bool(series: pd.Series) -> pd.Series:
     return series.astype("string").str.strip().str.lower().eq("true").fillna(False).astype(bool)
 
 
-def mad_outliers(values: pd.Series, mad_threshold: float = 3.5) -> pd.Series:
+def mad_outliers(
+    values: pd.Series, mad_threshold: float = 3.5, min_percent: float = 1.0
+) -> pd.Series:
     """Boolean mask of outliers by the modified z-score (see the module docstring)."""
     if values.empty:
         return pd.Series(dtype=bool, index=values.index)
     median = values.median()
     deviation = (values - median).abs()
     mad = deviation.median()
+    far = deviation > min_percent / 100 * abs(median)
     if mad > 0:
-        return 0.6745 * deviation / mad > mad_threshold
-    return deviation > 0.01 * abs(median)
+        return far & (0.6745 * deviation / mad > mad_threshold)
+    return far
 
 
-def group_row(limit_mb, bucket_model, group: pd.DataFrame, mad_threshold: float) -> dict:
+def run_peaks(group: pd.DataFrame) -> pd.Series:
+    """The kernel's peak of each run, or the sampled one where the kernel's is unknown."""
+    sampled = pd.to_numeric(group.get("peak_rss_mb"), errors="coerce")
+    if "hwm_mb" not in group.columns:
+        return sampled
+    return pd.to_numeric(group["hwm_mb"], errors="coerce").fillna(sampled)
+
+
+def group_row(
+    limit_mb, bucket_model, group: pd.DataFrame, mad_threshold: float, min_percent: float = 1.0
+) -> dict:
     ok = group["status"].astype("string").eq("ok").fillna(False).astype(bool)
-    peaks = pd.to_numeric(group["peak_rss_mb"], errors="coerce")
+    peaks = run_peaks(group)
     used = ok & peaks.notna()
     if (ok & ~used).any():
         log.warning(
@@ -72,7 +89,7 @@ def group_row(limit_mb, bucket_model, group: pd.DataFrame, mad_threshold: float)
     n = len(values)
     mean = values.mean() if n else np.nan
     std = values.std(ddof=1) if n >= 2 else np.nan
-    outliers = mad_outliers(values, mad_threshold)
+    outliers = mad_outliers(values, mad_threshold, min_percent)
     return {
         "limit_mb": limit_mb,
         "bucket_model": bucket_model,
@@ -89,13 +106,15 @@ def group_row(limit_mb, bucket_model, group: pd.DataFrame, mad_threshold: float)
     }
 
 
-def variance_table(runs: pd.DataFrame, mad_threshold: float = 3.5) -> pd.DataFrame:
+def variance_table(
+    runs: pd.DataFrame, mad_threshold: float = 3.5, min_percent: float = 1.0
+) -> pd.DataFrame:
     """One row per (limit_mb, bucket_model) of the grid runs (in_grid true)."""
     if runs.empty:
         return pd.DataFrame(columns=VARIANCE_COLUMNS)
     grid = runs[as_bool(runs["in_grid"])] if "in_grid" in runs.columns else runs
     rows = [
-        group_row(limit, model, group, mad_threshold)
+        group_row(limit, model, group, mad_threshold, min_percent)
         for (limit, model), group in grid.groupby(["limit_mb", "bucket_model"], sort=True)
     ]
     table = pd.DataFrame(rows, columns=VARIANCE_COLUMNS)
@@ -110,9 +129,9 @@ def setup_logging(path: str | Path | None) -> None:
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
 
 
-def main(runs_csv, out_csv, mad_threshold=3.5, log_path=None) -> None:
+def main(runs_csv, out_csv, mad_threshold=3.5, log_path=None, min_percent=1.0) -> None:
     setup_logging(log_path)
-    table = variance_table(pd.read_csv(runs_csv), float(mad_threshold))
+    table = variance_table(pd.read_csv(runs_csv), float(mad_threshold), float(min_percent))
     table.to_csv(out_csv, index=False)
     for row in table.itertuples():
         log.info(
@@ -129,4 +148,5 @@ if "snakemake" in globals():
         snakemake.output.csv,  # noqa: F821
         snakemake.params.mad_threshold,  # noqa: F821
         snakemake.log[0],  # noqa: F821
+        snakemake.params.outlier_min_percent,  # noqa: F821
     )

@@ -105,3 +105,19 @@ def test_main_reads_runs_csv_text_booleans_and_writes_header_for_no_runs(tmp_pat
     src.write_text("limit_mb,bucket_model,repeat,status,peak_rss_mb,in_grid\n")
     variance.main(src, out, 3.5, None)
     assert out.read_text().strip() == ",".join(COLUMNS)
+
+
+def test_the_kernel_peak_is_used_and_the_sampled_one_only_where_it_is_unknown():
+    table = runs(
+        [(323, "4M/8M/4M", r, "ok", p, True) for r, p in ((1, 281.2), (2, 281.3), (3, 270.0))]
+    )
+    table["hwm_mb"] = [290.2, 289.9, None]
+    row = variance.variance_table(table).iloc[0]
+    assert (row["min_mb"], row["max_mb"], row["median_mb"]) == (270.0, 290.2, 289.9)
+
+
+def test_a_tiny_difference_is_no_outlier_even_when_the_mad_is_tinier():
+    # kernel peaks of three identical runs: MAD 0.019 MB makes 290.195 a z-score of 8.8
+    peaks = pd.Series([290.195, 289.926, 289.945])
+    assert not variance.mad_outliers(peaks).any()
+    assert list(variance.mad_outliers(peaks, min_percent=0.05)) == [True, False, False]

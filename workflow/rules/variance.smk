@@ -15,5 +15,6 @@ rule variance:
         "../../envs/analysis.yaml"
     params:
         mad_threshold=config["variance"]["mad_threshold"],
+        outlier_min_percent=config["variance"]["outlier_min_percent"],
     script:
         "../../scripts/variance.py"

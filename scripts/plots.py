@@ -111,6 +111,11 @@ def message_figure(out_path, title: str, message: str) -> None:
     _save(fig, out_path)
 
 
+def run_peak(runs: pd.DataFrame) -> pd.Series:
+    """A run's peak as variance.py takes it: the kernel's (VmHWM) where known, else sampled."""
+    return runs["hwm_mb"].fillna(runs["peak_rss_mb"])
+
+
 def _grid(runs: pd.DataFrame) -> pd.DataFrame:
     """Grid runs, or every run when none is marked in_grid."""
     if "in_grid" in runs and runs["in_grid"].any():
@@ -282,7 +287,8 @@ def plot_traces(
 def plot_peak_vs_limit(runs: pd.DataFrame, out_path) -> None:
     """Mean peak per model vs limit, min-max bars, a point per repeat, the budget line."""
     runs = _grid(tidy(runs).dropna(subset=["limit_mb"]))
-    have = runs.dropna(subset=["peak_rss_mb"])
+    runs = runs.assign(peak=run_peak(runs))
+    have = runs.dropna(subset=["peak"])
     if have.empty:
         return message_figure(out_path, "Peak RSS vs memory limit", "No run has a peak RSS.")
     _style()
@@ -299,8 +305,8 @@ def plot_peak_vs_limit(runs: pd.DataFrame, out_path) -> None:
             continue
         off = (i - (len(palette) - 1) / 2) * 0.012 * span
         ok = sub[sub["status"] == "ok"]
-        stats = ok.groupby("limit_mb")["peak_rss_mb"].agg(["mean", "min", "max"])
-        util = 100 * ok["peak_rss_mb"] / ok["limit_mb"]
+        stats = ok.groupby("limit_mb")["peak"].agg(["mean", "min", "max"])
+        util = 100 * ok["peak"] / ok["limit_mb"]
         for axis, scale in ((ax, 1.0), (ax2, 100 / stats.index.to_numpy())):
             mean = stats["mean"] * scale
             axis.errorbar(
@@ -316,10 +322,10 @@ def plot_peak_vs_limit(runs: pd.DataFrame, out_path) -> None:
             )
         x = sub["limit_mb"] + off + rng.uniform(-0.003, 0.003, len(sub)) * span
         failed = (sub["status"] != "ok").to_numpy()
-        ax.scatter(x[~failed], sub["peak_rss_mb"][~failed], s=16, color=color, alpha=0.55, lw=0)
+        ax.scatter(x[~failed], sub["peak"][~failed], s=16, color=color, alpha=0.55, lw=0)
         ax.scatter(
             x[failed],
-            sub["peak_rss_mb"][failed],
+            sub["peak"][failed],
             s=40,
             marker="X",
             color=color,
@@ -327,35 +333,23 @@ def plot_peak_vs_limit(runs: pd.DataFrame, out_path) -> None:
             lw=0.8,
         )
         ax2.scatter(ok["limit_mb"] + off, util, s=16, color=color, alpha=0.55, lw=0)
-        over = sub[sub["peak_rss_mb"] > sub["limit_mb"]]
+        over = sub[(sub["peak"] > sub["limit_mb"]) | sub["over_budget"]]
         ax.scatter(
             over["limit_mb"] + off,
-            over["peak_rss_mb"],
+            over["peak"],
             s=110,
             facecolors="none",
             edgecolors=FAIL_COLOR,
             lw=1.6,
             zorder=5,
         )
-    peak_max = float(have["peak_rss_mb"].max())
+    peak_max = float(have["peak"].max())
     top = max(peak_max * 1.12, limits[-1] * 1.05 if limits[-1] <= 1.5 * peak_max else 0)
     xs = np.array([limits[0] - 0.05 * span, limits[-1] + 0.05 * span])
     ax.plot(xs, xs, ls="--", color=FAIL_COLOR, lw=1.2, label="budget: peak = limit")
     ax.fill_between(xs, xs, max(top, xs[-1]), color=FAIL_COLOR, alpha=0.06, lw=0)
     ax.set_xlim(*xs)
     ax.set_ylim(0, top)
-    if limits[0] > top:
-        head = have["limit_mb"] - have["peak_rss_mb"]
-        ax.text(
-            0.5,
-            0.97,
-            f"budget line is above the plot: smallest headroom {head.min():.0f} MB",
-            transform=ax.transAxes,
-            ha="center",
-            va="top",
-            fontsize=8,
-            color=MUTED,
-        )
     handles, _ = ax.get_legend_handles_labels()
     handles.append(
         Line2D(
@@ -374,28 +368,25 @@ def plot_peak_vs_limit(runs: pd.DataFrame, out_path) -> None:
         handles.append(
             Line2D([], [], ls="", marker="X", color="0.6", mec=FAIL_COLOR, label="run not ok")
         )
-    ax.legend(handles=handles, loc="upper left", fontsize=8)
-    n_over = int((have["peak_rss_mb"] > have["limit_mb"]).sum())
-    missing = runs["peak_rss_mb"].isna().sum()
-    ax.set_title("Peak RSS vs memory limit", loc="left")
-    summary = f"{n_over} run(s) over budget" + (f", {missing} without a peak" if missing else "")
-    ax.text(
-        0.99,
-        0.02,
-        f"mean of ok runs, bars min–max\n{summary}",
-        transform=ax.transAxes,
-        ha="right",
-        va="bottom",
-        fontsize=8,
-        color=MUTED,
-    )
+    ax.legend(handles=handles, loc="best", fontsize=8)
+    n_over = int(((have["peak"] > have["limit_mb"]) | have["over_budget"]).sum())
+    missing = runs["peak"].isna().sum()
+    notes = ["kernel peak (VmHWM) per run", "mean of ok runs, bars min–max"]
+    notes += [f"{n_over} run(s) over budget"]
+    notes += [f"{missing} without a peak"] if missing else []
+    if limits[0] > top:
+        head = (have["limit_mb"] - have["peak"]).min()
+        notes.append(f"budget line above the plot (headroom ≥ {head:.0f} MB)")
+    ax.set_title("Peak RSS vs memory limit", loc="left", pad=18)
+    ax.text(0, 1.012, " · ".join(notes), transform=ax.transAxes, va="bottom", fontsize=8,
+            color=MUTED)  # fmt: skip
     ax.set(xlabel="memory limit (MB)", ylabel="peak RSS (MB)")
     ax2.axhline(100, color=FAIL_COLOR, ls="--", lw=1.2)
     ax2.axhspan(100, 1e9, color=FAIL_COLOR, alpha=0.06, lw=0)
-    ax2.set_ylim(0, max(110, float((100 * have["peak_rss_mb"] / have["limit_mb"]).max()) * 1.1))
+    ax2.set_ylim(0, max(110, float((100 * have["peak"] / have["limit_mb"]).max()) * 1.1))
     ax2.set_xlim(*xs)
-    ax2.set_title("Peak as % of limit (100% = budget)", loc="left")
-    ax2.set(xlabel="memory limit (MB)", ylabel="peak / limit (%)")
+    ax2.set_title("Peak as % of limit (100% = budget)", loc="left", pad=18)
+    ax2.set(xlabel="memory limit (MB)", ylabel="kernel peak / limit (%)")
     for axis in (ax, ax2):
         if len(limits) <= 12:
             axis.set_xticks(
@@ -410,6 +401,7 @@ def plot_stability(
     """CV heatmap per (model, limit) and each repeat's peak relative to its configuration median."""
     var = tidy(variance).dropna(subset=["limit_mb"])
     runs = _grid(tidy(runs))
+    runs = runs.assign(peak=run_peak(runs))
     if var.empty:
         return message_figure(
             out_path, "Stability of peak RSS", "No grid configuration to compare."
@@ -419,6 +411,7 @@ def plot_stability(
     fig, (ax, ax2) = plt.subplots(
         1, 2, figsize=(WIDTH_IN, 4.6), width_ratios=[2, 3], layout="constrained"
     )
+    fig.get_layout_engine().set(wspace=0.06)
     models = list(dict.fromkeys(var["bucket_model"]))
     cv = var.pivot_table(
         index="bucket_model", columns="limit_mb", values="cv_percent", dropna=False
@@ -457,13 +450,13 @@ def plot_stability(
         for rep in str(row.get("outlier_repeats", "")).split(";"):
             if rep.strip() not in ("", "nan"):
                 outliers.add((row["limit_mb"], row["bucket_model"], float(rep)))
-    ok = runs[(runs["status"] == "ok") & runs["peak_rss_mb"].notna()]
+    ok = runs[(runs["status"] == "ok") & runs["peak"].notna()]
     configs = [c for c in _config_order(var) if c[0] in set(ok["limit_mb"])]
     palette = model_palette(var["bucket_model"])
     rng = np.random.default_rng(0)
     for x, (limit, model) in enumerate(configs):
         sub = ok[(ok["limit_mb"] == limit) & (ok["bucket_model"] == model)]
-        dev = 100 * (sub["peak_rss_mb"] / sub["peak_rss_mb"].median() - 1)
+        dev = 100 * (sub["peak"] / sub["peak"].median() - 1)
         xs = x + rng.uniform(-0.15, 0.15, len(sub))
         flag = np.array([(limit, model, r) in outliers for r in sub["repeat"]], dtype=bool)
         ax2.scatter(xs[~flag], dev[~flag], s=28, color=palette[model], alpha=0.8, lw=0)
@@ -490,7 +483,7 @@ def plot_stability(
     ax2.set_xlim(-0.6, max(len(configs), 1) - 0.4)
     lim_y = max(2.0, float(np.nanmax(np.abs(ax2.get_ylim()))))
     ax2.set_ylim(-lim_y * 1.1, lim_y * 1.1)
-    ax2.set_ylabel("peak vs configuration median (%)")
+    ax2.set_ylabel("kernel peak vs configuration median (%)")
     note = (
         " (one repeat each: no spread)"
         if ok.groupby(["limit_mb", "bucket_model"]).size().max() < 2

@@ -34,15 +34,16 @@ FIGURES = {
     ),
     "peak_vs_limit": (
         "Peak RSS vs memory limit",
-        "Mean peak of the ok runs per model with min–max bars and one point per repeat; the "
-        "dashed line is the budget (peak = limit) and runs above it are ringed in red. Right: "
-        "the same peaks as a percentage of their limit.",
+        "Each run's kernel peak (VmHWM; the sampled peak where unknown): mean of the ok runs per "
+        "model with min–max bars and one point per repeat. The dashed line is the budget (peak "
+        "= limit); runs above it are ringed in red. Right: the same peaks as a percentage of "
+        "their limit.",
     ),
     "stability": (
         "Stability across repeats",
-        "Coefficient of variation of the peak per configuration (framed in red above the warning "
-        "level), and each ok repeat's peak relative to its configuration's median, MAD outliers "
-        "in red.",
+        "Coefficient of variation of the kernel peak per configuration (framed in red above the "
+        "warning level), and each ok repeat's peak relative to its configuration's median, MAD "
+        "outliers in red.",
     ),
     "spikes": (
         "Memory spikes",
@@ -87,7 +88,7 @@ COMPLIANCE_COLUMNS = [
     ("ok", "ok", 0),
     ("oom", "oom", 0),
     ("over", "over budget", 0),
-    ("max_peak", "largest peak MB", 1),
+    ("max_peak", "largest kernel peak MB", 1),
     ("headroom", "headroom MB", 1),
     ("fits", "fits", "badge"),
 ]
@@ -461,9 +462,10 @@ def compliance(runs: pd.DataFrame) -> pd.DataFrame:
     if runs.empty:
         return runs
     df = runs_view(runs).assign(
-        _peak=column(runs, "peak_rss_mb"),
+        _peak=column(runs, "hwm_mb").fillna(column(runs, "peak_rss_mb")),  # as variance.py
         _over=as_bool(column(runs, "over_budget", numeric=False)),
     )
+    df["_over"] |= df["_peak"] > df["_limit"]
     rows = []
     for (limit, model), g in df.groupby(["_limit", "bucket_model"], sort=False):
         oom = int((g["status"] == "oom").sum())
@@ -565,7 +567,8 @@ def tables(runs, variance, spikes, thresholds, cv_warn_percent) -> str:
         "<h3>Runs</h3>",
         table(runs_view(runs), shown, lambda r: "" if r.get("status") == "ok" else "bad"),
         "<h3>Limit compliance</h3>",
-        '<p class="note">Per configuration: does every run stay within its memory limit?</p>',
+        '<p class="note">Per configuration: does every run stay within its memory limit? '
+        "Peaks are the kernel's (VmHWM), the sampled peak where that is unknown.</p>",
         table(compliance(runs), COMPLIANCE_COLUMNS, lambda r: "" if r["fits"] != "no" else "hot"),
         f"<h3>Variance of the peak</h3><p class='note'>Over the ok grid runs; CV above "
         f"{cv_warn_percent:g}% is highlighted.</p>",

@@ -112,8 +112,9 @@ def _variance(runs: pd.DataFrame, mad_threshold: float = 3.5) -> pd.DataFrame:
     rows = []
     grid = runs[runs["in_grid"]]
     for (limit, model), g in grid.groupby(["limit_mb", "bucket_model"], sort=False):
-        ok = g[(g["status"] == "ok") & g["peak_rss_mb"].notna()]
-        peaks = ok["peak_rss_mb"].astype(float)
+        g = g.assign(peak=g["hwm_mb"].fillna(g["peak_rss_mb"]))  # the kernel's peak first
+        ok = g[(g["status"] == "ok") & g["peak"].notna()]
+        peaks = ok["peak"].astype(float)
         med = peaks.median() if len(peaks) else np.nan
         mad = (peaks - med).abs().median() if len(peaks) else np.nan
         if len(peaks) and mad > 0:
@@ -193,7 +194,7 @@ def make_campaign(
         elif failures and (lim, mod) == (limits[-1], models[0]) and rep == min(2, repeats):
             trace = trace.assign(vmrss_kb=(trace["vmrss_kb"] * 1.2).astype(np.int64))
             bursts = [{**b, "rss_mb": b["rss_mb"] * 1.2} for b in bursts]
-        elif failures and (lim, mod) == (limits[-1], models[0]) and rep == repeats:
+        elif failures and (lim, mod) == (limits[min(1, len(limits) - 1)], models[0]) and rep == 1:
             capture_loss = 0.85
         traces[run_dir] = trace
         logs[run_dir] = log

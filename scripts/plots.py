@@ -34,6 +34,9 @@ DPI = 110
 WIDTH_IN = 12.0
 BUCKETS = 600
 PASS_COLOR, FAIL_COLOR, MUTED = "#1a7f37", "#cf222e", "#57606a"
+EDGE = {"mec": "black", "mew": 0.5}  # marker edge
+BOX = {"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1.5}  # behind text over data
+NOTE = {"color": FAIL_COLOR, "fontsize": 7.5, "va": "bottom", "bbox": BOX}
 NUMERIC = [
     "limit_mb", "repeat", "peak_rss_mb", "samples", "hwm_mb", "n_spikes", "time_s", "rss_mb",
     "increase_mb", "duration_ms", "rate_mb_s", "cv_percent", "n", "threshold_mb",
@@ -58,8 +61,7 @@ def tidy(df: pd.DataFrame) -> pd.DataFrame:
     for col in NUMERIC:
         df[col] = pd.to_numeric(df[col], errors="coerce") if col in df else np.nan
     for col in BOOLEAN:
-        if col in df:
-            df[col] = as_bool(df[col])
+        df[col] = as_bool(df[col]) if col in df else col == "in_grid"
     for col in ("bucket_model", "status", "run_dir"):
         if col in df:
             df[col] = df[col].astype(str)
@@ -173,10 +175,9 @@ def plot_traces(
     nrows = math.ceil(len(groups) / ncols)
     repeats = sorted(runs["repeat"].dropna().unique())
     handles = [Line2D([], [], color=repeat_color(r), lw=2, label=f"rep {r:g}") for r in repeats]
-    marker = {"ls": "", "color": "0.6", "mec": "black", "mew": 0.5}
     handles += [
-        Line2D([], [], marker="^", label="spike (top)", **marker),
-        Line2D([], [], marker="<", label="kernel peak (VmHWM)", **marker),
+        Line2D([], [], ls="", color="0.6", marker="^", label="spike (top)", **EDGE),
+        Line2D([], [], ls="", color="0.6", marker="<", label="kernel peak (VmHWM)", **EDGE),
         Line2D([], [], color=FAIL_COLOR, ls="--", label="memory limit"),
     ]
     legend_rows = math.ceil(len(handles) / 9)
@@ -198,74 +199,37 @@ def plot_traces(
         for _, run in sub.sort_values("repeat").iterrows():
             color = repeat_color(run["repeat"])
             trace = traces.get(run["run_dir"])
-            if run["status"] != "ok":
-                notes.append(f"rep {run['repeat']:g}: {run['status']}")
-            if trace is None or trace.empty:
-                notes[-1:] = [f"rep {run['repeat']:g}: {run['status']}, no samples"]
+            empty = trace is None or trace.empty
+            if run["status"] != "ok" or empty:
+                notes.append(f"rep {run['repeat']:g}: {run['status']}" + ", no samples" * empty)
+            if empty:
                 continue
             t, v = downsample_max(trace["time_s"], trace["vmrss_kb"] / 1024)
             ax.plot(t, v, color=color, lw=1.3, alpha=0.7)
             drawn.append((t, v))
             top = max(top, float(np.nanmax(v)))
-            if pd.notna(run.get("hwm_mb")):
-                ax.plot(
-                    1.0,
-                    run["hwm_mb"],
-                    marker="<",
-                    ms=7,
-                    color=color,
-                    mec="black",
-                    mew=0.5,
-                    transform=edge,
-                    clip_on=False,
-                    zorder=5,
-                )
+            if pd.notna(run.get("hwm_mb")):  # at the right edge, outside the data
+                mark = {"marker": "<", "ms": 7, "clip_on": False, "zorder": 5, **EDGE}
+                ax.plot(1.0, run["hwm_mb"], color=color, transform=edge, **mark)
                 top = max(top, float(run["hwm_mb"]))
             own = spikes[
                 (spikes["limit_mb"] == limit)
                 & (spikes["bucket_model"] == model)
                 & (spikes["repeat"] == run["repeat"])
             ]
-            if not own.empty:
-                ax.scatter(
-                    own["time_s"] + own["duration_ms"].fillna(0) / 1000,
-                    own["rss_mb"],
-                    marker="^",
-                    s=30,
-                    color=color,
-                    edgecolor="black",
-                    lw=0.5,
-                    zorder=4,
-                )
+            top_s = own["time_s"] + own["duration_ms"].fillna(0) / 1000
+            ax.plot(top_s, own["rss_mb"], ls="", marker="^", ms=6, color=color, zorder=4, **EDGE)
         if top <= 0 or limit <= 1.5 * top:
             ax.axhline(limit, color=FAIL_COLOR, ls="--", lw=1.2)
             side = 0.99 if notes else _label_side(drawn, limit)
-            ax.text(
-                side,
-                limit,
-                f"limit {limit:g} MB",
-                transform=edge,
-                color=FAIL_COLOR,
-                ha="right" if side > 0.5 else "left",
-                va="bottom",
-                fontsize=7.5,
-                bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1},
-            )
+            align = "right" if side > 0.5 else "left"
+            ax.text(side, limit, f"limit {limit:g} MB", transform=edge, ha=align, **NOTE)
             ax.set_ylim(0, max(top, limit) * 1.1)
         else:
             ax.set_ylim(0, top * 1.12)
             notes.insert(0, f"limit {limit:g} MB ↑ off scale (peak = {100 * top / limit:.0f}%)")
         if notes:
-            ax.text(
-                0.015,
-                0.97,
-                "\n".join(notes),
-                transform=ax.transAxes,
-                va="top",
-                fontsize=7.5,
-                color=FAIL_COLOR,
-                bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1.5},
-            )
+            ax.text(0.015, 0.97, "\n".join(notes), transform=ax.transAxes, **{**NOTE, "va": "top"})
         extra = "" if sub["in_grid"].any() else "  (threshold check)"
         ax.set_title(f"{limit:g} MB · {plain(model)}{extra}", loc="left")
         ax.set_xlabel("")
@@ -378,8 +342,9 @@ def plot_peak_vs_limit(runs: pd.DataFrame, out_path) -> None:
         head = (have["limit_mb"] - have["peak"]).min()
         notes.append(f"budget line above the plot (headroom ≥ {head:.0f} MB)")
     ax.set_title("Peak RSS vs memory limit", loc="left", pad=18)
-    ax.text(0, 1.012, " · ".join(notes), transform=ax.transAxes, va="bottom", fontsize=8,
-            color=MUTED)  # fmt: skip
+    ax.text(
+        0, 1.012, " · ".join(notes), transform=ax.transAxes, va="bottom", fontsize=8, color=MUTED
+    )
     ax.set(xlabel="memory limit (MB)", ylabel="peak RSS (MB)")
     ax2.axhline(100, color=FAIL_COLOR, ls="--", lw=1.2)
     ax2.axhspan(100, 1e9, color=FAIL_COLOR, alpha=0.06, lw=0)

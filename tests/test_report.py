@@ -36,9 +36,16 @@ def figures(tmp_path_factory):
 
 def build(camp, figures, root, **kw):
     return report.build_report(
-        camp["runs"], camp["variance"], camp["spikes"], camp["thresholds"],
-        figures, kw.pop("config", CONFIG), "0.1.0", root=root, **kw,
-    )  # fmt: skip
+        camp["runs"],
+        camp["variance"],
+        camp["spikes"],
+        camp["thresholds"],
+        figures,
+        kw.pop("config", CONFIG),
+        "0.1.0",
+        root=root,
+        **kw,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -74,8 +74,11 @@ def rendered(tmp_path_factory):
     plots.plot_thresholds(camp["thresholds"], figures["thresholds"])
     page = report.build_report(
         *(report.read_table(paths[n]) for n in ("runs", "variance", "spikes", "thresholds")),
-        figures, {"grid": {"repeats": 3}}, "0.1.0", root=root,
-    )  # fmt: skip
+        figures,
+        {"grid": {"repeats": 3}},
+        "0.1.0",
+        root=root,
+    )
     html_path = root / "report.html"
     html_path.write_text(page, encoding="utf-8")
     url = html_path.as_uri()

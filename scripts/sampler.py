@@ -337,8 +337,9 @@ def sample_loop(tree: Tree, rec: Recorder, interval: float, clock: Clock, contro
     """Sample at first + k*interval until the root ends or control() says stop.
 
     A tick reached a whole interval or more after its deadline is skipped and counted in
-    rec.missed; it is never made up with a burst of samples. control(now) returns the next time
-    it wants to run (float), or None to stop.
+    rec.missed; it is never made up with a burst of samples. A tick reached less than an interval
+    late is taken late, and the next one stays on the grid: any three consecutive samples span
+    at least one interval. control(now) returns the next time it wants to run, or None to stop.
     """
     base = None
     tick = 0
@@ -696,8 +697,9 @@ def main(argv: list[str] | None = None) -> int:
             os.close(open_status(args.pid))  # fail before creating any file
             summary["command"] = read_cmdline(args.pid)
         try:
-            folder = os.path.dirname(os.path.abspath(args.out))
-            os.makedirs(folder, exist_ok=True)
+            for path in (args.out, args.summary):
+                if path:
+                    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             trace = open(args.out, "w", buffering=1 << 16)  # noqa: SIM115 (closed below)
             trace.write(HEADER + "\n")
             trace.flush()

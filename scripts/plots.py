@@ -114,8 +114,10 @@ def message_figure(out_path, title: str, message: str) -> None:
 
 
 def run_peak(runs: pd.DataFrame) -> pd.Series:
-    """A run's peak as variance.py takes it: the kernel's (VmHWM) where known, else sampled."""
-    return runs["hwm_mb"].fillna(runs["peak_rss_mb"])
+    """A run's peak as every table takes it: runs.csv's peak_mb (kernel's or sampled, larger)."""
+    if "peak_mb" in runs:
+        return runs["peak_mb"]
+    return runs[["hwm_mb", "peak_rss_mb"]].max(axis=1, skipna=True)
 
 
 def _grid(runs: pd.DataFrame) -> pd.DataFrame:

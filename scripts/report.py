@@ -462,7 +462,7 @@ def compliance(runs: pd.DataFrame) -> pd.DataFrame:
     if runs.empty:
         return runs
     df = runs_view(runs).assign(
-        _peak=column(runs, "hwm_mb").fillna(column(runs, "peak_rss_mb")),  # as variance.py
+        _peak=column(runs, "peak_mb"),  # the run's peak as every table takes it
         _over=as_bool(column(runs, "over_budget", numeric=False)),
     )
     df["_over"] |= df["_peak"] > df["_limit"]

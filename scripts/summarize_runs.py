@@ -2,7 +2,8 @@
 
 One row per run (grid and threshold runs, deduplicated on limit, model and repeat), sorted by
 limit_mb, bucket_model, repeat. Memory in MB (kB / 1024); a value the run did not produce is an
-empty cell, never 0. Called by the `summary` rule; by hand:
+empty cell, never 0. peak_mb is the run's peak as every table and figure takes it (see
+true_peak); over_budget compares it with limit_mb. Called by the `summary` rule; by hand:
 
     >>> import summarize_runs as s
     >>> runs, spikes = s.summarize([{"limit_mb": 323, "bucket_model": "4M/8M/4M", "repeat": 1,
@@ -31,6 +32,7 @@ RUN_COLUMNS = [
     "samples",
     "effective_interval_ms",
     "missed_ticks",
+    "peak_mb",
     "peak_rss_mb",
     "peak_rss_time_s",
     "hwm_mb",
@@ -65,6 +67,15 @@ COPIED = {
 log = logging.getLogger("summarize_runs")
 
 
+def true_peak(frame: pd.DataFrame) -> pd.Series:
+    """peak_mb, the run's peak as every table and figure takes it: the larger of the sampled peak
+    and the kernel's VmHWM. For one process VmHWM is exact, and sampling can only miss part of it;
+    for a process tree the sampled sum can be the larger (VmHWM is per process)."""
+    peaks = frame[["peak_rss_mb", "hwm_mb"]].astype("Float64")
+    known = peaks.notna().any(axis=1)
+    return peaks.max(axis=1, skipna=True).astype("Float64").where(known, pd.NA)
+
+
 def run_key(limit_mb, bucket_model, repeat) -> tuple[int, str, int]:
     return int(limit_mb), str(bucket_model), int(repeat)
 
@@ -97,7 +108,8 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
             frame[column] = frame[column].astype(dtype)
     for column in [*KB_TO_MB, "n_spikes"]:
         frame[column] = frame[column].astype("Float64" if column != "n_spikes" else "Int64")
-    frame["over_budget"] = (frame["peak_rss_mb"] > frame["limit_mb"]).astype("boolean")
+    frame["peak_mb"] = true_peak(frame)
+    frame["over_budget"] = (frame["peak_mb"] > frame["limit_mb"]).astype("boolean")
     for column in ("in_grid", "threshold_check"):
         frame[column] = frame[column].astype("boolean")
     for column in ("sampler_version", "run_dir"):

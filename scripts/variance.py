@@ -1,8 +1,9 @@
 """Peak stability per (limit, model) of the grid runs: results/summary/variance.csv.
 
-The peak of a run is the kernel's own (hwm_mb, the largest VmHWM of its process tree), which no
-sampling interval can miss; the sampled peak_rss_mb stands in only where the kernel's is unknown.
-(Sampled peaks of identical runs scatter by the few MB a 10 ms interval can miss.)
+The peak of a run is runs.csv's peak_mb: the larger of the kernel's own (hwm_mb, VmHWM, which no
+sampling interval can miss) and the sampled peak_rss_mb (larger only for a process tree, whose
+summed RSS VmHWM does not see). Sampled peaks of identical runs scatter by the few MB a 10 ms
+interval can miss; their VmHWM agrees within a fraction of a MB.
 Only runs with status "ok" and a known peak are averaged (n); runs not ok are counted in n_failed.
 std_mb is the sample standard deviation (ddof=1, empty when n < 2), cv_percent = std / mean * 100.
 A repeat is an outlier when its modified z-score 0.6745 * |x - median| / MAD is above
@@ -64,11 +65,9 @@ def mad_outliers(
 
 
 def run_peaks(group: pd.DataFrame) -> pd.Series:
-    """The kernel's peak of each run, or the sampled one where the kernel's is unknown."""
-    sampled = pd.to_numeric(group.get("peak_rss_mb"), errors="coerce")
-    if "hwm_mb" not in group.columns:
-        return sampled
-    return pd.to_numeric(group["hwm_mb"], errors="coerce").fillna(sampled)
+    """Each run's peak_mb (summarize_runs.true_peak): the larger of the kernel's and the sampled."""
+    columns = [c for c in ("peak_mb", "hwm_mb", "peak_rss_mb") if c in group.columns]
+    return group[columns].apply(pd.to_numeric, errors="coerce").max(axis=1, skipna=True)
 
 
 def group_row(

@@ -20,7 +20,8 @@ import pandas as pd
 TRACE_COLUMNS = ["time_s", "vmrss_kb", "vmsize_kb", "vmdata_kb", "vmhwm_kb", "vmswap_kb", "nprocs"]
 RUNS_COLUMNS = [
     "limit_mb", "bucket_model", "repeat", "status", "exit_code", "signal", "timed_out",
-    "oom_killed", "duration_s", "samples", "effective_interval_ms", "missed_ticks", "peak_rss_mb",
+    "oom_killed", "duration_s", "samples", "effective_interval_ms", "missed_ticks", "peak_mb",
+    "peak_rss_mb",
     "peak_rss_time_s", "hwm_mb", "maxrss_mb", "cgroup_peak_mb", "peak_capture", "peak_vmsize_mb",
     "over_budget", "reported_config", "n_spikes", "in_grid", "threshold_check", "hostname",
     "kernel", "sampler_version", "run_dir",
@@ -112,7 +113,7 @@ def _variance(runs: pd.DataFrame, mad_threshold: float = 3.5) -> pd.DataFrame:
     rows = []
     grid = runs[runs["in_grid"]]
     for (limit, model), g in grid.groupby(["limit_mb", "bucket_model"], sort=False):
-        g = g.assign(peak=g["hwm_mb"].fillna(g["peak_rss_mb"]))  # the kernel's peak first
+        g = g.assign(peak=g["peak_mb"])  # the run's peak as every table takes it
         ok = g[(g["status"] == "ok") & g["peak"].notna()]
         peaks = ok["peak"].astype(float)
         med = peaks.median() if len(peaks) else np.nan
@@ -217,6 +218,7 @@ def make_campaign(
                 "samples": len(trace),
                 "effective_interval_ms": 1000 / rate_hz if len(trace) else np.nan,
                 "missed_ticks": 0,
+                "peak_mb": max(peak, hwm) if len(rss) else np.nan,
                 "peak_rss_mb": peak,
                 "peak_rss_time_s": trace["time_s"][rss.idxmax()] if len(rss) else np.nan,
                 "hwm_mb": hwm,
@@ -224,7 +226,7 @@ def make_campaign(
                 "cgroup_peak_mb": np.nan,
                 "peak_capture": peak / hwm if len(rss) else np.nan,
                 "peak_vmsize_mb": trace["vmsize_kb"].max() / 1024 if len(rss) else np.nan,
-                "over_budget": (peak > lim) if len(rss) else None,
+                "over_budget": (max(peak, hwm) > lim) if len(rss) else None,
                 "reported_config": reported,
                 "n_spikes": len(bursts),
                 "in_grid": in_grid,

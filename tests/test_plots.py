@@ -68,7 +68,7 @@ def test_every_run_failed_with_empty_traces(tmp_path):
     camp = make_campaign(limits=(100, 200), models=("4M/8M/4M",), repeats=2, thresholds=())
     runs = camp["runs"]
     runs["status"] = "failed"
-    for col in ("peak_rss_mb", "hwm_mb", "peak_capture", "over_budget"):
+    for col in ("peak_mb", "peak_rss_mb", "hwm_mb", "peak_capture", "over_budget"):
         runs[col] = np.nan
     camp["traces"] = {d: t.iloc[:0] for d, t in camp["traces"].items()}
     camp["spikes"] = pd.DataFrame(columns=["limit_mb", "bucket_model", "repeat", *SPIKE_COLUMNS])

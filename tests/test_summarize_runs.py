@@ -8,7 +8,8 @@ import summarize_runs
 
 RUN_COLUMNS = [
     "limit_mb", "bucket_model", "repeat", "status", "exit_code", "signal", "timed_out",
-    "oom_killed", "duration_s", "samples", "effective_interval_ms", "missed_ticks", "peak_rss_mb",
+    "oom_killed", "duration_s", "samples", "effective_interval_ms", "missed_ticks", "peak_mb",
+    "peak_rss_mb",
     "peak_rss_time_s", "hwm_mb", "maxrss_mb", "cgroup_peak_mb", "peak_capture", "peak_vmsize_mb",
     "over_budget", "reported_config", "n_spikes", "in_grid", "threshold_check", "hostname",
     "kernel", "sampler_version", "run_dir",
@@ -96,7 +97,10 @@ def test_inputs_must_pair_up():
 
 def test_main_writes_empty_cells_for_missing_values(tmp_path):
     paths, spike_paths = [], []
-    records = [run(323, "8M/8M/8M", 1), run(1000, "auto", 1, status="timeout", peak_rss_kb=None)]
+    records = [
+        run(323, "8M/8M/8M", 1),
+        run(1000, "auto", 1, status="timeout", peak_rss_kb=None, hwm_kb=None),
+    ]
     for i, record in enumerate(records):
         folder = tmp_path / f"run{i}"
         folder.mkdir()
@@ -113,10 +117,22 @@ def test_main_writes_empty_cells_for_missing_values(tmp_path):
     text = pd.read_csv(out_runs, dtype=str, keep_default_na=False)
     assert list(text.columns) == RUN_COLUMNS
     timeout = text[text["status"] == "timeout"].iloc[0]
-    assert timeout["peak_rss_mb"] == "" and timeout["over_budget"] == ""
+    assert timeout["peak_rss_mb"] == "" and timeout["peak_mb"] == ""
+    assert timeout["over_budget"] == ""
     assert timeout["n_spikes"] == "0" and timeout["threshold_check"] == "True"
     ok = text[text["status"] == "ok"].iloc[0]
     assert (ok["peak_rss_mb"], ok["over_budget"], ok["n_spikes"]) == ("512.0", "True", "1")
     assert ok["cgroup_peak_mb"] == "" and ok["exit_code"] == "0"
     assert len(pd.read_csv(out_spikes)) == 1
     assert "2 runs" in (tmp_path / "summary.log").read_text()
+
+
+def test_peak_is_the_larger_of_the_sampled_and_the_kernel_peak():
+    records = [
+        run(300, "auto", 1, peak_rss_kb=300 * 1024, hwm_kb=310 * 1024),  # sampling missed 10 MB
+        run(300, "auto", 2, peak_rss_kb=320 * 1024, hwm_kb=200 * 1024),  # a tree: summed RSS
+        run(300, "auto", 3, peak_rss_kb=None, hwm_kb=290 * 1024),
+    ]
+    table, _ = summarize_runs.summarize(records, [None] * 3, [], [])
+    assert table["peak_mb"].tolist() == [310.0, 320.0, 290.0]
+    assert table["over_budget"].tolist() == [True, True, False]

@@ -23,4 +23,9 @@ rule thresholds:
 onsuccess:
     failures = threshold_failures(SUMMARY["thresholds"])
     if failures:
-        print(f"memsweep: {len(failures)} threshold check(s) FAILED:", *failures, sep="\n")
+        print(
+            f"memsweep: {len(failures)} threshold check(s) FAILED:",
+            *failures,
+            sep="\n",
+            file=sys.stderr,
+        )

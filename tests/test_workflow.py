@@ -161,3 +161,26 @@ def test_changing_the_solver_reruns_every_run(campaign, tmp_path):
     solver.write_text(solver.read_text() + "\n# changed\n")
     plan = planned_jobs(copy, "--configfile", "campaign.yaml")
     assert plan["monitor"] == GRID_RUNS + THRESHOLD_RUNS
+
+
+def test_enforced_limits_record_oom_kills_as_data(tmp_path):
+    """limits.enforce: cgroup (issue 6): a run over its limit is an 'oom' row, not a failed job."""
+    project = make_project(tmp_path / "enforced")
+    campaign = {
+        "solver": {"env": {"DEMO_SCALE": "0.03"}, "timeout_s": 60},
+        "grid": {"memory_limits_mb": [12, 200], "bucket_models": ["2M/4M/2M"], "repeats": 1},
+        "limits": {"enforce": "cgroup"},
+        "thresholds": [],
+    }
+    write_config(project, campaign)
+    proc = snakemake(project, "--cores", "2", "all", "--configfile", "campaign.yaml")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    runs = read(project, "runs.csv").set_index("limit_mb")
+    assert runs.loc[12, "status"] == "oom" and runs.loc[12, "oom_killed"]
+    assert runs.loc[12, "exit_code"] != 0
+    assert runs.loc[200, "status"] == "ok" and not runs.loc[200, "oom_killed"]
+    # the cgroup is charged with what the run allocated, not with shared libraries already cached
+    # by others (those count in VmRSS): so only bounds here; tests/test_enforce.py compares peaks
+    assert 0 < runs.loc[200, "cgroup_peak_mb"] < 200
+    assert 0 < runs.loc[12, "cgroup_peak_mb"] <= 12 + 0.5
+    assert "oom" in (project / "results/report.html").read_text()

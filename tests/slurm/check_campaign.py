@@ -3,12 +3,12 @@
 Run by tests/slurm/run_cluster_test.sh inside the campaign's folder, after the cluster run:
 
     $ python tests/slurm/check_campaign.py --node vm --expect-runs 7 [--compare-with ../local]
-    limit  model     rep  status  peak_rss_mb  node  job  step0_maxrss_mb  batch_maxrss_mb  ...
-    478    4M-8M-4M  1    ok      32.5         vm    7    215.1            151.9            ...
+    limit  model     rep  status  peak_mb  node  job  step0_maxrss_mb  batch_maxrss_mb  ...
+    478    4M-8M-4M  1    ok      32.5     vm    7    215.1            151.9            ...
     ...
     cluster check: 7 runs, all checks passed
 
-Checks: results/summary/runs.csv has the contract's columns in order and one row per expected
+Checks: results/summary/runs.csv has summarize_runs.RUN_COLUMNS in order and one row per expected
 run, every run is "ok"; every run.json names the SLURM node as its hostname; every run has a
 completed SLURM job (found by the executor's --comment "rule_monitor_wildcards_L_M_R") on that
 node; the other tables, figures and the report exist; threshold verdicts are PASS. With
@@ -17,8 +17,7 @@ columns and the same runs with the same status and reported_config. Exit status 
 
 sacct's MaxRSS is per job step, polled every second (JobAcctGatherFrequency=task=1): step 0 is
 the job's inner `snakemake` process plus the wrapper, the sampler and the solver; the batch step
-is the executor's own `snakemake`. memsweep's peak_rss_mb is the solver's process tree only, at
-its interval_ms.
+is the executor's own `snakemake`. memsweep's peak_mb is the solver's process tree only.
 """
 
 import argparse
@@ -29,36 +28,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-RUNS_COLUMNS = [
-    "limit_mb",
-    "bucket_model",
-    "repeat",
-    "status",
-    "exit_code",
-    "signal",
-    "timed_out",
-    "oom_killed",
-    "duration_s",
-    "samples",
-    "effective_interval_ms",
-    "missed_ticks",
-    "peak_rss_mb",
-    "peak_rss_time_s",
-    "hwm_mb",
-    "maxrss_mb",
-    "cgroup_peak_mb",
-    "peak_capture",
-    "peak_vmsize_mb",
-    "over_budget",
-    "reported_config",
-    "n_spikes",
-    "in_grid",
-    "threshold_check",
-    "hostname",
-    "kernel",
-    "sampler_version",
-    "run_dir",
-]
+sys.path.insert(0, "scripts")  # the campaign's own copy: its runs.csv columns are the contract
+from summarize_runs import RUN_COLUMNS  # noqa: E402
+
 TABLES = ("runs", "spikes", "variance", "thresholds")
 PLOTS = ("traces", "peak_vs_limit", "stability", "spikes", "thresholds")
 COMMENT_RE = re.compile(r"^rule_monitor_wildcards_(\d+)_(.+)_(\d+)$")
@@ -119,15 +91,13 @@ def fmt(value):
 
 def check_campaign(node, expect_runs, sacct_text, failures):
     columns, rows = read_csv("results/summary/runs.csv")
-    if columns != RUNS_COLUMNS:
-        failures.append(f"runs.csv columns {columns} != contract {RUNS_COLUMNS}")
+    if columns != RUN_COLUMNS:
+        failures.append(f"runs.csv columns {columns} != summarize_runs.RUN_COLUMNS {RUN_COLUMNS}")
         return rows
     if len(rows) != expect_runs:
         failures.append(f"runs.csv has {len(rows)} rows, expected {expect_runs}")
     jobs, others = parse_sacct(sacct_text)
-    header = (
-        "limit model rep status peak_rss_mb node job step0_maxrss_mb batch_maxrss_mb step0-peak"
-    )
+    header = "limit model rep status peak_mb node job step0_maxrss_mb batch_maxrss_mb step0-peak"
     table = [header.split()]
     for row in rows:
         key = (int(row["limit_mb"]), row["bucket_model"].replace("/", "-"), int(row["repeat"]))
@@ -142,7 +112,9 @@ def check_campaign(node, expect_runs, sacct_text, failures):
             job = {"job": "-", "node": "-", "state": "-", "batch": None, "step0": None}
         elif job["state"] != "COMPLETED" or short(job["node"]) != short(node):
             failures.append(f"run {key}: SLURM job {job['job']} {job['state']} on {job['node']}")
-        peak = float(row["peak_rss_mb"]) if row["peak_rss_mb"] else None
+        # memsweep's peak: peak_mb (the larger of sampled and VmHWM) where the table has it
+        peak_text = row.get("peak_mb", row["peak_rss_mb"])
+        peak = float(peak_text) if peak_text else None
         extra = None if peak is None or job["step0"] is None else job["step0"] - peak
         table.append(
             [*map(str, key), row["status"], fmt(peak), job["node"], job["job"]]
@@ -205,7 +177,10 @@ def compare_with_local(local, cluster_rows, failures):
         mine = Path(f"results/summary/{name}.csv")
         other = Path(local) / mine
         if mine.is_file() and other.is_file() and read_csv(mine)[0] != read_csv(other)[0]:
-            failures.append(f"{name}.csv columns differ from the local run")
+            failures.append(
+                f"{name}.csv columns differ from the local run: "
+                f"{read_csv(mine)[0]} vs {read_csv(other)[0]}"
+            )
     _, local_rows = read_csv(Path(local) / "results/summary/runs.csv")
     fields = ("limit_mb", "bucket_model", "repeat", "status", "reported_config", "in_grid")
 

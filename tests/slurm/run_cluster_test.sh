@@ -120,24 +120,26 @@ if srun --mem=100 -t 1 python -c "$HOLD_200MB" >"$WORK/overmemory.log" 2>&1 ||
 fi
 say "OverMemoryKill works: a 200 MB step ran with --mem=400, was killed with --mem=100"
 
-copy_repo "$CAMPAIGN"
-write_overlay "$CAMPAIGN"
+# one snapshot of the repository for both runs, so an edit meanwhile cannot make them differ
+copy_repo "$WORK/src"
+write_overlay "$WORK/src"
+cp -a "$WORK/src" "$CAMPAIGN"
 cd "$CAMPAIGN"
 say "campaign on SLURM: snakemake --profile profiles/slurm (node $NODE)"
+T_CAMPAIGN0=$SECONDS
 timeout "$TIMEOUT_S" snakemake --profile profiles/slurm --configfile config/cluster_test.yaml \
     --resources measurement_slots=$EXPECT_RUNS >"$WORK/snakemake-slurm.log" 2>&1 || {
     tail -40 "$WORK/snakemake-slurm.log"
     say "snakemake on SLURM failed"
     exit 1
 }
-T_CAMPAIGN=$((SECONDS - T_UP))
+T_CAMPAIGN=$((SECONDS - T_CAMPAIGN0))
 grep -E 'steps \(100%\) done' "$WORK/snakemake-slurm.log" || true
 
 COMPARE=()
 if [[ ${MEMSWEEP_CLUSTER_COMPARE_LOCAL:-1} == 1 ]]; then
     say "the same campaign locally, to compare the tables"
-    copy_repo "$WORK/local"
-    write_overlay "$WORK/local"
+    cp -a "$WORK/src" "$WORK/local"
     (cd "$WORK/local" && timeout "$TIMEOUT_S" snakemake --cores 2 \
         --configfile config/cluster_test.yaml >"$WORK/snakemake-local.log" 2>&1) || {
         tail -40 "$WORK/snakemake-local.log"
@@ -147,6 +149,6 @@ if [[ ${MEMSWEEP_CLUSTER_COMPARE_LOCAL:-1} == 1 ]]; then
     COMPARE=(--compare-with "$WORK/local")
 fi
 
-say "sacct MaxRSS (MB, per job step) beside memsweep's peak_rss_mb (MB, the solver's tree):"
+say "sacct MaxRSS (MB, per job step) beside memsweep's peak_mb (MB, the solver's tree):"
 python "$HERE/check_campaign.py" --node "$NODE" --expect-runs "$EXPECT_RUNS" "${COMPARE[@]}"
 say "cluster up in $((T_UP - T0)) s; campaign on SLURM in $T_CAMPAIGN s"

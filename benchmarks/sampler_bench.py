@@ -17,7 +17,8 @@ is removed by subtracting a short baseline run of the same kind:
 Samples: the sampler's summary; psrecord's log lines. psrecord's rate is its own log's count over
 its own elapsed time. "Waited for a CPU" is schedstat's run-queue time per sample: when it is
 large, missed ticks come from other load on the machine, not from the sampler's own work. As
-root, the timing runs are repeated under `nice -n -10` to show what a priority buys.
+root, the timing runs are repeated under `chrt -f 1` (SCHED_FIFO) to show what a real-time
+priority buys when every CPU is busy.
 """
 
 import argparse
@@ -60,7 +61,7 @@ def target_of(sampler: subprocess.Popen, timeout: float = 5.0) -> int:
 
 
 def one_run(
-    tmp: Path, interval_ms: float, seconds: float, psrecord: bool, tree: bool, nice: int = 0
+    tmp: Path, interval_ms: float, seconds: float, psrecord: bool, tree: bool, prefix=()
 ) -> dict:
     """The sampler (launch mode) and optionally psrecord (attached) on one target; figures."""
     if tree:
@@ -69,7 +70,7 @@ def one_run(
         target = ["sleep", str(seconds)]
     summary, trace, log = tmp / "s.json", tmp / "t.csv", tmp / "psrecord.csv"
     args = [PY, str(SAMPLER), "-q", "--interval-ms", str(interval_ms), "--out", str(trace)]
-    args = (["nice", "-n", str(nice)] if nice else []) + args + ([] if tree else ["--no-children"])
+    args = [*prefix, *args] + ([] if tree else ["--no-children"])
     sampler = subprocess.Popen([*args, "--summary", str(summary), "--", *target])
     ps = None
     if psrecord:
@@ -101,9 +102,9 @@ def timing_line(run: dict, interval_ms: float, seconds: float) -> str:
     )
 
 
-def timing(tmp: Path, interval_ms: float, seconds: float, nice: int = 0) -> None:
-    run = one_run(tmp, interval_ms, seconds, psrecord=False, tree=True, nice=nice)
-    how = f" (nice {nice})" if nice else ""
+def timing(tmp: Path, interval_ms: float, seconds: float, prefix=()) -> None:
+    run = one_run(tmp, interval_ms, seconds, psrecord=False, tree=True, prefix=prefix)
+    how = f" ({' '.join(prefix)})" if prefix else ""
     print(f"{seconds:g} s at {interval_ms:g} ms{how}: {timing_line(run, interval_ms, seconds)}")
 
 
@@ -174,9 +175,9 @@ def main() -> None:
         print("\n== timing (launch mode, the whole tree, nothing else of ours running) ==")
         timing(tmp, 10, d)
         timing(tmp, 1, d)
-        if os.geteuid() == 0:  # what a scheduling priority buys on a busy machine
-            timing(tmp, 10, d, nice=-10)
-            timing(tmp, 1, d, nice=-10)
+        if os.geteuid() == 0 and shutil.which("chrt"):  # what a real-time priority buys
+            timing(tmp, 10, d, prefix=("chrt", "-f", "1"))
+            timing(tmp, 1, d, prefix=("chrt", "-f", "1"))
         print("\n== CPU per sample, from schedstat, same target and same run as psrecord ==")
         cost(tmp, 10, d, tree=True)
         cost(tmp, 1, d, tree=True)

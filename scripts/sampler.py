@@ -476,7 +476,7 @@ def _run(args, mode, interval, trace, summary, stop, child, cgroup, limit_bytes,
         child["proc"] = proc
         pid = proc.pid
         if stop["signal"] is not None:  # a signal came before the command existed
-            os.killpg(pid, stop["signal"])
+            _killpg(pid, stop["signal"])
         root_fd = open_status(pid)
     summary["pid"] = pid
     try:
@@ -544,28 +544,31 @@ def _run(args, mode, interval, trace, summary, stop, child, cgroup, limit_bytes,
     else:
         exit_code, sig = _status_fields(exit_status)
         maxrss = None
-    summary.update(
-        samples=rec.samples,
-        duration_s=round(end - (t0 if mode == "launch" else (rec.first or end)), 6),
-        effective_interval_ms=(
-            round((rec.last - rec.first) * 1000 / (rec.samples - 1), 4) if rec.samples > 1 else None
-        ),
-        interval_p50_ms=percentile(rec.hist, 50),
-        interval_p99_ms=percentile(rec.hist, 99),
-        missed_ticks=rec.missed,
-        peak_rss_kb=rec.peak[0] if rec.peak else None,
-        peak_rss_time_s=round(rec.peak[1], 6) if rec.peak else None,
-        peak_vmsize_kb=rec.peak_size,
-        peak_vmdata_kb=rec.peak_data,
-        hwm_kb=tree.hwm_kb,
-        maxrss_kb=maxrss,
-        exit_code=exit_code,
-        signal=sig,
-        timed_out=ended["timed_out"],
-    )
+    summary.update(figures(rec, tree, t0 if mode == "launch" else rec.first, end))
+    summary.update(maxrss_kb=maxrss, exit_code=exit_code, signal=sig, timed_out=ended["timed_out"])
     if mode == "launch":
         return exit_code
     return 128 + stop["signal"] if stop["signal"] is not None else 0
+
+
+def figures(rec: Recorder, tree: Tree, start: float | None, end: float) -> dict:
+    """The summary's sampling figures; start is the launch (or the first sample in attach)."""
+    n, peak = rec.samples, rec.peak
+    return {
+        "samples": n,
+        "duration_s": round(end - (end if start is None else start), 6),
+        "effective_interval_ms": (
+            round((rec.last - rec.first) * 1000 / (n - 1), 4) if n > 1 else None
+        ),
+        "interval_p50_ms": percentile(rec.hist, 50),
+        "interval_p99_ms": percentile(rec.hist, 99),
+        "missed_ticks": rec.missed,
+        "peak_rss_kb": peak[0] if peak else None,
+        "peak_rss_time_s": round(peak[1], 6) if peak else None,
+        "peak_vmsize_kb": rec.peak_size,
+        "peak_vmdata_kb": rec.peak_data,
+        "hwm_kb": tree.hwm_kb,
+    }
 
 
 def _killpg(pgid: int, sig: int) -> None:

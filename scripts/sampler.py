@@ -384,6 +384,7 @@ def spawn(argv, env, cgroup, rlimit_bytes, prctl):
 
     The preparation runs in the forked child before exec (preexec_fn); the sampler has no threads,
     so that is safe. PR_SET_PDEATHSIG makes the kernel kill the command if the sampler is killed.
+    A real-time policy of the sampler's (`chrt -f 1`) is not passed on: the command runs normal.
     """
     parent = os.getpid()
     import resource
@@ -394,6 +395,9 @@ def spawn(argv, env, cgroup, rlimit_bytes, prctl):
                 prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
                 if os.getppid() != parent:
                     os._exit(137)
+            if os.sched_getscheduler(0) in (os.SCHED_FIFO, os.SCHED_RR):
+                # the sampler may run real-time (chrt) for timing; the command never does
+                os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
             if cgroup is not None:
                 cgroup.enter()
             if rlimit_bytes:

@@ -7,6 +7,7 @@ import csv
 import importlib.util
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -380,3 +381,12 @@ def test_burst_shorter_than_the_interval_shows_in_hwm_and_capture(tmp_path):
     assert s["hwm_kb"] == _self_hwm(p.stdout) >= 30 * MIB
     assert s["peak_rss_kb"] < s["hwm_kb"] - 20 * MIB
     assert s["peak_capture"] < 0.6
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("chrt"), reason="needs root and chrt")
+def test_a_real_time_sampler_runs_the_command_at_normal_policy(tmp_path):
+    policy = [PY, "-c", "import os; print(os.sched_getscheduler(0))"]
+    out, summ = tmp_path / "t.csv", tmp_path / "s.json"
+    cmd = ["chrt", "-f", "1", PY, str(SAMPLER), "-q", "--out", str(out), "--summary", str(summ)]
+    p = subprocess.run([*cmd, "--", *policy], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0 and int(p.stdout) == os.SCHED_OTHER

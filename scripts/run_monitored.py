@@ -106,6 +106,7 @@ def run(
         "reported_config": reported_config(output, report_pattern),
         "status": run_status(summary),
         "run_dir": str(run_dir),
+        "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
         "solver_argv": list(argv),
     }
     write_json(run_dir / "run.json", record)

@@ -185,6 +185,17 @@ def build_runs(cfg):
 RUNS = build_runs(config)
 
 
+# On a cluster only the measured runs are worth a job of their own; the analysis takes seconds
+# and runs where Snakemake runs, without a scheduler round trip per step.
+localrules:
+    spikes,
+    summary,
+    variance,
+    thresholds,
+    plots,
+    report_html,
+
+
 wildcard_constraints:
     limit=r"[0-9]+",
     model=r"auto|[0-9]+[KMG]?-[0-9]+[KMG]?-[0-9]+[KMG]?",

@@ -1,5 +1,9 @@
 """Config errors stop the workflow before any run, naming the key and the bad value."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from workflow_helpers import make_project, planned_jobs, snakemake, write_config
 
@@ -63,3 +67,16 @@ def test_default_config_plans_the_whole_campaign(project):
     assert plan["monitor"] == 6 * 2 * 3 + 3
     assert plan["spikes"] == plan["monitor"]
     assert {"summary", "variance", "thresholds", "plots", "report_html", "all"} <= set(plan)
+
+
+def test_cgroup_enforcement_without_a_memory_controller_is_refused(project, tmp_path):
+    write_config(project, {"limits": {"enforce": "cgroup"}}, "cgroup.yaml")
+    env = {**os.environ, "MEMSWEEP_CGROUP_ROOT": str(tmp_path / "no-cgroupfs-here")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "all"]
+        + ["--configfile", "cgroup.yaml"],
+        cwd=project, capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "config error at limits.enforce" in out and "no-cgroupfs-here" in out, out

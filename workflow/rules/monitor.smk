@@ -2,6 +2,7 @@ rule monitor:
     """One monitored run of the solver: the sampler in launch mode, then run.json."""
     input:
         sampler="scripts/sampler.py",
+        cgroups="scripts/cgroups.py",
         program=get_program_files,
     output:
         trace=f"{RUN_DIR}/trace.csv",

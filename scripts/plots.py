@@ -27,6 +27,7 @@ import seaborn as sns  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.transforms import blended_transform_factory  # noqa: E402
+from memsweep_tables import as_bool, read_table, setup_logging  # noqa: E402
 
 log = logging.getLogger("plots")
 
@@ -45,11 +46,6 @@ BOOLEAN = ["in_grid", "over_budget", "timed_out", "oom_killed", "threshold_check
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def as_bool(values: pd.Series) -> pd.Series:
-    """True/False from CSV text ("True", "true", "1"); anything else, NA included, is False."""
-    return values.map(lambda v: str(v).strip().lower() in {"true", "1", "yes"}).astype(bool)
 
 
 def tidy(df: pd.DataFrame) -> pd.DataFrame:
@@ -622,14 +618,6 @@ def plot_thresholds(thresholds: pd.DataFrame, out_path) -> None:
 # ---------------------------------------------------------------- I/O
 
 
-def read_table(path) -> pd.DataFrame:
-    """A summary CSV; only empty cells are NA (a solver may well report "None" or "NA")."""
-    try:
-        return pd.read_csv(path, keep_default_na=False, na_values=[""])
-    except pd.errors.EmptyDataError:
-        return pd.DataFrame()
-
-
 def read_trace(path) -> pd.DataFrame:
     try:
         return pd.read_csv(path, usecols=["time_s", "vmrss_kb"])
@@ -653,11 +641,7 @@ def load_traces(paths, run_dirs) -> dict[str, pd.DataFrame]:
 
 
 def main(inputs, outputs, cv_warn_percent=5.0, log_path=None) -> None:
-    if log_path:
-        handler = logging.FileHandler(log_path)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
+    setup_logging(log_path)
     runs = read_table(inputs["runs"])
     spikes = read_table(inputs["spikes"])
     run_dirs = runs["run_dir"].astype(str) if "run_dir" in runs else []

@@ -23,6 +23,7 @@ import struct
 from pathlib import Path
 
 import pandas as pd
+from memsweep_tables import as_bool, read_table, setup_logging
 
 log = logging.getLogger("report")
 
@@ -130,7 +131,6 @@ THRESHOLD_COLUMNS = [
     ("peak_rss_mb", "peak MB", 1),
     ("run_dir", "run folder", "text"),
 ]
-TEXT_COLUMNS = ["bucket_model", "reported_config", "expected", "outlier_repeats", "run_dir"]
 
 STYLE = """
 :root{--ok:#1a7f37;--ok-bg:#dafbe1;--fail:#cf222e;--fail-bg:#ffebe9;--warn:#9a6700;
@@ -209,20 +209,6 @@ NA = '<span class="na">–</span>'
 
 
 # ---------------------------------------------------------------- values
-
-
-def read_table(path) -> pd.DataFrame:
-    """A summary CSV; only empty cells are NA (a solver may well report "None" or "NA")."""
-    try:
-        text = dict.fromkeys(TEXT_COLUMNS, str)
-        return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=text)
-    except (pd.errors.EmptyDataError, FileNotFoundError):
-        return pd.DataFrame()
-
-
-def as_bool(values: pd.Series) -> pd.Series:
-    """True/False from booleans or CSV text; anything else, NA included, is False."""
-    return values.map(lambda v: str(v).strip().lower() in {"true", "1", "yes"}).astype(bool)
 
 
 def column(df: pd.DataFrame, name: str, numeric=True) -> pd.Series:
@@ -648,11 +634,7 @@ def main(
     capture_warn=0.9,
     log_path=None,
 ) -> None:
-    if log_path:
-        handler = logging.FileHandler(log_path)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
+    setup_logging(log_path)
     plots = inputs["plots"]
     figures = dict(plots) if isinstance(plots, dict) else {Path(p).stem: p for p in plots}
     tables_ = {

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from memsweep_tables import setup_logging
 
 SPIKE_COLUMNS = ["detector", "time_s", "rss_mb", "increase_mb", "duration_ms", "rate_mb_s"]
 DECIMALS = {"time_s": 6, "rss_mb": 3, "increase_mb": 3, "duration_ms": 3, "rate_mb_s": 3}
@@ -162,12 +163,6 @@ def read_trace(path: str | Path) -> pd.DataFrame:
 
 def write_spikes(frame: pd.DataFrame, path: str | Path) -> None:
     frame.round(DECIMALS).to_csv(path, index=False, columns=SPIKE_COLUMNS)
-
-
-def setup_logging(path: str | Path | None) -> None:
-    handler = logging.FileHandler(path) if path else logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
 
 
 def main(trace, out_csv, rate_threshold_mb_s, window_s, min_increase_mb, log_path=None) -> None:

@@ -19,6 +19,7 @@ import logging
 from pathlib import Path
 
 import pandas as pd
+from memsweep_tables import setup_logging
 
 KEY = ["limit_mb", "bucket_model", "repeat"]
 RUN_COLUMNS = [
@@ -160,12 +161,6 @@ def read_spikes(path: str | Path) -> pd.DataFrame | None:
         return pd.read_csv(path)
     except pd.errors.EmptyDataError:
         return pd.DataFrame(columns=SPIKE_COLUMNS)
-
-
-def setup_logging(path: str | Path | None) -> None:
-    handler = logging.FileHandler(path) if path else logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
 
 
 def main(runs, spikes, out_runs, out_spikes, grid_runs, threshold_runs, log_path=None) -> None:

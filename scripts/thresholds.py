@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+from memsweep_tables import as_bool, setup_logging
 
 THRESHOLD_COLUMNS = [
     "threshold_mb",
@@ -40,13 +41,6 @@ THRESHOLD_COLUMNS = [
 ]
 POSITIONS = (("below", -1), ("at", 0), ("above", 1))
 log = logging.getLogger("thresholds")
-
-
-def as_bool(series: pd.Series) -> pd.Series:
-    """True/False from booleans or their CSV text; anything else (NA included) is False."""
-    if series.dtype == bool or str(series.dtype) == "boolean":
-        return series.fillna(False).astype(bool)
-    return series.astype("string").str.strip().str.lower().eq("true").fillna(False).astype(bool)
 
 
 def last_report(text: str | None, pattern: str) -> str | None:
@@ -109,12 +103,6 @@ def threshold_table(
     table["repeat"] = table["repeat"].astype("Int64")
     table["peak_rss_mb"] = table["peak_rss_mb"].astype("Float64")
     return table
-
-
-def setup_logging(path: str | Path | None) -> None:
-    handler = logging.FileHandler(path) if path else logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
 
 
 def main(runs_csv, out_csv, thresholds, log_path=None) -> None:

@@ -20,10 +20,10 @@ Called by the `variance` rule; by hand:
 """
 
 import logging
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from memsweep_tables import as_bool, setup_logging
 
 VARIANCE_COLUMNS = [
     "limit_mb",
@@ -40,13 +40,6 @@ VARIANCE_COLUMNS = [
     "outlier_repeats",
 ]
 log = logging.getLogger("variance")
-
-
-def as_bool(series: pd.Series) -> pd.Series:
-    """True/False from booleans or their CSV text; anything else (NA included) is False."""
-    if series.dtype == bool or str(series.dtype) == "boolean":
-        return series.fillna(False).astype(bool)
-    return series.astype("string").str.strip().str.lower().eq("true").fillna(False).astype(bool)
 
 
 def mad_outliers(
@@ -120,12 +113,6 @@ def variance_table(
     for column in ("n", "n_failed", "n_outliers"):
         table[column] = table[column].astype("Int64")
     return table
-
-
-def setup_logging(path: str | Path | None) -> None:
-    handler = logging.FileHandler(path) if path else logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
 
 
 def main(runs_csv, out_csv, mad_threshold=3.5, log_path=None, min_percent=1.0) -> None:

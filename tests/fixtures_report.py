@@ -16,25 +16,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from contracts import (
+    RUN_COLUMNS,
+    SUMMARY_SPIKE_COLUMNS,
+    THRESHOLD_COLUMNS,
+    TRACE_COLUMNS,
+    VARIANCE_COLUMNS,
+)
 
-TRACE_COLUMNS = ["time_s", "vmrss_kb", "vmsize_kb", "vmdata_kb", "vmhwm_kb", "vmswap_kb", "nprocs"]
-RUNS_COLUMNS = [
-    "limit_mb", "bucket_model", "repeat", "status", "exit_code", "signal", "timed_out",
-    "oom_killed", "duration_s", "samples", "effective_interval_ms", "missed_ticks", "peak_mb",
-    "peak_rss_mb",
-    "peak_rss_time_s", "hwm_mb", "maxrss_mb", "cgroup_peak_mb", "peak_capture", "peak_vmsize_mb",
-    "over_budget", "reported_config", "n_spikes", "in_grid", "threshold_check", "hostname",
-    "kernel", "sampler_version", "run_dir",
-]  # fmt: skip
-SPIKE_COLUMNS = ["detector", "time_s", "rss_mb", "increase_mb", "duration_ms", "rate_mb_s"]
-VARIANCE_COLUMNS = [
-    "limit_mb", "bucket_model", "n", "n_failed", "mean_peak_mb", "std_mb", "cv_percent", "min_mb",
-    "max_mb", "median_mb", "n_outliers", "outlier_repeats",
-]  # fmt: skip
-THRESHOLD_COLUMNS = [
-    "threshold_mb", "position", "limit_mb", "bucket_model", "repeat", "status",
-    "reported_config", "expected", "verdict", "peak_rss_mb", "run_dir",
-]  # fmt: skip
 PLANTED = "<script>window.PWNED=1</script>"
 FAULT_RATE_MB_S = 700.0
 
@@ -237,10 +226,8 @@ def make_campaign(
                 "run_dir": run_dir,
             }
         )
-    runs = pd.DataFrame(rows, columns=RUNS_COLUMNS)
-    spikes = pd.DataFrame(
-        spike_rows, columns=["limit_mb", "bucket_model", "repeat", *SPIKE_COLUMNS]
-    )
+    runs = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    spikes = pd.DataFrame(spike_rows, columns=SUMMARY_SPIKE_COLUMNS)
     th_rows = []
     for th in thresholds:
         for pos, lim in zip(("below", "at", "above"), (-1, 0, 1), strict=True):

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import plots
 import pytest
-from fixtures_report import SPIKE_COLUMNS, make_campaign, write_campaign
+from contracts import SUMMARY_SPIKE_COLUMNS
+from fixtures_report import make_campaign, write_campaign
 
 WIDTH_PX = int(plots.WIDTH_IN * plots.DPI)
 MESSAGE_PX = int(2.2 * plots.DPI)
@@ -71,7 +72,7 @@ def test_every_run_failed_with_empty_traces(tmp_path):
     for col in ("peak_mb", "peak_rss_mb", "hwm_mb", "peak_capture", "over_budget"):
         runs[col] = np.nan
     camp["traces"] = {d: t.iloc[:0] for d, t in camp["traces"].items()}
-    camp["spikes"] = pd.DataFrame(columns=["limit_mb", "bucket_model", "repeat", *SPIKE_COLUMNS])
+    camp["spikes"] = pd.DataFrame(columns=SUMMARY_SPIKE_COLUMNS)
     camp["variance"] = camp["variance"].assign(
         n=0, n_failed=2, mean_peak_mb=np.nan, cv_percent=np.nan
     )

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 import sampler
+from contracts import TRACE_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLER = ROOT / "scripts" / "sampler.py"
 BURST = ROOT / "tests" / "workloads" / "burst.py"
 PY = sys.executable
-HEADER = "time_s,vmrss_kb,vmsize_kb,vmdata_kb,vmhwm_kb,vmswap_kb,nprocs"
+HEADER = ",".join(TRACE_COLUMNS)
 SUMMARY_KEYS = {
     "command", "mode", "pid", "interval_ms", "samples", "duration_s", "effective_interval_ms",
     "interval_p50_ms", "interval_p99_ms", "missed_ticks", "peak_rss_kb", "peak_rss_time_s",

@@ -4,8 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import spikes
-
-COLUMNS = ["detector", "time_s", "rss_mb", "increase_mb", "duration_ms", "rate_mb_s"]
+from contracts import SPIKE_COLUMNS
 
 
 def trace(times, rss_mb):
@@ -202,7 +201,7 @@ def test_window_detector_on_a_long_trace():
 )
 def test_empty_and_tiny_traces_give_no_spikes(frame):
     found = spikes.detect_spikes(frame, 500, 1.0, 20)
-    assert list(found.columns) == COLUMNS
+    assert list(found.columns) == SPIKE_COLUMNS
     assert found.empty
 
 
@@ -213,14 +212,14 @@ def test_main_writes_both_detectors_and_header_only_for_empty(tmp_path):
     out = tmp_path / "spikes.csv"
     spikes.main(src, out, 500, 1.0, 20, tmp_path / "spikes.log")
     written = pd.read_csv(out)
-    assert list(written.columns) == COLUMNS
+    assert list(written.columns) == SPIKE_COLUMNS
     assert list(written["detector"]) == ["rate", "window"]
     assert list(written["increase_mb"]) == [30.0, 30.0]
     assert "rate" in (tmp_path / "spikes.log").read_text()
 
     src.write_text(header)
     spikes.main(src, out, 500, 1.0, 20, None)
-    assert out.read_text() == ",".join(COLUMNS) + "\n"
+    assert out.read_text() == ",".join(SPIKE_COLUMNS) + "\n"
     src.write_text("")
     spikes.main(src, out, 500, 1.0, 20, None)
-    assert out.read_text() == ",".join(COLUMNS) + "\n"
+    assert out.read_text() == ",".join(SPIKE_COLUMNS) + "\n"

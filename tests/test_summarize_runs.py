@@ -5,16 +5,7 @@ import json
 import pandas as pd
 import pytest
 import summarize_runs
-
-RUN_COLUMNS = [
-    "limit_mb", "bucket_model", "repeat", "status", "exit_code", "signal", "timed_out",
-    "oom_killed", "duration_s", "samples", "effective_interval_ms", "missed_ticks", "peak_mb",
-    "peak_rss_mb",
-    "peak_rss_time_s", "hwm_mb", "maxrss_mb", "cgroup_peak_mb", "peak_capture", "peak_vmsize_mb",
-    "over_budget", "reported_config", "n_spikes", "in_grid", "threshold_check", "hostname",
-    "kernel", "sampler_version", "run_dir",
-]  # fmt: skip
-SPIKE_COLUMNS = ["detector", "time_s", "rss_mb", "increase_mb", "duration_ms", "rate_mb_s"]
+from contracts import RUN_COLUMNS, SPIKE_COLUMNS, SUMMARY_SPIKE_COLUMNS
 
 
 def run(limit, model, repeat, **extra):
@@ -67,7 +58,7 @@ def test_columns_conversions_and_flags():
     assert bool(first["in_grid"]) and not bool(first["threshold_check"])
     assert not bool(second["in_grid"]) and bool(second["threshold_check"])
     assert pd.isna(first["cgroup_peak_mb"]) and pd.isna(first["oom_killed"])
-    assert list(all_spikes.columns) == ["limit_mb", "bucket_model", "repeat", *SPIKE_COLUMNS]
+    assert list(all_spikes.columns) == SUMMARY_SPIKE_COLUMNS
     assert len(all_spikes) == 4 and set(all_spikes["limit_mb"]) == {323}
 
 

@@ -2,11 +2,8 @@
 
 import pandas as pd
 import thresholds
+from contracts import THRESHOLD_COLUMNS
 
-COLUMNS = [
-    "threshold_mb", "position", "limit_mb", "bucket_model", "repeat", "status",
-    "reported_config", "expected", "verdict", "peak_rss_mb", "run_dir",
-]  # fmt: skip
 CHECK = {
     "memory_mb": 1000,
     "bucket_model": "auto",
@@ -28,7 +25,7 @@ def test_all_positions_pass_with_the_seed_expectations():
         {"d999": "Bucket sizes: 4M/8M/4M\n", "d1000": "x\nBucket sizes: 8M/8M/8M\n",
          "d1001": "Bucket sizes: 8M/8M/8M"}.get,
     )  # fmt: skip
-    assert list(table.columns) == COLUMNS
+    assert list(table.columns) == THRESHOLD_COLUMNS
     assert list(table["position"]) == ["below", "at", "above"]
     assert list(table["limit_mb"]) == [999, 1000, 1001]
     assert list(table["verdict"]) == ["PASS"] * 3
@@ -95,7 +92,7 @@ def test_main_reads_logs_from_run_dirs_and_writes_empty_cells(tmp_path):
     out = tmp_path / "thresholds.csv"
     thresholds.main(src, out, [CHECK], tmp_path / "thresholds.log")
     text = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert list(text.columns) == COLUMNS
+    assert list(text.columns) == THRESHOLD_COLUMNS
     assert list(text["verdict"]) == ["PASS", "FAIL", "FAIL"]
     assert text.loc[2, ["repeat", "status", "reported_config", "peak_rss_mb"]].tolist() == [""] * 4
     log = (tmp_path / "thresholds.log").read_text()

@@ -5,11 +5,7 @@ import math
 import pandas as pd
 import pytest
 import variance
-
-COLUMNS = [
-    "limit_mb", "bucket_model", "n", "n_failed", "mean_peak_mb", "std_mb", "cv_percent",
-    "min_mb", "max_mb", "median_mb", "n_outliers", "outlier_repeats",
-]  # fmt: skip
+from contracts import VARIANCE_COLUMNS
 
 
 def runs(rows):
@@ -32,7 +28,7 @@ def test_figures_match_a_hand_computation():
             ]
         )
     )
-    assert list(table.columns) == COLUMNS
+    assert list(table.columns) == VARIANCE_COLUMNS
     row = table.iloc[0]
     # mean 109; deviations -9 -7 -5 21 -> squares sum 596 -> var 596/3; std 14.0950...
     assert (row["n"], row["n_failed"]) == (4, 1)
@@ -98,13 +94,13 @@ def test_main_reads_runs_csv_text_booleans_and_writes_header_for_no_runs(tmp_pat
     )
     variance.main(src, out, 3.5, tmp_path / "variance.log")
     text = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert list(text.columns) == COLUMNS and len(text) == 1
+    assert list(text.columns) == VARIANCE_COLUMNS and len(text) == 1
     assert text.loc[0, ["n", "n_failed", "mean_peak_mb", "outlier_repeats"]].tolist() == [
         "2", "1", "361.0", "",
     ]  # fmt: skip
     src.write_text("limit_mb,bucket_model,repeat,status,peak_rss_mb,in_grid\n")
     variance.main(src, out, 3.5, None)
-    assert out.read_text().strip() == ",".join(COLUMNS)
+    assert out.read_text().strip() == ",".join(VARIANCE_COLUMNS)
 
 
 def test_the_kernel_peak_is_used_and_the_sampled_one_only_where_it_is_unknown():

@@ -7,25 +7,9 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pytest
 import yaml
+from contracts import RUN_COLUMNS, SUMMARY_SPIKE_COLUMNS, THRESHOLD_COLUMNS, VARIANCE_COLUMNS
 from workflow_helpers import SMALL_CAMPAIGN, make_project, planned_jobs, snakemake, write_config
 
-RUNS_COLUMNS = [
-    "limit_mb", "bucket_model", "repeat", "status", "exit_code", "signal", "timed_out",
-    "oom_killed", "duration_s", "samples", "effective_interval_ms", "missed_ticks", "peak_mb",
-    "peak_rss_mb",
-    "peak_rss_time_s", "hwm_mb", "maxrss_mb", "cgroup_peak_mb", "peak_capture", "peak_vmsize_mb",
-    "over_budget", "reported_config", "n_spikes", "in_grid", "threshold_check", "hostname",
-    "kernel", "sampler_version", "run_dir",
-]  # fmt: skip
-VARIANCE_COLUMNS = [
-    "limit_mb", "bucket_model", "n", "n_failed", "mean_peak_mb", "std_mb", "cv_percent",
-    "min_mb", "max_mb", "median_mb", "n_outliers", "outlier_repeats",
-]  # fmt: skip
-THRESHOLD_COLUMNS = [
-    "threshold_mb", "position", "limit_mb", "bucket_model", "repeat", "status",
-    "reported_config", "expected", "verdict", "peak_rss_mb", "run_dir",
-]  # fmt: skip
-SPIKE_COLUMNS = ["detector", "time_s", "rss_mb", "increase_mb", "duration_ms", "rate_mb_s"]
 GRID_RUNS = 2 * 2 * 2
 THRESHOLD_RUNS = 3
 
@@ -46,7 +30,7 @@ def read(project, name):
 def test_every_table_has_its_columns_and_rows(campaign):
     project, _ = campaign
     runs = read(project, "runs.csv")
-    assert list(runs.columns) == RUNS_COLUMNS
+    assert list(runs.columns) == RUN_COLUMNS
     assert len(runs) == GRID_RUNS + THRESHOLD_RUNS
     assert runs["in_grid"].sum() == GRID_RUNS
     assert runs["threshold_check"].sum() == THRESHOLD_RUNS
@@ -68,7 +52,7 @@ def test_every_table_has_its_columns_and_rows(campaign):
     assert reported == {499: "2M/4M/2M", 500: "4M/8M/4M", 501: "4M/8M/4M"}
 
     spikes = read(project, "spikes.csv")
-    assert list(spikes.columns) == ["limit_mb", "bucket_model", "repeat", *SPIKE_COLUMNS]
+    assert list(spikes.columns) == SUMMARY_SPIKE_COLUMNS
 
 
 def test_each_run_has_its_folder_and_record(campaign):

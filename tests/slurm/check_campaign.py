@@ -8,10 +8,10 @@ Run by tests/slurm/run_cluster_test.sh inside the campaign's folder, after the c
     ...
     cluster check: 7 runs, all checks passed
 
-Checks: results/summary/runs.csv has summarize_runs.RUN_COLUMNS in order and one row per expected
-run, every run is "ok"; every run.json names the SLURM node as its hostname; every run has a
-completed SLURM job (found by the executor's --comment "rule_monitor_wildcards_L_M_R") on that
-node; the other tables, figures and the report exist; threshold verdicts are PASS. With
+Checks: results/summary/runs.csv has tests/contracts.py's RUN_COLUMNS in order and one row per
+expected run, every run is "ok"; every run.json names the SLURM node as its hostname; every run
+has a completed SLURM job (found by the executor's --comment "rule_monitor_wildcards_L_M_R") on
+that node; the other tables, figures and the report exist; threshold verdicts are PASS. With
 --compare-with DIR (a local run of the same config), both have the same files, the same table
 columns and the same runs with the same status and reported_config. Exit status 1 on any failure.
 
@@ -28,8 +28,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, "scripts")  # the campaign's own copy: its runs.csv columns are the contract
-from summarize_runs import RUN_COLUMNS  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the written contract
+from contracts import RUN_COLUMNS  # noqa: E402
 
 TABLES = ("runs", "spikes", "variance", "thresholds")
 PLOTS = ("traces", "peak_vs_limit", "stability", "spikes", "thresholds")

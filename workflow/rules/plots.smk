@@ -1,6 +1,7 @@
 rule plots:
     """Every figure of the campaign."""
     input:
+        tables="scripts/memsweep_tables.py",
         runs=SUMMARY["runs"],
         variance=SUMMARY["variance"],
         spikes=SUMMARY["spikes"],

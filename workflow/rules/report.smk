@@ -1,6 +1,7 @@
 rule report_html:
     """The self-contained HTML report: verdicts, figures, tables, config, environment."""
     input:
+        tables="scripts/memsweep_tables.py",
         runs=SUMMARY["runs"],
         variance=SUMMARY["variance"],
         spikes=SUMMARY["spikes"],

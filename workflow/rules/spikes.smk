@@ -1,6 +1,7 @@
 rule spikes:
     """Allocation bursts of one run, by both detectors."""
     input:
+        tables="scripts/memsweep_tables.py",
         trace=f"{RUN_DIR}/trace.csv",
     output:
         csv=f"{RUN_DIR}/spikes.csv",

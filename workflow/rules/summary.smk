@@ -1,6 +1,7 @@
 rule summary:
     """One row per run, and every run's spikes in one table."""
     input:
+        tables="scripts/memsweep_tables.py",
         runs=run_files("run.json"),
         spikes=run_files("spikes.csv"),
     output:

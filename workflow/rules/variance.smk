@@ -1,6 +1,7 @@
 rule variance:
     """Peak statistics across repeats, per (limit, model)."""
     input:
+        tables="scripts/memsweep_tables.py",
         runs=SUMMARY["runs"],
     output:
         csv=report(

@@ -70,7 +70,8 @@ RUN_COLUMNS = [
     ("role", "role", "key"),
     ("status", "status", "badge"),
     ("exit", "exit", "key"),
-    ("peak_rss_mb", "peak MB", 1),
+    ("peak_mb", "peak MB", 1),
+    ("peak_rss_mb", "sampled MB", 1),
     ("hwm_mb", "VmHWM MB", 1),
     ("cgroup_peak_mb", "cgroup peak MB", 1),
     ("peak_capture", "capture", 3),
@@ -326,7 +327,7 @@ def over_budget_check(runs: pd.DataFrame) -> dict:
     for (_, _), g in over.groupby(["limit_mb", "bucket_model"], sort=True):
         total = runs[(runs["limit_mb"] == g["limit_mb"].iloc[0])]
         total = total[total["bucket_model"] == g["bucket_model"].iloc[0]]
-        peak = column(g, "peak_rss_mb").max()
+        peak = column(g, "peak_mb").max()
         excess = peak - column(g, "limit_mb").max()
         items.append(
             f"{config_label(g.iloc[0])}: {len(g)} of {len(total)} run(s), "

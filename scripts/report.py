@@ -90,7 +90,7 @@ COMPLIANCE_COLUMNS = [
     ("ok", "ok", 0),
     ("oom", "oom", 0),
     ("over", "over budget", 0),
-    ("max_peak", "largest kernel peak MB", 1),
+    ("max_peak", "largest peak MB", 1),
     ("headroom", "headroom MB", 1),
     ("fits", "fits", "badge"),
 ]
@@ -555,7 +555,7 @@ def tables(runs, variance, spikes, thresholds, cv_warn_percent) -> str:
         table(runs_view(runs), shown, lambda r: "" if r.get("status") == "ok" else "bad"),
         "<h3>Limit compliance</h3>",
         '<p class="note">Per configuration: does every run stay within its memory limit? '
-        "Peaks are the kernel's (VmHWM), the sampled peak where that is unknown.</p>",
+        "A run's peak is peak_mb: the larger of the kernel's (VmHWM) and the sampled one.</p>",
         table(compliance(runs), COMPLIANCE_COLUMNS, lambda r: "" if r["fits"] != "no" else "hot"),
         f"<h3>Variance of the peak</h3><p class='note'>Over the ok grid runs; CV above "
         f"{cv_warn_percent:g}% is highlighted.</p>",

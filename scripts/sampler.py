@@ -62,6 +62,7 @@ FLUSH_S = 0.5  # the trace is flushed at least this often
 RESCAN_S = 1.0  # the process tree is re-walked at least this often, and ...
 RESCAN_MIN_S = 0.01  # ... when a new pid was made, at most this often
 STATUS_BUF = 8192
+IMAGE_SLACK_KB = 1024  # pages the forked child touches before exec, on top of the sampler's RSS
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -470,6 +471,7 @@ def _run(args, mode, interval, trace, summary, stop, child, cgroup, limit_bytes,
         env = dict(os.environ)
         env.update(kv.split("=", 1) for kv in args.env)
         rlimit = limit_bytes if args.enforce == "rlimit" else None
+        image_kb = own_rss_kb()
         try:
             proc = spawn(args.command, env, cgroup, rlimit, prctl)
         except (OSError, subprocess.SubprocessError) as e:
@@ -547,9 +549,10 @@ def _run(args, mode, interval, trace, summary, stop, child, cgroup, limit_bytes,
         maxrss = ended["rusage"].ru_maxrss if ended["rusage"] else None
     else:
         exit_code, sig = _status_fields(exit_status)
-        maxrss = None
+        maxrss = image_kb = None
     summary.update(figures(rec, tree, t0 if mode == "launch" else rec.first, end))
     summary.update(maxrss_kb=maxrss, exit_code=exit_code, signal=sig, timed_out=ended["timed_out"])
+    summary["peak_capture"] = peak_capture(summary, image_kb)
     if mode == "launch":
         return exit_code
     return 128 + stop["signal"] if stop["signal"] is not None else 0
@@ -580,13 +583,38 @@ def _killpg(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
 
 
-def peak_capture(summary: dict) -> float | None:
-    """peak_rss_kb over the largest kernel peak known (VmHWM, ru_maxrss, cgroup peak)."""
-    kernel = [summary.get(k) for k in ("hwm_kb", "maxrss_kb", "cgroup_peak_kb")]
-    kernel = [k for k in kernel if k]
+def kernel_peak_kb(summary: dict, image_kb: int | None = None) -> int | None:
+    """The largest kernel peak of the command's RSS: VmHWM, and ru_maxrss when it says more.
+
+    ru_maxrss counts the forked copy of the sampler before exec, so at or just above image_kb
+    (the sampler's own RSS when it forked the command) it tells nothing of the command and is
+    left out. cgroup_peak_kb is no RSS figure (it counts page cache and misses shared file pages
+    charged elsewhere) and is never used here.
+    """
+    peaks = [summary.get("hwm_kb")]
+    maxrss = summary.get("maxrss_kb")
+    if maxrss and (image_kb is None or maxrss > image_kb + IMAGE_SLACK_KB):
+        peaks.append(maxrss)
+    peaks = [p for p in peaks if p]
+    return max(peaks) if peaks else None
+
+
+def peak_capture(summary: dict, image_kb: int | None = None) -> float | None:
+    """peak_rss_kb over kernel_peak_kb: how much of the true peak the samples caught."""
+    kernel = kernel_peak_kb(summary, image_kb)
     if summary.get("peak_rss_kb") is None or not kernel:
         return None
-    return round(summary["peak_rss_kb"] / max(kernel), 4)
+    return round(summary["peak_rss_kb"] / kernel, 4)
+
+
+def own_rss_kb() -> int | None:
+    """The sampler's own VmRSS, read just before it forks the command."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            fields = parse_status(f.read())
+    except OSError:
+        return None
+    return fields[0] if fields else None
 
 
 def write_summary(path: str, summary: dict) -> None:
@@ -691,6 +719,7 @@ def main(argv: list[str] | None = None) -> int:
         "interval_ms": args.interval_ms,
         "samples": 0,
         "missed_ticks": 0,
+        "peak_capture": None,
         "timed_out": False,
         "started_at": started_at,
         "hostname": uname.nodename,
@@ -716,7 +745,6 @@ def main(argv: list[str] | None = None) -> int:
             status = run(args, trace, started_at, summary)
         finally:
             trace.close()
-        summary["peak_capture"] = peak_capture(summary)
         if args.summary:
             write_summary(args.summary, summary)
         if not args.quiet:
@@ -732,7 +760,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def closing_line(s: dict) -> str:
     mib = lambda kb: "n/a" if kb is None else f"{kb / 1024:.1f} MiB"  # noqa: E731
-    kernel = max((s.get(k) or 0) for k in ("hwm_kb", "maxrss_kb", "cgroup_peak_kb")) or None
+    kernel = s["peak_rss_kb"] / s["peak_capture"] if s["peak_capture"] else None
     capture = "" if s["peak_capture"] is None else f" ({s['peak_capture']:.1%} captured)"
     end = f"exit {s['exit_code']}" if s["exit_code"] is not None else "target ended"
     if s["timed_out"]:

@@ -103,9 +103,30 @@ def test_percentile_nearest_rank_in_ms():
 def test_peak_capture_uses_largest_kernel_peak_and_null_when_unknown():
     s = {"peak_rss_kb": 900, "hwm_kb": 1000, "maxrss_kb": 800, "cgroup_peak_kb": None}
     assert sampler.peak_capture(s) == 0.9
-    assert sampler.peak_capture({**s, "cgroup_peak_kb": 1200}) == 0.75
+    assert sampler.peak_capture({**s, "maxrss_kb": 1200}) == 0.75
+    # the cgroup's peak is no RSS figure (page cache in, shared file pages out): never used
+    assert sampler.peak_capture({**s, "cgroup_peak_kb": 5000}) == 0.9
     assert sampler.peak_capture({**s, "peak_rss_kb": None}) is None
     assert sampler.peak_capture({"peak_rss_kb": 5, "hwm_kb": None, "maxrss_kb": None}) is None
+
+
+def test_ru_maxrss_of_the_sampler_image_before_exec_is_not_the_commands_peak():
+    # a 2 MB command forked from a 12 MB sampler: ru_maxrss reads 12 MB, the sampler's own copy
+    s = {"peak_rss_kb": 1900, "hwm_kb": 2000, "maxrss_kb": 12_000}
+    assert sampler.peak_capture(s, image_kb=11_800) == 0.95
+    assert sampler.peak_capture(s, image_kb=None) == round(1900 / 12_000, 4)
+    # above the image it is the command's (or a waited-for child's) own peak
+    assert sampler.peak_capture({**s, "maxrss_kb": 40_000}, image_kb=11_800) == round(
+        1900 / 40_000, 4
+    )
+
+
+def test_a_small_command_is_not_reported_as_missed_by_the_samples(tmp_path):
+    small = [PY, "-S", "-c", "import time; time.sleep(0.3)"]
+    p, s, _ = run(["-q", "--interval-ms", "5", "--", *small], tmp_path)
+    assert p.returncode == 0
+    assert s["maxrss_kb"] >= s["hwm_kb"]  # the sampler's image counted before exec
+    assert s["peak_capture"] >= 0.95
 
 
 def test_open_status_errors_name_the_process_or_the_file(tmp_path):

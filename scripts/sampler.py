@@ -534,8 +534,12 @@ def _run(args, mode, interval, trace, summary, stop, child, cgroup, limit_bytes,
         if mode == "launch":
             if ended["status"] is None:
                 reap(True)
-            if ended["timed_out"]:
-                _killpg(pid, signal.SIGKILL)  # stragglers that outlived the grace
+            if _group_alive(pid):
+                # What the command left running in its process group (a background job, a
+                # daemon) would hold memory into the next run: stop it, as BenchExec does.
+                if not ended["timed_out"]:
+                    say("warning: the command left processes in its process group; killed them")
+                _killpg(pid, signal.SIGKILL)
     finally:
         tree.close()
         if pidfd is not None:
@@ -576,6 +580,14 @@ def figures(rec: Recorder, tree: Tree, start: float | None, end: float) -> dict:
         "peak_vmdata_kb": rec.peak_data,
         "hwm_kb": tree.hwm_kb,
     }
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except OSError:
+        return False
+    return True
 
 
 def _killpg(pgid: int, sig: int) -> None:

@@ -412,3 +412,14 @@ def test_a_real_time_sampler_runs_the_command_at_normal_policy(tmp_path):
     cmd = ["chrt", "-f", "1", PY, str(SAMPLER), "-q", "--out", str(out), "--summary", str(summ)]
     p = subprocess.run([*cmd, "--", *policy], capture_output=True, text=True, timeout=30)
     assert p.returncode == 0 and int(p.stdout) == os.SCHED_OTHER
+
+
+def test_processes_the_command_leaves_behind_are_stopped(tmp_path):
+    marker = f"memsweep-leftover-{os.getpid()}"
+    script = f"exec -a {marker} sleep 30 & echo started"
+    p, s, _ = run(["-q", "--", "bash", "-c", script], tmp_path)
+    assert p.returncode == 0 and s["exit_code"] == 0
+    assert "left processes in its process group" in p.stderr
+    time.sleep(0.2)
+    left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
+    assert left.stdout == "", left.stdout

@@ -110,28 +110,25 @@ def parse_flag(text: str | None, source: str) -> bool:
     raise SettingError(f"{source}={text!r} is not valid: expected 0 or 1")
 
 
-def parse_fraction(text: str | None, source: str, default: float) -> float:
+def parse_number(text: str | None, source: str, default: float, accepts, expected: str) -> float:
+    """A float setting: default when unset; SettingError naming it unless accepts(value)."""
     if text is None or not text.strip():
         return default
     try:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not 0 < value <= 1:
-        raise SettingError(f"{source}={text!r} is not valid: expected a number in (0, 1]")
+    if not accepts(value):
+        raise SettingError(f"{source}={text!r} is not valid: expected {expected}")
     return value
+
+
+def parse_fraction(text: str | None, source: str, default: float) -> float:
+    return parse_number(text, source, default, lambda v: 0 < v <= 1, "a number in (0, 1]")
 
 
 def parse_seconds(text: str | None, source: str, default: float) -> float:
-    if text is None or not text.strip():
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 <= value <= 3600:
-        raise SettingError(f"{source}={text!r} is not valid: expected seconds in [0, 3600]")
-    return value
+    return parse_number(text, source, default, lambda v: 0 <= v <= 3600, "seconds in [0, 3600]")
 
 
 def resolve_settings(args: argparse.Namespace, env: dict[str, str]) -> Settings:

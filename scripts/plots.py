@@ -540,7 +540,7 @@ def plot_thresholds(thresholds: pd.DataFrame, out_path) -> None:
         sub = th[(th["threshold_mb"] == threshold) & (th["bucket_model"] == model)]
         sub = sub.assign(r=sub["position"].map(rank)).sort_values(["r", "limit_mb", "repeat"])
         passed = sub["verdict"].eq("PASS").to_numpy()
-        peaks = sub["peak_rss_mb"].to_numpy(dtype=float)
+        peaks = sub["peak_mb"].to_numpy(dtype=float)
         top = float(np.nanmax(peaks)) if np.isfinite(peaks).any() else 1.0
         x = np.arange(len(sub))
         colors = [PASS_COLOR if p else FAIL_COLOR for p in passed]

@@ -129,7 +129,7 @@ THRESHOLD_COLUMNS = [
     ("reported_config", "reported", "text"),
     ("expected", "expected", "text"),
     ("verdict", "verdict", "badge"),
-    ("peak_rss_mb", "peak MB", 1),
+    ("peak_mb", "peak MB", 1),
     ("run_dir", "run folder", "text"),
 ]
 

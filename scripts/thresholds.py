@@ -3,14 +3,16 @@ above each configured memory threshold? Writes results/summary/thresholds.csv.
 
 For a threshold T the checked limits are T-1 ("below"), T ("at") and T+1 ("above"), run with the
 threshold's bucket_model. reported_config is the first group of the last match of the threshold's
-own `pattern` in `{run_dir}/solver.log`. verdict is PASS when it equals `expected[position]`, FAIL
-otherwise, also when there is no report or no run at all (then one row with an empty
-reported_config). The verdict judges the reported configuration; the run's status is beside it.
+own `pattern` in `{run_dir}/solver.log` (read as run.json's is: run_monitored.reported_config).
+verdict is PASS when it equals `expected[position]`, FAIL otherwise, also when there is no report
+or no run at all (then one row with an empty reported_config). peak_mb is the run's peak from
+runs.csv, the one every table and figure uses. The verdict judges the reported configuration;
+the run's status is beside it.
 Called by the `thresholds` rule; by hand:
 
     >>> import pandas as pd, thresholds
     >>> runs = pd.DataFrame({"limit_mb": [999, 1000], "bucket_model": "auto", "repeat": 1,
-    ...     "status": "ok", "peak_rss_mb": 500.0, "threshold_check": True, "run_dir": ["a", "b"]})
+    ...     "status": "ok", "peak_mb": 500.0, "threshold_check": True, "run_dir": ["a", "b"]})
     >>> check = {"memory_mb": 1000, "bucket_model": "auto", "pattern": "Bucket sizes: (\\\\S+)",
     ...     "expected": {"below": "4M/8M/4M", "at": "8M/8M/8M", "above": "8M/8M/8M"}}
     >>> logs = {"a": "Bucket sizes: 4M/8M/4M", "b": "Bucket sizes: 4M/8M/4M"}
@@ -19,12 +21,12 @@ Called by the `thresholds` rule; by hand:
 """
 
 import logging
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-from memsweep_tables import as_bool, setup_logging
+from memsweep_tables import as_bool, read_table, setup_logging
+from run_monitored import reported_config
 
 THRESHOLD_COLUMNS = [
     "threshold_mb",
@@ -36,19 +38,11 @@ THRESHOLD_COLUMNS = [
     "reported_config",
     "expected",
     "verdict",
-    "peak_rss_mb",
+    "peak_mb",
     "run_dir",
 ]
 POSITIONS = (("below", -1), ("at", 0), ("above", 1))
 log = logging.getLogger("thresholds")
-
-
-def last_report(text: str | None, pattern: str) -> str | None:
-    """First group of the last match of pattern in text (None when absent)."""
-    if not text:
-        return None
-    matches = list(re.finditer(pattern, text))
-    return matches[-1].group(1) if matches else None
 
 
 def read_solver_log(run_dir: str) -> str | None:
@@ -87,7 +81,8 @@ def threshold_table(
                 continue
             for run in matching.sort_values("repeat").itertuples(index=False):
                 run_dir = missing(run.run_dir)
-                reported = last_report(read_log(run_dir) if run_dir else None, check["pattern"])
+                text = read_log(run_dir) if run_dir else None
+                reported = reported_config(text, check["pattern"]) if text else None
                 rows.append(
                     {
                         **base,
@@ -95,19 +90,19 @@ def threshold_table(
                         "status": missing(run.status),
                         "reported_config": reported,
                         "verdict": "PASS" if reported == base["expected"] else "FAIL",
-                        "peak_rss_mb": missing(run.peak_rss_mb),
+                        "peak_mb": missing(run.peak_mb),
                         "run_dir": run_dir,
                     }
                 )
     table = pd.DataFrame(rows, columns=THRESHOLD_COLUMNS)
     table["repeat"] = table["repeat"].astype("Int64")
-    table["peak_rss_mb"] = table["peak_rss_mb"].astype("Float64")
+    table["peak_mb"] = table["peak_mb"].astype("Float64")
     return table
 
 
 def main(runs_csv, out_csv, thresholds, log_path=None) -> None:
     setup_logging(log_path)
-    table = threshold_table(pd.read_csv(runs_csv), list(thresholds), read_solver_log)
+    table = threshold_table(read_table(runs_csv), list(thresholds), read_solver_log)
     table.to_csv(out_csv, index=False)
     for row in table[table["verdict"] == "FAIL"].itertuples():
         log.warning(

@@ -20,5 +20,5 @@ VARIANCE_COLUMNS = [
 ]  # fmt: skip
 THRESHOLD_COLUMNS = [
     "threshold_mb", "position", "limit_mb", "bucket_model", "repeat", "status",
-    "reported_config", "expected", "verdict", "peak_rss_mb", "run_dir",
+    "reported_config", "expected", "verdict", "peak_mb", "run_dir",
 ]  # fmt: skip

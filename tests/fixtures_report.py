@@ -246,7 +246,7 @@ def make_campaign(
                     "reported_config": r["reported_config"],
                     "expected": expected,
                     "verdict": "PASS" if r["reported_config"] == expected else "FAIL",
-                    "peak_rss_mb": r["peak_rss_mb"],
+                    "peak_mb": r["peak_mb"],
                     "run_dir": r["run_dir"],
                 }
             )

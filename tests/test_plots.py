@@ -103,7 +103,7 @@ def test_empty_tables_still_write_messages(tmp_path):
 def test_failing_threshold_and_dollar_in_reported_config(campaign, tmp_path):
     th = campaign["thresholds"].copy()
     th.loc[0, ["reported_config", "verdict"]] = ["$weird$ {config", "FAIL"]
-    th.loc[1, ["reported_config", "verdict", "peak_rss_mb"]] = [np.nan, "FAIL", np.nan]
+    th.loc[1, ["reported_config", "verdict", "peak_mb"]] = [np.nan, "FAIL", np.nan]
     plots.plot_thresholds(th, tmp_path / "th.png")
     assert png_shape(tmp_path / "th.png")[1] == WIDTH_PX
 

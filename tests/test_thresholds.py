@@ -14,7 +14,7 @@ CHECK = {
 
 def runs(rows):
     """rows: (limit, model, repeat, status, peak, threshold_check, run_dir)."""
-    columns = ["limit_mb", "bucket_model", "repeat", "status", "peak_rss_mb", "threshold_check"]
+    columns = ["limit_mb", "bucket_model", "repeat", "status", "peak_mb", "threshold_check"]
     return pd.DataFrame(rows, columns=[*columns, "run_dir"])
 
 
@@ -55,7 +55,7 @@ def test_wrong_missing_and_failed_runs_fail():
     assert table.loc[1, "reported_config"] == "4M/8M/4M"
     killed, absent = table.iloc[2], table.iloc[3]
     assert killed["status"] == "killed" and pd.isna(killed["reported_config"])
-    assert pd.isna(killed["peak_rss_mb"])
+    assert pd.isna(killed["peak_mb"])
     assert pd.isna(absent["reported_config"]) and pd.isna(absent["run_dir"])
     assert absent["expected"] == "8M/8M/8M"
 
@@ -85,7 +85,7 @@ def test_main_reads_logs_from_run_dirs_and_writes_empty_cells(tmp_path):
         (folder / "solver.log").write_text(f"Memory limit: {lim} MB\nBucket sizes: {reported}\n")
     src = tmp_path / "runs.csv"
     src.write_text(
-        "limit_mb,bucket_model,repeat,status,peak_rss_mb,threshold_check,run_dir\n"
+        "limit_mb,bucket_model,repeat,status,peak_mb,threshold_check,run_dir\n"
         f"999,auto,1,ok,560.2,True,{tmp_path}/999MB\n"
         f"1000,auto,1,ok,640.1,True,{tmp_path}/1000MB\n"
     )
@@ -94,12 +94,13 @@ def test_main_reads_logs_from_run_dirs_and_writes_empty_cells(tmp_path):
     text = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(text.columns) == THRESHOLD_COLUMNS
     assert list(text["verdict"]) == ["PASS", "FAIL", "FAIL"]
-    assert text.loc[2, ["repeat", "status", "reported_config", "peak_rss_mb"]].tolist() == [""] * 4
+    assert text.loc[2, ["repeat", "status", "reported_config", "peak_mb"]].tolist() == [""] * 4
     log = (tmp_path / "thresholds.log").read_text()
     assert "1 of 3 threshold checks PASS" in log and "FAIL threshold 1000 MB at" in log
 
 
-def test_last_report():
-    assert thresholds.last_report("a: 1\na: 2\n", r"a: (\d)") == "2"
-    assert thresholds.last_report("nothing", r"a: (\d)") is None
-    assert thresholds.last_report(None, r"a: (\d)") is None
+def test_the_report_is_read_as_run_json_reads_it():
+    assert thresholds.reported_config("a: 1\na: 2\n", r"a: (\d)") == "2"
+    assert thresholds.reported_config("nothing", r"a: (\d)") is None
+    # one parser for run.json and thresholds.csv: ^ anchors at each line in both
+    assert thresholds.reported_config("x\nSize: 3\n", r"^Size: (\d)") == "3"

@@ -2,6 +2,7 @@ rule thresholds:
     """PASS / FAIL per checked limit: did the program switch configuration where documented?"""
     input:
         tables="scripts/memsweep_tables.py",
+        parser="scripts/run_monitored.py",
         runs=SUMMARY["runs"],
         logs=get_threshold_logs,
     output:

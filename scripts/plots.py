@@ -39,7 +39,7 @@ EDGE = {"mec": "black", "mew": 0.5}  # marker edge
 BOX = {"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1.5}  # behind text over data
 NOTE = {"color": FAIL_COLOR, "fontsize": 7.5, "va": "bottom", "bbox": BOX}
 NUMERIC = [
-    "limit_mb", "repeat", "peak_rss_mb", "samples", "hwm_mb", "n_spikes", "time_s", "rss_mb",
+    "limit_mb", "repeat", "peak_mb", "samples", "hwm_mb", "n_spikes", "time_s", "rss_mb",
     "increase_mb", "duration_ms", "rate_mb_s", "cv_percent", "n", "threshold_mb",
 ]  # fmt: skip
 BOOLEAN = ["in_grid", "over_budget", "timed_out", "oom_killed", "threshold_check"]
@@ -107,13 +107,6 @@ def message_figure(out_path, title: str, message: str) -> None:
     fig.text(0.5, 0.62, title, ha="center", fontsize=13, weight="bold")
     fig.text(0.5, 0.36, message, ha="center", fontsize=11, color=MUTED, wrap=True)
     _save(fig, out_path)
-
-
-def run_peak(runs: pd.DataFrame) -> pd.Series:
-    """A run's peak as every table takes it: runs.csv's peak_mb (kernel's or sampled, larger)."""
-    if "peak_mb" in runs:
-        return runs["peak_mb"]
-    return runs[["hwm_mb", "peak_rss_mb"]].max(axis=1, skipna=True)
 
 
 def _grid(runs: pd.DataFrame) -> pd.DataFrame:
@@ -249,7 +242,7 @@ def plot_traces(
 def plot_peak_vs_limit(runs: pd.DataFrame, out_path) -> None:
     """Mean peak per model vs limit, min-max bars, a point per repeat, the budget line."""
     runs = _grid(tidy(runs).dropna(subset=["limit_mb"]))
-    runs = runs.assign(peak=run_peak(runs))
+    runs = runs.assign(peak=runs["peak_mb"])
     have = runs.dropna(subset=["peak"])
     if have.empty:
         return message_figure(out_path, "Peak RSS vs memory limit", "No run has a peak RSS.")
@@ -364,7 +357,7 @@ def plot_stability(
     """CV heatmap per (model, limit) and each repeat's peak relative to its configuration median."""
     var = tidy(variance).dropna(subset=["limit_mb"])
     runs = _grid(tidy(runs))
-    runs = runs.assign(peak=run_peak(runs))
+    runs = runs.assign(peak=runs["peak_mb"])
     if var.empty:
         return message_figure(
             out_path, "Stability of peak RSS", "No grid configuration to compare."

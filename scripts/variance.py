@@ -13,7 +13,7 @@ Called by the `variance` rule; by hand:
 
     >>> import pandas as pd, variance
     >>> runs = pd.DataFrame({"limit_mb": 323, "bucket_model": "4M/8M/4M", "repeat": [1, 2, 3],
-    ...     "status": "ok", "hwm_mb": [100.0, 102.0, 104.0], "in_grid": True})
+    ...     "status": "ok", "peak_mb": [100.0, 102.0, 104.0], "in_grid": True})
     >>> row = variance.variance_table(runs).iloc[0]
     >>> [round(float(row[c]), 3) for c in ["n", "mean_peak_mb", "std_mb", "cv_percent"]]
     [3.0, 102.0, 2.0, 1.961]
@@ -57,17 +57,11 @@ def mad_outliers(
     return far
 
 
-def run_peaks(group: pd.DataFrame) -> pd.Series:
-    """Each run's peak_mb (summarize_runs.true_peak): the larger of the kernel's and the sampled."""
-    columns = [c for c in ("peak_mb", "hwm_mb", "peak_rss_mb") if c in group.columns]
-    return group[columns].apply(pd.to_numeric, errors="coerce").max(axis=1, skipna=True)
-
-
 def group_row(
     limit_mb, bucket_model, group: pd.DataFrame, mad_threshold: float, min_percent: float = 1.0
 ) -> dict:
     ok = group["status"].astype("string").eq("ok").fillna(False).astype(bool)
-    peaks = run_peaks(group)
+    peaks = pd.to_numeric(group["peak_mb"], errors="coerce")
     used = ok & peaks.notna()
     if (ok & ~used).any():
         log.warning(

@@ -11,7 +11,7 @@ from contracts import VARIANCE_COLUMNS
 def runs(rows):
     """rows: (limit, model, repeat, status, peak, in_grid)."""
     return pd.DataFrame(
-        rows, columns=["limit_mb", "bucket_model", "repeat", "status", "peak_rss_mb", "in_grid"]
+        rows, columns=["limit_mb", "bucket_model", "repeat", "status", "peak_mb", "in_grid"]
     )
 
 
@@ -88,7 +88,7 @@ def test_groups_are_one_row_per_limit_and_model_sorted():
 def test_main_reads_runs_csv_text_booleans_and_writes_header_for_no_runs(tmp_path):
     src, out = tmp_path / "runs.csv", tmp_path / "variance.csv"
     src.write_text(
-        "limit_mb,bucket_model,repeat,status,peak_rss_mb,in_grid\n"
+        "limit_mb,bucket_model,repeat,status,peak_mb,in_grid\n"
         "323,8M/8M/8M,1,ok,360.0,True\n323,8M/8M/8M,2,ok,362.0,True\n"
         "323,8M/8M/8M,3,oom,,True\n1000,auto,1,ok,600.0,False\n"
     )
@@ -98,15 +98,15 @@ def test_main_reads_runs_csv_text_booleans_and_writes_header_for_no_runs(tmp_pat
     assert text.loc[0, ["n", "n_failed", "mean_peak_mb", "outlier_repeats"]].tolist() == [
         "2", "1", "361.0", "",
     ]  # fmt: skip
-    src.write_text("limit_mb,bucket_model,repeat,status,peak_rss_mb,in_grid\n")
+    src.write_text("limit_mb,bucket_model,repeat,status,peak_mb,in_grid\n")
     variance.main(src, out, 3.5, None)
     assert out.read_text().strip() == ",".join(VARIANCE_COLUMNS)
 
 
-def test_the_kernel_peak_is_used_and_the_sampled_one_only_where_it_is_unknown():
-    table = runs(
-        [(323, "4M/8M/4M", r, "ok", p, True) for r, p in ((1, 281.2), (2, 281.3), (3, 270.0))]
-    )
+def test_the_peak_is_runs_csv_peak_mb_not_the_sampled_or_the_kernel_column():
+    peaks = ((1, 290.2), (2, 289.9), (3, 270.0))
+    table = runs([(323, "4M/8M/4M", r, "ok", p, True) for r, p in peaks])
+    table["peak_rss_mb"] = [281.2, 281.3, 270.0]  # sampled: lower, never used directly
     table["hwm_mb"] = [290.2, 289.9, None]
     row = variance.variance_table(table).iloc[0]
     assert (row["min_mb"], row["max_mb"], row["median_mb"]) == (270.0, 290.2, 289.9)

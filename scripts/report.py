@@ -452,7 +452,6 @@ def compliance(runs: pd.DataFrame) -> pd.DataFrame:
         _peak=column(runs, "peak_mb"),  # the run's peak as every table takes it
         _over=as_bool(column(runs, "over_budget", numeric=False)),
     )
-    df["_over"] |= df["_peak"] > df["_limit"]
     rows = []
     for (limit, model), g in df.groupby(["_limit", "bucket_model"], sort=False):
         oom = int((g["status"] == "oom").sum())

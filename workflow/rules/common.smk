@@ -20,7 +20,6 @@ SCHEMA = Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
 sys.path.insert(0, str(SCRIPTS))
 from sampler import enforcement_problem  # noqa: E402  (needs the path above)
 
-BUCKET_MODEL_RE = re.compile(r"^(auto|[0-9]+[KMG]?/[0-9]+[KMG]?/[0-9]+[KMG]?)$")
 COMMAND_FIELDS = {"memory_mb", "bucket_model"}
 SCRIPT_SUFFIXES = (".py", ".sh", ".bash", ".pl", ".rb", ".R", ".jl", ".lua", ".js")
 MODEL_SEP = "/"

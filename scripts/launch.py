@@ -1,0 +1,84 @@
+"""How a run is launched: the settings the workflow, the run wrapper and the config check share.
+
+Standard library only (the run wrapper imports it on a compute node). Each fact is here once:
+
+- ENFORCE_MODES: how a memory limit can be enforced (`limits.enforce`).
+- the bucket-model grammar: "auto" or three sizes "N[KMG]/N[KMG]/N[KMG]", and its path-safe slug;
+- RUN_DIR: where a run's files go;
+- solver_argv: the program's argv for one run (placeholders filled in, no shell);
+- run_env: the environment every run gets on top of the caller's;
+- enforcement_problem: why an enforce mode cannot work on this machine.
+
+    >>> solver_argv("./solver --budget {memory_mb}", 1005, "auto")
+    ['./solver', '--budget', '1005']
+    >>> run_env(1005, "8M/8M/8M", {"OMP_NUM_THREADS": 1})["ENABLE_CUSTOM_BUCKETS"]
+    '1'
+    >>> model_slug("4M/8M/4M"), model_from_slug("4M-8M-4M")
+    ('4M-8M-4M', '4M/8M/4M')
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import string
+
+import cgroups
+
+ENFORCE_MODES = ("none", "cgroup", "rlimit")
+COMMAND_FIELDS = ("memory_mb", "bucket_model")
+AUTO_MODEL = "auto"
+MODEL_SEP = "/"
+SLUG_SEP = "-"
+MODEL_RE = re.compile(r"auto|[0-9]+[KMG]?/[0-9]+[KMG]?/[0-9]+[KMG]?")
+SLUG_RE = r"auto|[0-9]+[KMG]?-[0-9]+[KMG]?-[0-9]+[KMG]?"  # for Snakemake's wildcard constraint
+MODEL_GRAMMAR = "'auto' or three sizes like '4M/8M/4M' (digits, optionally K, M or G)"
+VARIANT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.]*")
+DEFAULT_VARIANT = "default"
+RUN_DIR = "results/runs/{variant}/{limit}MB/{model}/rep{repeat}"
+
+
+def is_model(text: str) -> bool:
+    """Whether text is a bucket model (the whole text: no trailing newline or space)."""
+    return isinstance(text, str) and MODEL_RE.fullmatch(text) is not None
+
+
+def model_slug(model: str) -> str:
+    """Path-safe name of a bucket model: '4M/8M/4M' -> '4M-8M-4M', 'auto' -> 'auto'."""
+    return model.replace(MODEL_SEP, SLUG_SEP)
+
+
+def model_from_slug(slug: str) -> str:
+    return slug.replace(SLUG_SEP, MODEL_SEP)
+
+
+def run_dir(variant: str, limit_mb: int, model: str, repeat: int) -> str:
+    return RUN_DIR.format(variant=variant, limit=limit_mb, model=model_slug(model), repeat=repeat)
+
+
+def command_fields(command: str) -> set[str]:
+    """The {placeholders} a command uses (ValueError on a lone brace)."""
+    return {name for _, name, _, _ in string.Formatter().parse(command) if name is not None}
+
+
+def solver_argv(command: str, limit_mb: int, model: str) -> list[str]:
+    """argv of one run: placeholders filled in, then split as a shell would (no shell runs it)."""
+    return shlex.split(command.format(memory_mb=limit_mb, bucket_model=model))
+
+
+def run_env(limit_mb: int, model: str, extra: dict | None = None) -> dict[str, str]:
+    """What every run finds in its environment: `extra` (solver.env), then its configuration."""
+    env = {str(key): str(value) for key, value in (extra or {}).items()}
+    env.update(
+        MEMORY_LIMIT_MB=str(limit_mb),
+        BUCKET_MODEL=model,
+        ENABLE_CUSTOM_BUCKETS="0" if model == AUTO_MODEL else "1",
+    )
+    return env
+
+
+def enforcement_problem(mode: str) -> str | None:
+    """Why `mode` cannot enforce a limit on this machine, or None when it can."""
+    if mode not in ENFORCE_MODES:
+        return f"unknown enforce mode {mode!r}: choose one of {', '.join(ENFORCE_MODES)}"
+    return cgroups.problem() if mode == "cgroup" else None

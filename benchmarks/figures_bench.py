@@ -1,12 +1,13 @@
-"""Time the figures and the HTML report for a default-sized campaign (issue 4: under 15 s).
+"""Time each figure and the HTML report for a default-sized campaign, as the workflow runs them.
 
 Builds the default config's campaign (6 limits x 2 models x 3 repeats + 3 threshold runs) from
-synthetic demo-solver traces at 10 ms and at 1 ms sampling, then times `scripts/plots.py` and
-`scripts/report.py` each in a fresh interpreter, imports included, as a Snakemake job pays them:
+synthetic demo-solver traces at 10 ms and at 1 ms sampling, then times each figure's job
+(scripts/draw_figure.py) and the report (scripts/report.py), each in a fresh interpreter,
+imports included, as a Snakemake job pays them:
 
     $ python benchmarks/figures_bench.py
-    interval  runs  trace rows  plots s  report s
-    10 ms       39       ...      ...       ...
+    interval  runs  trace rows  traces s  peak_vs_limit s  ...  report s
+    10 ms       39       ...
 """
 
 import subprocess
@@ -18,19 +19,22 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests"), str(REPO / "scripts")]
 
+import figures  # noqa: E402
+import tables  # noqa: E402
 from fixtures_report import default_campaign, write_campaign  # noqa: E402
 
-PLOTS = ("traces", "peak_vs_limit", "stability", "spikes", "thresholds")
-PLOTS_CALL = """
+FIGURE_CALL = """
 import sys; sys.path.insert(0, {scripts!r})
-import plots
-plots.main({inputs!r}, {outputs!r}, cv_warn_percent=5.0)
+import draw_figure
+draw_figure.main({name!r}, {paths!r}, {{"cv_warn_percent": 5.0}}, {out!r})
 """
 REPORT_CALL = """
 import sys; sys.path.insert(0, {scripts!r})
 import report
-report.main({inputs!r}, {html!r}, config={{}}, memsweep_version="bench")
+report.main({paths!r}, {pngs!r}, {html!r}, {config!r}, "bench")
 """
+CONFIG = {"variance": {"cv_warn_percent": 5, "mad_threshold": 3.5},
+          "spikes": {"min_increase_mb": 20, "window_s": 1.0}}  # fmt: skip
 
 
 def timed(code: str, cwd: Path) -> float:
@@ -39,30 +43,33 @@ def timed(code: str, cwd: Path) -> float:
     return time.perf_counter() - start
 
 
-def bench(rate_hz: float) -> tuple[int, int, float, float]:
+def bench(rate_hz: float) -> tuple[int, int, list[float]]:
     camp = default_campaign(rate_hz=rate_hz)
+    scripts = str(REPO / "scripts")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        paths = write_campaign(camp, root)
-        inputs = {key: str(value) for key, value in paths.items() if key != "traces"}
-        inputs["traces"] = [str(p) for p in paths["traces"]]
-        outputs = {name: str(root / f"{name}.png") for name in PLOTS}
-        plots_s = timed(PLOTS_CALL.format(scripts=str(REPO / "scripts"), **locals()), root)
-        report_inputs = {**inputs, "plots": list(outputs.values())}
-        report_inputs.pop("traces")
-        code = REPORT_CALL.format(
-            scripts=str(REPO / "scripts"), inputs=report_inputs, html=str(root / "report.html")
-        )
-        report_s = timed(code, root)
+        written = write_campaign(camp, root)
+        paths = {t.name: str(written[t.name]) for t in tables.SUMMARY_TABLES}
+        pngs = {name: str(root / f"{name}.png") for name in figures.FIGURES}
+        seconds = [
+            timed(FIGURE_CALL.format(scripts=scripts, name=n, paths=paths, out=pngs[n]), root)
+            for n in figures.FIGURES
+        ]
+        html = str(root / "report.html")
+        code = REPORT_CALL.format(scripts=scripts, paths=paths, pngs=pngs, html=html, config=CONFIG)
+        seconds.append(timed(code, root))
     rows = sum(len(trace) for trace in camp["traces"].values())
-    return len(camp["runs"]), rows, plots_s, report_s
+    return len(camp["records"]), rows, seconds
 
 
 def main() -> None:
-    print(f"{'interval':<10}{'runs':>5}{'trace rows':>12}{'plots s':>9}{'report s':>10}")
+    names = [*figures.FIGURES, "report"]
+    print(
+        f"{'interval':<10}{'runs':>5}{'trace rows':>12}" + "".join(f"{n + ' s':>17}" for n in names)
+    )
     for label, rate in (("10 ms", 100.0), ("1 ms", 1000.0)):
-        runs, rows, plots_s, report_s = bench(rate)
-        print(f"{label:<10}{runs:>5}{rows:>12}{plots_s:>9.2f}{report_s:>10.2f}")
+        runs, rows, seconds = bench(rate)
+        print(f"{label:<10}{runs:>5}{rows:>12}" + "".join(f"{s:>17.2f}" for s in seconds))
 
 
 if __name__ == "__main__":

@@ -16,19 +16,14 @@ import argparse
 import json
 import logging
 import os
-import re
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import launch
+
 log = logging.getLogger("memsweep.monitor")
-
-
-def reported_config(text, pattern):
-    """First group of the last match of ``pattern`` in the solver's output, or None."""
-    matches = re.findall(pattern, text, flags=re.MULTILINE)
-    return matches[-1] if matches else None
 
 
 def run_status(summary):
@@ -71,10 +66,10 @@ def run(
     bucket_model,
     repeat,
     *,
+    variant="default",
     interval_ms=10,
     timeout_s=180,
     enforce="none",
-    report_pattern=r"Bucket sizes: (\S+)",
 ):
     """Run the sampler around ``argv``; return the run record written to run.json."""
     run_dir = Path(run_dir)
@@ -97,13 +92,12 @@ def run(
             f"the sampler wrote no summary (exit {returncode}); see {run_dir / 'solver.log'}"
         )
     summary = json.loads(summary_path.read_text())
-    output = (run_dir / "solver.log").read_text(errors="replace")
     record = {
         **summary,
+        "variant": variant,
         "limit_mb": int(limit_mb),
         "bucket_model": bucket_model,
         "repeat": int(repeat),
-        "reported_config": reported_config(output, report_pattern),
         "status": run_status(summary),
         "run_dir": str(run_dir),
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
@@ -127,13 +121,15 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sampler", default=str(Path(__file__).with_name("sampler.py")))
     parser.add_argument("--run-dir", required=True)
+    parser.add_argument("--variant", default=launch.DEFAULT_VARIANT)
     parser.add_argument("--limit-mb", type=int, required=True)
-    parser.add_argument("--bucket-model", default="auto")
+    parser.add_argument("--bucket-model", default=launch.AUTO_MODEL)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--interval-ms", type=float, default=10)
     parser.add_argument("--timeout", type=float, default=180)
-    parser.add_argument("--enforce", choices=["none", "cgroup", "rlimit"], default="none")
-    parser.add_argument("--report-pattern", default=r"Bucket sizes: (\S+)")
+    parser.add_argument("--enforce", choices=launch.ENFORCE_MODES, default="none")
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--log", help="this wrapper's own log (stderr too)")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     if args.command[:1] == ["--"]:
@@ -156,40 +152,21 @@ def main(sampler, run_dir, argv, env, limit_mb, bucket_model, repeat, log_path=N
     return record
 
 
-if "snakemake" in globals():
-    smk = snakemake  # noqa: F821  (injected by Snakemake's script preamble)
-    main(
-        smk.input.sampler,
-        Path(smk.output.run).parent,
-        smk.params.argv,
-        smk.params.env,
-        smk.wildcards.limit,
-        smk.params.bucket_model,
-        smk.wildcards.repeat,
-        log_path=smk.log[0],
-        interval_ms=smk.params.interval_ms,
-        timeout_s=smk.params.timeout_s,
-        enforce=smk.params.enforce,
-        report_pattern=smk.params.report_pattern,
-    )
-elif __name__ == "__main__":
+if __name__ == "__main__":
     cli = parse_args()
-    env = {
-        "MEMORY_LIMIT_MB": str(cli.limit_mb),
-        "BUCKET_MODEL": cli.bucket_model,
-        "ENABLE_CUSTOM_BUCKETS": "0" if cli.bucket_model == "auto" else "1",
-    }
+    extra = dict(pair.split("=", 1) for pair in cli.env)
     record = main(
         cli.sampler,
         cli.run_dir,
         cli.command,
-        env,
+        launch.run_env(cli.limit_mb, cli.bucket_model, extra),
         cli.limit_mb,
         cli.bucket_model,
         cli.repeat,
+        log_path=cli.log,
+        variant=cli.variant,
         interval_ms=cli.interval_ms,
         timeout_s=cli.timeout,
         enforce=cli.enforce,
-        report_pattern=cli.report_pattern,
     )
     print(f"{record['status']}: peak {record['peak_rss_kb']} kB, exit {record['exit_code']}")

@@ -50,6 +50,7 @@ except ImportError:  # loaded by path (importlib) from elsewhere: use the siblin
 
 __version__ = "1.0.0"
 HEADER = "time_s,vmrss_kb,vmsize_kb,vmdata_kb,vmhwm_kb,vmswap_kb,nprocs"
+TRACE_COLUMNS = tuple(HEADER.split(","))
 SUMMARY_KEYS = (
     "command", "mode", "pid", "interval_ms", "samples", "duration_s", "effective_interval_ms",
     "interval_p50_ms", "interval_p99_ms", "missed_ticks", "peak_rss_kb", "peak_rss_time_s",

@@ -4,7 +4,7 @@ Two detectors, one row per event:
 
 - "rate": the RSS rate between consecutive samples is above `rate_threshold_mb_s`; consecutive
   qualifying steps merge into one event.
-- "window" (the seed's): RSS rises by at least `min_increase_mb` within `window_s`, and each
+- "window": RSS rises by at least `min_increase_mb` within `window_s`, and each
   allocation burst is its own event. The trace is first split at every significant fall: wherever
   RSS drops to `min_increase_mb / 2` or more below its highest value since the previous split, a new
   segment begins at that sample. Within a segment, for each sample j the window runs from `low`,
@@ -20,7 +20,9 @@ Two detectors, one row per event:
 Each event gives time_s (start of the burst), rss_mb (RSS at its top), increase_mb (top - start),
 duration_ms (top time - start time) and rate_mb_s (increase / duration).
 
-Called by the `spikes` rule. By hand:
+Called by the `spikes` rule over every run at once (one job, not one per run: a run's analysis
+costs less than starting a job), writing results/summary/spikes.csv; each trace is checked
+against its contract and its run.json's sample count first. By hand:
 
     >>> import pandas as pd, spikes
     >>> trace = pd.DataFrame({"time_s": [0.0, 0.01, 0.02, 0.03], "vmrss_kb": [0, 0, 30720, 30720]})
@@ -31,13 +33,13 @@ Called by the `spikes` rule. By hand:
 
 import logging
 from collections import deque
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from memsweep_tables import setup_logging
+import stage
+import tables
 
-SPIKE_COLUMNS = ["detector", "time_s", "rss_mb", "increase_mb", "duration_ms", "rate_mb_s"]
+SPIKE_COLUMNS = [c.name for c in tables.SPIKE_FIELDS]
 DECIMALS = {"time_s": 6, "rss_mb": 3, "increase_mb": 3, "duration_ms": 3, "rate_mb_s": 3}
 log = logging.getLogger("spikes")
 
@@ -153,35 +155,42 @@ def detect_spikes(
     return pd.concat(frames, ignore_index=True)[SPIKE_COLUMNS]
 
 
-def read_trace(path: str | Path) -> pd.DataFrame:
-    """The sampler's trace.csv; an empty or header-only file gives an empty frame."""
-    try:
-        return pd.read_csv(path)
-    except pd.errors.EmptyDataError:
-        return pd.DataFrame()
+def spikes_table(runs: list[dict], traces: list[pd.DataFrame], settings: dict) -> pd.DataFrame:
+    """Every run's events, keyed by run (runs[i] is the run.json of traces[i])."""
+    parts = []
+    for run, trace in zip(runs, traces, strict=True):
+        found = detect_spikes(
+            trace,
+            float(settings["rate_threshold_mb_s"]),
+            float(settings["window_s"]),
+            float(settings["min_increase_mb"]),
+        )
+        if not found.empty:
+            parts.append(found.assign(**{k: run[k] for k in tables.KEY}))
+    if not parts:
+        return tables.SPIKES.empty()
+    frame = pd.concat(parts, ignore_index=True).round(DECIMALS)
+    return frame.sort_values([*tables.KEY, "detector", "time_s"], ignore_index=True)
 
 
-def write_spikes(frame: pd.DataFrame, path: str | Path) -> None:
-    frame.round(DECIMALS).to_csv(path, index=False, columns=SPIKE_COLUMNS)
-
-
-def main(trace, out_csv, rate_threshold_mb_s, window_s, min_increase_mb, log_path=None) -> None:
-    setup_logging(log_path)
-    frame = read_trace(trace)
-    found = detect_spikes(
-        frame, float(rate_threshold_mb_s), float(window_s), float(min_increase_mb)
-    )
-    write_spikes(found, out_csv)
+def main(run_files, trace_files, out_csv, settings: dict) -> None:
+    runs = [tables.read_run(path) for path in run_files]
+    traces = [
+        tables.read_trace(path, run["samples"]) for path, run in zip(trace_files, runs, strict=True)
+    ]
+    found = spikes_table(runs, traces, settings)
+    tables.SPIKES.write(found, out_csv)
+    samples = sum(len(t) for t in traces)
     counts = found["detector"].value_counts().to_dict()
-    log.info("%s: %d samples, spikes %s -> %s", trace, len(frame), counts, out_csv)
+    log.info("%d runs, %d samples: spikes %s -> %s", len(runs), samples, counts, out_csv)
 
 
 if "snakemake" in globals():
-    main(
-        snakemake.input.trace,  # noqa: F821
-        snakemake.output.csv,  # noqa: F821
-        snakemake.params.rate_threshold_mb_s,  # noqa: F821
-        snakemake.params.window_s,  # noqa: F821
-        snakemake.params.min_increase_mb,  # noqa: F821
-        snakemake.log[0],  # noqa: F821
+    stage.run(
+        main,
+        snakemake.input.runs,
+        snakemake.input.traces,
+        snakemake.output.csv,
+        dict(snakemake.params.settings),
+        log_path=snakemake.log[0],
     )

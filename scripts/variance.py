@@ -12,8 +12,8 @@ from the median: with 3 repeats the MAD can be a few kB, and a 0.2 MB difference
 Called by the `variance` rule; by hand:
 
     >>> import pandas as pd, variance
-    >>> runs = pd.DataFrame({"limit_mb": 323, "bucket_model": "4M/8M/4M", "repeat": [1, 2, 3],
-    ...     "status": "ok", "peak_mb": [100.0, 102.0, 104.0], "in_grid": True})
+    >>> runs = pd.DataFrame({"variant": "default", "limit_mb": 323, "bucket_model": "4M/8M/4M",
+    ...     "repeat": [1, 2, 3], "status": "ok", "peak_mb": [100.0, 102.0, 104.0], "in_grid": True})
     >>> row = variance.variance_table(runs).iloc[0]
     >>> [round(float(row[c]), 3) for c in ["n", "mean_peak_mb", "std_mb", "cv_percent"]]
     [3.0, 102.0, 2.0, 1.961]
@@ -23,22 +23,9 @@ import logging
 
 import numpy as np
 import pandas as pd
-from memsweep_tables import as_bool, setup_logging
+import stage
+import tables
 
-VARIANCE_COLUMNS = [
-    "limit_mb",
-    "bucket_model",
-    "n",
-    "n_failed",
-    "mean_peak_mb",
-    "std_mb",
-    "cv_percent",
-    "min_mb",
-    "max_mb",
-    "median_mb",
-    "n_outliers",
-    "outlier_repeats",
-]
 log = logging.getLogger("variance")
 
 
@@ -57,19 +44,13 @@ def mad_outliers(
     return far
 
 
-def group_row(
-    limit_mb, bucket_model, group: pd.DataFrame, mad_threshold: float, min_percent: float = 1.0
-) -> dict:
+def group_row(key: tuple, group: pd.DataFrame, mad_threshold: float, min_percent: float) -> dict:
+    """One configuration's row; key is (variant, limit_mb, bucket_model)."""
     ok = group["status"].astype("string").eq("ok").fillna(False).astype(bool)
     peaks = pd.to_numeric(group["peak_mb"], errors="coerce")
     used = ok & peaks.notna()
     if (ok & ~used).any():
-        log.warning(
-            "%s MB %s: %d ok run(s) without a peak left out",
-            limit_mb,
-            bucket_model,
-            int((ok & ~used).sum()),
-        )
+        log.warning("%s: %d ok run(s) without a peak left out", key, int((ok & ~used).sum()))
     values = peaks[used].astype(float)
     repeats = group.loc[used, "repeat"]
     n = len(values)
@@ -77,8 +58,7 @@ def group_row(
     std = values.std(ddof=1) if n >= 2 else np.nan
     outliers = mad_outliers(values, mad_threshold, min_percent)
     return {
-        "limit_mb": limit_mb,
-        "bucket_model": bucket_model,
+        **dict(zip(tables.CONFIG_KEY, key, strict=True)),
         "n": n,
         "n_failed": int((~ok).sum()),
         "mean_peak_mb": mean,
@@ -95,38 +75,33 @@ def group_row(
 def variance_table(
     runs: pd.DataFrame, mad_threshold: float = 3.5, min_percent: float = 1.0
 ) -> pd.DataFrame:
-    """One row per (limit_mb, bucket_model) of the grid runs (in_grid true)."""
-    if runs.empty:
-        return pd.DataFrame(columns=VARIANCE_COLUMNS)
-    grid = runs[as_bool(runs["in_grid"])] if "in_grid" in runs.columns else runs
+    """One row per (variant, limit_mb, bucket_model) of the grid runs (in_grid true)."""
+    grid = runs[tables.as_bool(runs["in_grid"]).fillna(False)]
     rows = [
-        group_row(limit, model, group, mad_threshold, min_percent)
-        for (limit, model), group in grid.groupby(["limit_mb", "bucket_model"], sort=True)
+        group_row(key, group, mad_threshold, min_percent)
+        for key, group in grid.groupby(tables.CONFIG_KEY, sort=True)
     ]
-    table = pd.DataFrame(rows, columns=VARIANCE_COLUMNS)
-    for column in ("n", "n_failed", "n_outliers"):
-        table[column] = table[column].astype("Int64")
-    return table
+    return tables.typed(pd.DataFrame(rows, columns=tables.VARIANCE.names), tables.VARIANCE)
 
 
-def main(runs_csv, out_csv, mad_threshold=3.5, log_path=None, min_percent=1.0) -> None:
-    setup_logging(log_path)
-    table = variance_table(pd.read_csv(runs_csv), float(mad_threshold), float(min_percent))
-    table.to_csv(out_csv, index=False)
+def main(runs_csv, out_csv, mad_threshold: float, min_percent: float) -> None:
+    table = variance_table(tables.RUNS.read(runs_csv), float(mad_threshold), float(min_percent))
+    tables.VARIANCE.write(table, out_csv)
     for row in table.itertuples():
         log.info(
-            "%s MB %s: n=%s failed=%s mean=%.1f MB cv=%.2f%% outliers=%s",
-            row.limit_mb, row.bucket_model, row.n, row.n_failed, row.mean_peak_mb,
+            "%s %s MB %s: n=%s failed=%s mean=%.1f MB cv=%.2f%% outliers=%s",
+            row.variant, row.limit_mb, row.bucket_model, row.n, row.n_failed, row.mean_peak_mb,
             row.cv_percent, row.outlier_repeats or "none",
         )  # fmt: skip
-    log.info("%d groups -> %s", len(table), out_csv)
+    log.info("%d configurations -> %s", len(table), out_csv)
 
 
 if "snakemake" in globals():
-    main(
-        snakemake.input.runs,  # noqa: F821
-        snakemake.output.csv,  # noqa: F821
-        snakemake.params.mad_threshold,  # noqa: F821
-        snakemake.log[0],  # noqa: F821
-        snakemake.params.outlier_min_percent,  # noqa: F821
+    stage.run(
+        main,
+        snakemake.input.runs,
+        snakemake.output.csv,
+        snakemake.params.mad_threshold,
+        snakemake.params.outlier_min_percent,
+        log_path=snakemake.log[0],
     )

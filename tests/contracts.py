@@ -5,20 +5,25 @@ a changed column fails a test instead of passing silently.
 """
 
 TRACE_COLUMNS = ["time_s", "vmrss_kb", "vmsize_kb", "vmdata_kb", "vmhwm_kb", "vmswap_kb", "nprocs"]
+KEY = ["variant", "limit_mb", "bucket_model", "repeat"]
 RUN_COLUMNS = [
-    "limit_mb", "bucket_model", "repeat", "status", "exit_code", "signal", "timed_out",
-    "oom_killed", "duration_s", "samples", "effective_interval_ms", "missed_ticks", "peak_mb",
-    "peak_rss_mb", "peak_rss_time_s", "hwm_mb", "maxrss_mb", "cgroup_peak_mb", "peak_capture",
-    "peak_vmsize_mb", "over_budget", "reported_config", "n_spikes", "in_grid", "threshold_check",
-    "hostname", "kernel", "sampler_version", "run_dir",
+    *KEY, "status", "exit_code", "signal", "timed_out", "oom_killed", "duration_s", "samples",
+    "effective_interval_ms", "missed_ticks", "peak_mb", "peak_rss_mb", "peak_rss_time_s",
+    "hwm_mb", "maxrss_mb", "cgroup_peak_mb", "peak_capture", "peak_vmsize_mb", "over_budget",
+    "reported_config", "n_spikes", "in_grid", "threshold_check", "hostname", "kernel",
+    "sampler_version", "run_dir", "n_leftover",
 ]  # fmt: skip
 SPIKE_COLUMNS = ["detector", "time_s", "rss_mb", "increase_mb", "duration_ms", "rate_mb_s"]
-SUMMARY_SPIKE_COLUMNS = ["limit_mb", "bucket_model", "repeat", *SPIKE_COLUMNS]
+SUMMARY_SPIKE_COLUMNS = [*KEY, *SPIKE_COLUMNS]
 VARIANCE_COLUMNS = [
-    "limit_mb", "bucket_model", "n", "n_failed", "mean_peak_mb", "std_mb", "cv_percent",
-    "min_mb", "max_mb", "median_mb", "n_outliers", "outlier_repeats",
+    "variant", "limit_mb", "bucket_model", "n", "n_failed", "mean_peak_mb", "std_mb",
+    "cv_percent", "min_mb", "max_mb", "median_mb", "n_outliers", "outlier_repeats",
 ]  # fmt: skip
 THRESHOLD_COLUMNS = [
-    "threshold_mb", "position", "limit_mb", "bucket_model", "repeat", "status",
+    "variant", "threshold_mb", "position", "limit_mb", "bucket_model", "repeat", "status",
     "reported_config", "expected", "verdict", "peak_mb", "run_dir",
+]  # fmt: skip
+VERDICT_COLUMNS = [
+    "kind", "level", "subject", "message", "variant", "limit_mb", "bucket_model", "repeat",
+    "value", "bound", "unit", "run_dir",
 ]  # fmt: skip

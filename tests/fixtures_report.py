@@ -1,31 +1,38 @@
-"""Realistic synthetic campaigns for the plot and report tests (and the figure benchmark).
+"""Realistic synthetic campaigns for the figure and report tests (and the figure benchmark).
 
-`make_campaign()` imitates what the workflow produces for the demo solver: per-run traces shaped
-like scripts/demo_solver.py (a cache ramp of 40% of the limit, three hash tables growing by
-doubling with short rehash spikes, a hold at the top), and the tables of the file contracts
-(runs.csv, variance.csv, summary spikes.csv, thresholds.csv) computed from them.
-`write_campaign()` lays it out on disk like `results/` so the scripts' `main()` can read it.
+`make_campaign()` imitates what the monitor rule leaves for the demo solver: per run a trace
+shaped like scripts/demo_solver.py (a cache ramp of 40% of the limit, three hash tables growing
+by doubling with short rehash spikes, a hold at the top), a run.json and a solver.log.
+`write_campaign()` lays the runs out on disk like `results/runs/` and computes the summary tables
+with the real analysis stages, so the tables are exactly what the workflow would write.
 
     camp = make_campaign(limits=[64, 323], models=["4M/8M/4M"], repeats=3)
-    paths = write_campaign(camp, tmp_path)
+    paths = write_campaign(camp, tmp_path)   # -> results/summary/*.csv under tmp_path
+    data = read_tables(paths)                # typed frames by table name
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 from pathlib import Path
 
+import launch
 import numpy as np
 import pandas as pd
-from contracts import (
-    RUN_COLUMNS,
-    SUMMARY_SPIKE_COLUMNS,
-    THRESHOLD_COLUMNS,
-    TRACE_COLUMNS,
-    VARIANCE_COLUMNS,
-)
+import runs as runs_stage
+import spikes as spikes_stage
+import tables
+import thresholds as thresholds_stage
+import variance as variance_stage
+import verdicts as verdicts_stage
+from contracts import TRACE_COLUMNS
 
 PLANTED = "<script>window.PWNED=1</script>"
 FAULT_RATE_MB_S = 700.0
+PATTERN = r"Bucket sizes: (\S+)"
+SPIKES = {"rate_threshold_mb_s": 500, "window_s": 1.0, "min_increase_mb": 20}
+VERDICT_SETTINGS = {"cv_warn_percent": 5.0, "capture_warn": 0.9}
 
 
 def auto_model(limit_mb: int) -> str:
@@ -35,46 +42,26 @@ def auto_model(limit_mb: int) -> str:
     return "4M/8M/4M" if limit_mb < 1000 else "8M/8M/8M"
 
 
-def slug(model: str) -> str:
-    return model.replace("/", "-")
-
-
 def synth_trace(
     limit_mb: int, model: str, seed: int, rate_hz: float = 200.0, hold_s: float = 1.0
-) -> tuple[pd.DataFrame, list[dict]]:
-    """A demo-solver-like trace and its rehash bursts (as window-detector spike rows)."""
+) -> pd.DataFrame:
+    """A demo-solver-like trace: interpreter start, cache ramp, three tables doubling, a hold."""
     rng = np.random.default_rng(seed)
     eff = auto_model(limit_mb) if model == "auto" else model
-    tables = [int(part.rstrip("M")) * 8.0 for part in eff.split("/")]  # final table MB
+    final_tables = [int(part.rstrip("M")) * 8.0 for part in eff.split("/")]  # final table MB
     noise = 1.0 + rng.normal(0, 0.004)
     segments = [(0.04, 9.0, 11.0)]  # (duration_s, start_mb, end_mb): interpreter start
-    base = 11.0
     cache = 0.4 * limit_mb * noise
-    segments.append((cache / FAULT_RATE_MB_S, base, base + cache))
-    level = base + cache
-    bursts = []
-    t = sum(d for d, _, _ in segments)
-    for final in tables:
+    segments.append((cache / FAULT_RATE_MB_S, 11.0, 11.0 + cache))
+    level = 11.0 + cache
+    for final in final_tables:
         size = final / 64
         segments.append((size / FAULT_RATE_MB_S + 0.002, level, level + size))
-        t += segments[-1][0]
         level += size
         while size < final:
             dur = 2 * size / FAULT_RATE_MB_S + 0.003 * rng.random()
             segments.append((dur, level, level + 2 * size))
-            if 2 * size >= 20:
-                bursts.append(
-                    {
-                        "detector": "window",
-                        "time_s": round(t, 6),
-                        "rss_mb": level + 2 * size,
-                        "increase_mb": 2 * size,
-                        "duration_ms": dur * 1000,
-                        "rate_mb_s": 2 * size / dur,
-                    }
-                )
             segments.append((0.004, level + 2 * size, level + size))  # free the old table
-            t += dur + 0.004
             level += size
             size *= 2
     segments.append((hold_s * (1 + rng.normal(0, 0.02)), level, level))
@@ -84,7 +71,7 @@ def synth_trace(
     times = np.sort(np.linspace(0, knots_t[-1], n) + rng.uniform(0, 0.3 / rate_hz, n))
     rss = np.interp(times, knots_t, knots_v) * 1024
     rss_kb = np.round(rss + rng.normal(0, 40, n)).astype(np.int64)
-    trace = pd.DataFrame(
+    return pd.DataFrame(
         {
             "time_s": np.round(times, 6),
             "vmrss_kb": rss_kb,
@@ -95,43 +82,40 @@ def synth_trace(
             "nprocs": 1,
         }
     )
-    return trace, bursts
 
 
-def _variance(runs: pd.DataFrame, mad_threshold: float = 3.5) -> pd.DataFrame:
-    rows = []
-    grid = runs[runs["in_grid"]]
-    for (limit, model), g in grid.groupby(["limit_mb", "bucket_model"], sort=False):
-        g = g.assign(peak=g["peak_mb"])  # the run's peak as every table takes it
-        ok = g[(g["status"] == "ok") & g["peak"].notna()]
-        peaks = ok["peak"].astype(float)
-        med = peaks.median() if len(peaks) else np.nan
-        mad = (peaks - med).abs().median() if len(peaks) else np.nan
-        if len(peaks) and mad > 0:
-            out = ok[0.6745 * (peaks - med).abs() / mad > mad_threshold]
-        elif len(peaks):
-            out = ok[(peaks - med).abs() > 0.01 * med]
-        else:
-            out = ok.iloc[:0]
-        std = peaks.std(ddof=1) if len(peaks) >= 2 else np.nan
-        mean = peaks.mean() if len(peaks) else np.nan
-        rows.append(
-            {
-                "limit_mb": limit,
-                "bucket_model": model,
-                "n": len(peaks),
-                "n_failed": int((g["status"] != "ok").sum()),
-                "mean_peak_mb": mean,
-                "std_mb": std,
-                "cv_percent": 100 * std / mean if len(peaks) >= 2 else np.nan,
-                "min_mb": peaks.min() if len(peaks) else np.nan,
-                "max_mb": peaks.max() if len(peaks) else np.nan,
-                "median_mb": med,
-                "n_outliers": len(out),
-                "outlier_repeats": ";".join(str(r) for r in out["repeat"]),
-            }
-        )
-    return pd.DataFrame(rows, columns=VARIANCE_COLUMNS)
+def run_record(variant, limit, model, repeat, trace: pd.DataFrame, **extra) -> dict:
+    """A run.json as the run wrapper writes it, with the figures the trace implies."""
+    rss = trace["vmrss_kb"]
+    peak = int(rss.max()) if len(rss) else None
+    record = {
+        "variant": variant,
+        "limit_mb": limit,
+        "bucket_model": model,
+        "repeat": repeat,
+        "status": "ok",
+        "exit_code": 0,
+        "signal": None,
+        "timed_out": False,
+        "oom_killed": None,
+        "duration_s": float(trace["time_s"].iloc[-1]) if len(trace) else 0.02,
+        "samples": len(trace),
+        "effective_interval_ms": 5.0 if len(trace) else None,
+        "missed_ticks": 0,
+        "peak_rss_kb": peak,
+        "peak_rss_time_s": float(trace["time_s"][rss.idxmax()]) if len(rss) else None,
+        "hwm_kb": peak,
+        "maxrss_kb": peak,
+        "cgroup_peak_kb": None,
+        "peak_capture": 1.0 if peak else None,
+        "peak_vmsize_kb": int(trace["vmsize_kb"].max()) if len(rss) else None,
+        "hostname": "node-7",
+        "kernel": "6.1.0-28-amd64",
+        "sampler_version": "1.0.0",
+        "run_dir": launch.run_dir(variant, limit, model, repeat),
+        "leftover_processes": [],
+    }
+    return {**record, **extra}
 
 
 def make_campaign(
@@ -142,144 +126,113 @@ def make_campaign(
     failures=True,
     rate_hz=200.0,
     seed=1,
+    variants=("default",),
 ) -> dict:
-    """A campaign: runs/variance/spikes/thresholds DataFrames, traces by run_dir, solver logs.
+    """Run records, traces and solver logs of a campaign, with its membership and checks.
 
-    With `failures`, the first configuration's last repeat fails (exit 1, short trace), one run of
-    the last configuration is OOM-killed with an empty trace, one run times out, one repeat is an
-    outlier (CV above 5%), one run has a low peak capture, and a planted `<script>` sits in a
-    reported config and a solver log.
+    With `failures`, the first configuration's last repeat fails (exit 1, short trace, a planted
+    `<script>` as its reported configuration and in its log), one run of the last configuration
+    is OOM-killed with an empty trace, one run times out, one repeat is an outlier (CV above
+    5%), and one run has a low peak capture.
     """
-    cfgs = [
-        (lim, mod, rep, True) for mod in models for lim in limits for rep in range(1, repeats + 1)
+    keys = [
+        (v, lim, mod, rep, True)
+        for v in variants
+        for mod in models
+        for lim in limits
+        for rep in range(1, repeats + 1)
     ]
+    checks = []
     for th in thresholds:
-        for lim in (th["memory_mb"] - 1, th["memory_mb"], th["memory_mb"] + 1):
-            if not any(c[:2] == (lim, th["bucket_model"]) for c in cfgs):
-                cfgs.append((lim, th["bucket_model"], 1, False))
-    rows, spike_rows, traces, logs = [], [], {}, {}
-    for i, (lim, mod, rep, in_grid) in enumerate(cfgs):
-        run_dir = f"results/runs/{lim}MB/{slug(mod)}/rep{rep}"
-        trace, bursts = synth_trace(lim, mod, seed * 1000 + i, rate_hz=rate_hz)
-        status, exit_code, signal, oom, capture_loss = "ok", 0, None, False, 1.0
-        timed_out = False
+        expected = {
+            pos: th.get("expected", {}).get(pos) or auto_model(th["memory_mb"] + off)
+            for pos, off in (("below", -1), ("at", 0), ("above", 1))
+        }
+        checks.append({"pattern": PATTERN, "expected": expected, **th})
+        for v in variants:
+            for lim in (th["memory_mb"] - 1, th["memory_mb"], th["memory_mb"] + 1):
+                if not any(k[:3] == (v, lim, th["bucket_model"]) for k in keys):
+                    keys.append((v, lim, th["bucket_model"], 1, False))
+    records, traces, logs, membership = [], {}, {}, []
+    for i, (v, lim, mod, rep, in_grid) in enumerate(keys):
+        trace = synth_trace(lim, mod, seed * 1000 + i, rate_hz=rate_hz)
         reported = auto_model(lim) if mod == "auto" else mod
         log = f"Memory limit: {lim} MB\nBucket sizes: {reported}\nDone\n"
+        extra = {}
         if failures and (lim, mod) == (limits[0], models[0]) and rep == repeats:
-            status, exit_code = "failed", 1
             trace = trace.iloc[: len(trace) // 3]
-            bursts = [b for b in bursts if b["time_s"] <= trace["time_s"].iloc[-1]]
-            reported = PLANTED
-            log = "".join(f"step {k}: filling\n" for k in range(30))
+            extra = {"status": "failed", "exit_code": 1}
+            log = f"Bucket sizes: {PLANTED}\n" + "".join(f"step {k}: filling\n" for k in range(30))
             log += f"Traceback: MemoryError {PLANTED}\n"
         elif failures and (lim, mod) == (limits[-1], models[-1]) and rep == 1:
-            status, exit_code, signal, oom = "oom", None, 9, True
+            trace = trace.iloc[:0]
+            extra = {"status": "oom", "exit_code": 137, "signal": 9, "oom_killed": True}
             log = "Memory limit: ...\nKilled\n"
-            trace, bursts, reported = trace.iloc[:0], [], None
         elif failures and (lim, mod) == (limits[0], models[-1]) and rep == min(2, repeats):
-            status, exit_code, signal, timed_out = "timeout", None, 15, True
             trace = trace.iloc[: 2 * len(trace) // 3]
-            bursts = [b for b in bursts if b["time_s"] <= trace["time_s"].iloc[-1]]
+            extra = {"status": "timeout", "exit_code": 143, "signal": 15, "timed_out": True}
             log = "Memory limit: ...\n" + "working\n" * 40
         elif failures and (lim, mod) == (limits[-1], models[0]) and rep == min(2, repeats):
             trace = trace.assign(vmrss_kb=(trace["vmrss_kb"] * 1.2).astype(np.int64))
-            bursts = [{**b, "rss_mb": b["rss_mb"] * 1.2} for b in bursts]
-        elif failures and (lim, mod) == (limits[min(1, len(limits) - 1)], models[0]) and rep == 1:
-            capture_loss = 0.85
-        traces[run_dir] = trace
-        logs[run_dir] = log
-        for b in bursts:
-            spike_rows.append({"limit_mb": lim, "bucket_model": mod, "repeat": rep, **b})
-        rss = trace["vmrss_kb"]
-        peak = rss.max() / 1024 if len(rss) else np.nan
-        hwm = peak / capture_loss * 1.002 if len(rss) else np.nan
-        rows.append(
-            {
-                "limit_mb": lim,
-                "bucket_model": mod,
-                "repeat": rep,
-                "status": status,
-                "exit_code": exit_code,
-                "signal": signal,
-                "timed_out": timed_out,
-                "oom_killed": oom,
-                "duration_s": trace["time_s"].iloc[-1] if len(trace) else 0.02,
-                "samples": len(trace),
-                "effective_interval_ms": 1000 / rate_hz if len(trace) else np.nan,
-                "missed_ticks": 0,
-                "peak_mb": max(peak, hwm) if len(rss) else np.nan,
-                "peak_rss_mb": peak,
-                "peak_rss_time_s": trace["time_s"][rss.idxmax()] if len(rss) else np.nan,
-                "hwm_mb": hwm,
-                "maxrss_mb": hwm,
-                "cgroup_peak_mb": np.nan,
-                "peak_capture": peak / hwm if len(rss) else np.nan,
-                "peak_vmsize_mb": trace["vmsize_kb"].max() / 1024 if len(rss) else np.nan,
-                "over_budget": (max(peak, hwm) > lim) if len(rss) else None,
-                "reported_config": reported,
-                "n_spikes": len(bursts),
-                "in_grid": in_grid,
-                "threshold_check": not in_grid or mod == "auto",
-                "hostname": "node-7",
-                "kernel": "6.1.0-28-amd64",
-                "sampler_version": "1.0.0",
-                "run_dir": run_dir,
-            }
+        record = run_record(v, lim, mod, rep, trace, **extra)
+        low_capture = (lim, mod, rep) == (limits[min(1, len(limits) - 1)], models[0], 1)
+        if failures and low_capture and record["peak_rss_kb"]:
+            record["hwm_kb"] = round(record["peak_rss_kb"] / 0.85)
+            record["peak_capture"] = round(record["peak_rss_kb"] / record["hwm_kb"], 4)
+        records.append(record)
+        traces[record["run_dir"]] = trace
+        logs[record["run_dir"]] = log
+        threshold_check = any(
+            mod == th["bucket_model"] and lim - th["memory_mb"] in (-1, 0, 1) and rep == 1
+            for th in thresholds
         )
-    runs = pd.DataFrame(rows, columns=RUN_COLUMNS)
-    spikes = pd.DataFrame(spike_rows, columns=SUMMARY_SPIKE_COLUMNS)
-    th_rows = []
-    for th in thresholds:
-        for pos, lim in zip(("below", "at", "above"), (-1, 0, 1), strict=True):
-            lim = th["memory_mb"] + lim
-            r = runs[(runs["limit_mb"] == lim) & (runs["bucket_model"] == th["bucket_model"])]
-            r = r.iloc[0]
-            expected = th.get("expected", {}).get(pos) or auto_model(lim)
-            th_rows.append(
-                {
-                    "threshold_mb": th["memory_mb"],
-                    "position": pos,
-                    "limit_mb": lim,
-                    "bucket_model": th["bucket_model"],
-                    "repeat": r["repeat"],
-                    "status": r["status"],
-                    "reported_config": r["reported_config"],
-                    "expected": expected,
-                    "verdict": "PASS" if r["reported_config"] == expected else "FAIL",
-                    "peak_mb": r["peak_mb"],
-                    "run_dir": r["run_dir"],
-                }
-            )
+        membership.append([v, lim, mod, rep, in_grid, threshold_check])
     return {
-        "runs": runs,
-        "variance": _variance(runs),
-        "spikes": spikes,
-        "thresholds": pd.DataFrame(th_rows, columns=THRESHOLD_COLUMNS),
+        "records": records,
         "traces": traces,
         "logs": logs,
+        "membership": membership,
+        "thresholds": checks,
+        "variants": list(variants),
     }
 
 
 def write_campaign(camp: dict, root: Path) -> dict:
-    """Write the campaign under `root` (results/ layout); returns the paths the scripts read.
+    """The runs under root/results/runs/, and the summary tables the stages compute from them.
 
-    run_dir values in runs.csv stay relative (as the workflow writes them); call the scripts with
-    `root` as the working directory, or use the returned absolute paths.
+    run_dir values stay relative (as the workflow writes them): call the scripts with `root` as
+    the working directory, or use the returned absolute paths.
     """
     root = Path(root)
-    summary = root / "results" / "summary"
-    summary.mkdir(parents=True, exist_ok=True)
-    paths = {name: summary / f"{name}.csv" for name in ("runs", "variance", "spikes", "thresholds")}
-    for name, path in paths.items():
-        camp[name].to_csv(path, index=False)
-    paths["traces"] = []
-    for run_dir, trace in camp["traces"].items():
-        folder = root / run_dir
+    run_files, trace_files = [], []
+    for record in camp["records"]:
+        folder = root / record["run_dir"]
         folder.mkdir(parents=True, exist_ok=True)
-        trace.to_csv(folder / "trace.csv", index=False, columns=TRACE_COLUMNS)
-        (folder / "solver.log").write_text(camp["logs"][run_dir])
-        paths["traces"].append(folder / "trace.csv")
-    return paths
+        (folder / "run.json").write_text(json.dumps(record, indent=2))
+        camp["traces"][record["run_dir"]].to_csv(
+            folder / "trace.csv", index=False, columns=TRACE_COLUMNS
+        )
+        (folder / "solver.log").write_text(camp["logs"][record["run_dir"]])
+        run_files.append(folder / "run.json")
+        trace_files.append(folder / "trace.csv")
+    paths = {table.name: root / table.path for table in tables.SUMMARY_TABLES}
+    with contextlib.chdir(root):
+        spikes_stage.main(run_files, trace_files, paths["spikes"], SPIKES)
+        runs_stage.main(run_files, paths["spikes"], paths["runs"], camp["membership"], PATTERN)
+        variance_stage.main(paths["runs"], paths["variance"], 3.5, 1.0)
+        thresholds_stage.main(
+            paths["runs"], paths["thresholds"], camp["thresholds"], camp["variants"]
+        )
+        verdicts_stage.main(
+            paths["runs"], paths["variance"], paths["thresholds"], paths["verdicts"],
+            VERDICT_SETTINGS,
+        )  # fmt: skip
+    return {**paths, "run_files": run_files, "trace_files": trace_files}
+
+
+def read_tables(paths: dict) -> dict:
+    """Every summary table, typed by its reader."""
+    return {table.name: table.read(paths[table.name]) for table in tables.SUMMARY_TABLES}
 
 
 def default_campaign(rate_hz: float = 200.0) -> dict:

@@ -46,7 +46,7 @@ def test_selection_table(limit, model):
 @pytest.mark.parametrize(
     ("limit", "expected"), [("999", "4M/8M/4M"), ("1000", "8M/8M/8M"), ("1001", "8M/8M/8M")]
 )
-def test_auto_run_prints_the_seed_threshold_configuration(limit, expected):
+def test_auto_run_prints_the_documented_threshold_configuration(limit, expected):
     done = solve({"MEMORY_LIMIT_MB": limit, "ENABLE_CUSTOM_BUCKETS": "0", "BUCKET_MODEL": "auto"})
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()

@@ -1,31 +1,35 @@
-"""The HTML report: verdicts first, every figure embedded, data escaped, tables and environment."""
+"""The HTML report: verdicts first (from verdicts.csv), every figure embedded, data escaped."""
 
 import base64
 import io
 import re
+from pathlib import Path
 
+import figures
 import matplotlib.image as mpimg
-import pandas as pd
 import pytest
 import report
-from fixtures_report import PLANTED, make_campaign, write_campaign
+from fixtures_report import make_campaign, read_tables, write_campaign
 
 CONFIG = {
     "solver": {"command": "python scripts/demo_solver.py --tag <b>bold</b>", "env": {}},
     "grid": {"memory_limits_mb": [64, 323, 1005], "repeats": 3},
+    "spikes": {"rate_threshold_mb_s": 500, "window_s": 1.0, "min_increase_mb": 20},
+    "variance": {"cv_warn_percent": 5, "mad_threshold": 3.5},
     "thresholds": [{"memory_mb": 1000, "bucket_model": "auto"}],
 }
 DATA_URI = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def figures(tmp_path_factory):
-    """Five small real PNGs (drawing the real figures is test_plots' job)."""
+def pngs(tmp_path_factory):
+    """Small real PNGs, one per figure (drawing the real figures is test_figures' job)."""
     import matplotlib.pyplot as plt
 
     folder = tmp_path_factory.mktemp("figures")
     paths = {}
-    for i, name in enumerate(report.FIGURES):
+    for i, name in enumerate(figures.FIGURES):
         fig = plt.figure(figsize=(4, 2 + i * 0.1), dpi=50)
         fig.text(0.5, 0.5, name)
         paths[name] = folder / f"{name}.png"
@@ -34,54 +38,43 @@ def figures(tmp_path_factory):
     return paths
 
 
-def build(camp, figures, root, **kw):
-    return report.build_report(
-        camp["runs"],
-        camp["variance"],
-        camp["spikes"],
-        camp["thresholds"],
-        figures,
-        kw.pop("config", CONFIG),
-        "0.1.0",
-        root=root,
-        **kw,
-    )
+def build(camp, pngs, root, config=CONFIG):
+    data = read_tables(write_campaign(camp, root))
+    return report.build_report(data, pngs, config, "0.1.0", root=root)
 
 
 @pytest.fixture(scope="module")
-def page(figures, tmp_path_factory):
-    camp = make_campaign()
-    root = tmp_path_factory.mktemp("campaign")
-    write_campaign(camp, root)
-    return build(camp, figures, root)
+def page(pngs, tmp_path_factory):
+    return build(make_campaign(), pngs, tmp_path_factory.mktemp("campaign"))
+
+
+def section(page, name):
+    return page.split(f'<section id="{name}">')[1].split("</section>")[0]
 
 
 def test_opens_with_the_verdicts(page):
     sections = re.findall(r'<section id="(\w+)">', page)
     assert sections == ["verdicts", "figures", "tables", "config", "environment"]
-    verdicts = page.split('<section id="verdicts">')[1].split("</section>")[0]
+    verdicts = section(page, "verdicts")
     assert 'data-level="fail"' in verdicts and "1 check failed" in verdicts
-    for title in (
-        "Threshold checks",
-        "Runs that did not finish",
-        "Over budget",
-        "Unstable",
-        "Low peak capture",
-    ):
+    for title in ("Threshold checks", "Runs that did not finish", "Over budget", "Unstable",
+                  "Low peak capture", "Processes left behind"):  # fmt: skip
         assert title in verdicts
-    assert "1 failed, 1 timeout, 1 oom of 21 runs" in verdicts
-    assert "1005 MB · 4M/8M/4M: CV 1" in verdicts  # the planted outlier
-    assert "323 MB · 4M/8M/4M · rep 1: sampled peak is 0.848" in verdicts
+    assert "3 of 21 runs" in verdicts
+    assert "default · 1005 MB · 4M/8M/4M: CV 10.32% over 3 ok runs" in verdicts
+    assert "default · 323 MB · 4M/8M/4M · rep 1: sampled peak is 0.850" in verdicts
 
 
-def test_every_figure_is_embedded_as_a_decodable_png(page, figures):
+def test_every_figure_is_embedded_as_a_decodable_png_with_its_caption(page, pngs):
     payloads = DATA_URI.findall(page)
-    assert len(payloads) == len(report.FIGURES) == page.count("<img ")
-    for payload, path in zip(payloads, figures.values(), strict=True):
+    assert len(payloads) == len(figures.FIGURES) == page.count("<img ")
+    for payload, path in zip(payloads, pngs.values(), strict=True):
         data = base64.b64decode(payload, validate=True)
         assert data == path.read_bytes()
         assert mpimg.imread(io.BytesIO(data), format="png").shape[0] > 0
     assert "http://" not in page and "https://" not in page  # nothing to fetch
+    # the caption Snakemake's report shows, rendered with the config
+    assert "an increase of at least\n20 MB within 1.0 s" in section(page, "figures")
 
 
 def test_planted_script_is_text_not_markup(page):
@@ -93,108 +86,89 @@ def test_planted_script_is_text_not_markup(page):
 
 
 def test_failed_runs_show_the_tail_of_their_solver_log(page):
-    tail = page.split("last lines of results/runs/64MB/4M-8M-4M/rep3/solver.log")[1]
+    tail = page.split("last lines of results/runs/default/64MB/4M-8M-4M/rep3/solver.log")[1]
     tail = tail.split("</pre>")[0]
     assert "step 29: filling" in tail and "step 11: filling" in tail
     assert "step 10: filling" not in tail  # only the last 20 lines
     assert "rep2/solver.log" in page and "1005MB/8M-8M-8M/rep1/solver.log" in page
 
 
-def test_tables_right_align_numbers_and_mark_bad_rows(page):
-    tables = page.split('<section id="tables">')[1]
+def test_tables_right_align_numbers_and_mark_rows_by_their_verdict(page):
+    tables = section(page, "tables")
     for heading in ("Runs", "Limit compliance", "Variance of the peak", "Largest spikes"):
         assert f"<h3>{heading}</h3>" in tables
     assert '<th class="num">peak MB</th>' in tables
     assert re.search(r'<td class="num">\d+\.\d</td>', tables)
-    assert tables.count('<tr class="bad">') >= 3  # failed, timeout, oom
+    runs_table = tables.split("<h3>Limit compliance</h3>")[0]
+    assert runs_table.count('<tr class="bad">') == 3  # failed, timeout, oom
+    assert tables.count('<tr class="hot">') >= 2 + 4  # 2 unstable, 4 over-budget configurations
     assert "cgroup peak MB" not in tables  # no run was enforced: the column is left out
 
 
 def test_environment_and_config(page):
-    env = page.split('<section id="environment">')[1]
+    env = section(page, "environment")
     for text in ("0.1.0", "node-7", "6.1.0-28-amd64", "1.0.0"):
         assert text in env
-    config = page.split('<section id="config">')[1].split("</section>")[0]
-    assert "memory_limits_mb: [64, 323, 1005]" in config
+    assert "memory_limits_mb:\n  - 64" in section(page, "config")
 
 
-def test_clean_campaign_passes(figures, tmp_path):
-    camp = make_campaign(limits=(2000, 3000), repeats=2, failures=False)
-    page = build(camp, figures, tmp_path)
+def test_clean_campaign_passes(pngs, tmp_path):
+    page = build(make_campaign(limits=(2000, 3000), repeats=2, failures=False), pngs, tmp_path)
     assert 'data-level="ok"' in page and "All checks passed" in page
     assert "<title>memsweep report · PASS</title>" in page
 
 
-def test_failed_threshold_fails_the_page(figures, tmp_path):
+def test_the_page_level_is_the_verdicts_level_not_a_search_of_the_page(pngs, tmp_path):
     camp = make_campaign(limits=(2000,), repeats=2, failures=False)
-    camp["thresholds"].loc[1, ["reported_config", "verdict"]] = ["4M/8M/4M", "FAIL"]
-    page = build(camp, figures, tmp_path)
-    verdicts = page.split('<section id="verdicts">')[1].split("</section>")[0]
-    assert "Failed: Threshold checks" in verdicts and "0 of 1 passed" in verdicts
-    assert "1000 MB → 4M/8M/4M <span class='na'>(expected 8M/8M/8M)</span>" in verdicts
+    data = read_tables(write_campaign(camp, tmp_path))
+    found = data["verdicts"]
+    found.loc[found.index[0], ["level", "message"]] = ["fail", "planted FAIL"]
+    page = report.build_report(data, pngs, CONFIG, "0.1.0", root=tmp_path)
+    verdicts = section(page, "verdicts")
+    assert 'data-level="fail"' in verdicts and "Failed: Threshold checks" in verdicts
+    assert "planted FAIL" in verdicts
+    assert "<title>memsweep report · FAIL</title>" in page
 
 
-def test_no_thresholds_no_spikes_and_a_missing_figure(figures, tmp_path):
+def test_no_thresholds_no_spikes_and_a_missing_figure(pngs, tmp_path):
     camp = make_campaign(limits=(2000,), repeats=1, thresholds=(), failures=False)
-    camp["thresholds"] = pd.DataFrame()
-    camp["spikes"] = camp["spikes"].iloc[:0]
-    page = build(camp, {k: v for k, v in figures.items() if k != "spikes"}, tmp_path)
+    camp["traces"] = {k: t.assign(vmrss_kb=1000) for k, t in camp["traces"].items()}
+    page = build(camp, {k: v for k, v in pngs.items() if k != "spikes"}, tmp_path)
     assert "No thresholds configured." in page and "No spikes detected." in page
     assert "The figure spikes is missing or not a PNG." in page
-    assert len(DATA_URI.findall(page)) == 4
+    assert len(DATA_URI.findall(page)) == len(figures.FIGURES) - 1
 
 
-def test_main_reads_the_summary_files(figures, tmp_path, monkeypatch):
+def test_main_reads_the_summary_files(pngs, tmp_path, monkeypatch):
     paths = write_campaign(make_campaign(), tmp_path)
     monkeypatch.chdir(tmp_path)
-    out, log = tmp_path / "results" / "report.html", tmp_path / "report.log"
-    inputs = {**paths, "plots": [str(p) for p in figures.values()]}
-    report.main(inputs, out, CONFIG, "0.1.0", cv_warn_percent=5, capture_warn=0.9, log_path=log)
+    out = tmp_path / "results" / "report.html"
+    table_paths = {t.name: paths[t.name] for t in report.tables.SUMMARY_TABLES}
+    report.main(table_paths, pngs, out, CONFIG, "0.1.0")
     page = out.read_text()
-    assert len(DATA_URI.findall(page)) == 5
+    assert len(DATA_URI.findall(page)) == len(figures.FIGURES)
     assert "step 29: filling" in page  # run_dir resolved from the working directory
     assert "outlier repeat(s) 2<" in page  # read as text, not as the float 2.0
-    assert "21 runs" in log.read_text()
 
 
-def test_read_table_keeps_solver_text_verbatim(tmp_path):
-    path = tmp_path / "runs.csv"
-    path.write_text("limit_mb,reported_config,peak_rss_mb\n1,None,\n2,1e3,5\n3,,7\n")
-    table = report.read_table(path)
-    assert table["reported_config"].tolist()[:2] == ["None", "1e3"]
-    assert table["reported_config"].isna().tolist() == [False, False, True]
-    assert PLANTED not in report.esc(PLANTED)
-
-
-CAPTIONS = [
-    "workflow", "report", "traces", "peak_vs_limit", "stability", "spikes", "thresholds_plot",
-    "runs", "variance", "spikes_table", "thresholds_table",
-]  # fmt: skip
+CAPTIONS = ["workflow", "report", "runs", "variance", "spikes_table", "thresholds_table",
+            "verdicts"] + [f"figures/{name}" for name in figures.FIGURES]  # fmt: skip
 
 
 @pytest.mark.parametrize("thresholds", [True, False], ids=["thresholds", "no-thresholds"])
 def test_captions_render_as_snakemake_does(thresholds):
     """Jinja (with Snakemake's options, but strict) then reStructuredText, without an error."""
-    from pathlib import Path
-
-    import yaml
+    import campaign
     from docutils.core import publish_parts
     from jinja2 import Environment, StrictUndefined
 
-    repo = Path(__file__).resolve().parents[1]
-    config = yaml.safe_load((repo / "config" / "config.yaml").read_text())
+    config = campaign.load(campaign.read_config_file(campaign.DEFAULT_CONFIG), cwd=REPO)
     if not thresholds:
         config["thresholds"] = []
-    params = {
-        "cv_warn_percent": 5,
-        "capture_warn": 0.9,
-        "mad_threshold": 3.5,
-        "thresholds": config["thresholds"],
-    }
-    snakemake = type("Snakemake", (), {"config": config, "params": type("P", (), params)})
+    snakemake = type("Snakemake", (), {"config": config})
     env = Environment(trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
     for name in CAPTIONS:
-        text = (repo / "workflow" / "report" / f"{name}.rst").read_text()
+        text = (REPO / "workflow" / "report" / f"{name}.rst").read_text()
         rendered = env.from_string(text).render(snakemake=snakemake)
         assert "{{" not in rendered and "{%" not in rendered
         html = publish_parts(rendered, writer="html", settings_overrides={"halt_level": 2})

@@ -5,6 +5,7 @@ a report nobody has seen rendered is not tested.
 """
 
 import base64
+import contextlib
 import io
 import os
 import re
@@ -12,12 +13,15 @@ import shutil
 import signal
 import subprocess
 
+import draw_figure
+import figures
 import matplotlib.image as mpimg
 import numpy as np
-import plots
 import pytest
 import report
-from fixtures_report import make_campaign, write_campaign
+import tables
+from figures import style
+from fixtures_report import make_campaign, read_tables, write_campaign
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -64,21 +68,15 @@ def run_chromium(args: list[str], profile, timeout: float = 90) -> str:
 def rendered(tmp_path_factory):
     """A report built from a fixture campaign with the real figures, as Chromium sees it."""
     root = tmp_path_factory.mktemp("campaign")
-    camp = make_campaign()
-    paths = write_campaign(camp, root)
-    figures = {name: root / f"{name}.png" for name in report.FIGURES}
-    plots.plot_traces(camp["runs"], camp["traces"], camp["spikes"], figures["traces"])
-    plots.plot_peak_vs_limit(camp["runs"], figures["peak_vs_limit"])
-    plots.plot_stability(camp["runs"], camp["variance"], figures["stability"], 5.0)
-    plots.plot_spikes(camp["spikes"], camp["runs"], figures["spikes"])
-    plots.plot_thresholds(camp["thresholds"], figures["thresholds"])
-    page = report.build_report(
-        *(report.read_table(paths[n]) for n in ("runs", "variance", "spikes", "thresholds")),
-        figures,
-        {"grid": {"repeats": 3}},
-        "0.1.0",
-        root=root,
-    )
+    paths = write_campaign(make_campaign(), root)
+    table_paths = {t.name: paths[t.name] for t in tables.SUMMARY_TABLES}
+    pngs = {name: root / f"{name}.png" for name in figures.FIGURES}
+    with contextlib.chdir(root):
+        for name, png in pngs.items():
+            draw_figure.main(name, table_paths, {"cv_warn_percent": 5.0}, png)
+    config = {"grid": {"repeats": 3}, "variance": {"cv_warn_percent": 5, "mad_threshold": 3.5},
+              "spikes": {"min_increase_mb": 20, "window_s": 1.0}}  # fmt: skip
+    page = report.build_report(read_tables(paths), pngs, config, "0.1.0", root=root)
     html_path = root / "report.html"
     html_path.write_text(page, encoding="utf-8")
     url = html_path.as_uri()
@@ -96,15 +94,15 @@ def images_loaded(dom: str) -> str:
 
 
 def test_every_image_loaded_in_chromium(rendered):
-    assert images_loaded(rendered["dom"]) == f"{len(report.FIGURES)}/{len(report.FIGURES)}"
+    assert images_loaded(rendered["dom"]) == f"{len(figures.FIGURES)}/{len(figures.FIGURES)}"
 
 
 def test_every_embedded_image_is_a_valid_png(rendered):
     uris = re.findall(r'src="data:image/png;base64,([^"]+)"', rendered["page"])
-    assert len(uris) == len(report.FIGURES)
+    assert len(uris) == len(figures.FIGURES)
     for payload in uris:
         image = mpimg.imread(io.BytesIO(base64.b64decode(payload)), format="png")
-        assert image.shape[1] == int(plots.WIDTH_IN * plots.DPI)
+        assert image.shape[1] == int(style.WIDTH_IN * style.DPI)
 
 
 def test_planted_script_did_not_become_an_element(rendered):
@@ -136,5 +134,5 @@ def test_a_broken_image_is_noticed(rendered):
     path.write_text(broken, encoding="utf-8")
     profile = rendered["root"] / "profile-broken"
     dom = run_chromium(["--virtual-time-budget=10000", "--dump-dom", path.as_uri()], profile)
-    n = len(report.FIGURES)
+    n = len(figures.FIGURES)
     assert images_loaded(dom) == f"{n - 1}/{n}"

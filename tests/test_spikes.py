@@ -4,7 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import spikes
-from contracts import SPIKE_COLUMNS
+from contracts import SPIKE_COLUMNS, SUMMARY_SPIKE_COLUMNS, TRACE_COLUMNS
+from runfiles import record, trace_frame, write_run
+from tables import TableError
 
 
 def trace(times, rss_mb):
@@ -205,21 +207,44 @@ def test_empty_and_tiny_traces_give_no_spikes(frame):
     assert found.empty
 
 
-def test_main_writes_both_detectors_and_header_only_for_empty(tmp_path):
-    src = tmp_path / "trace.csv"
-    header = "time_s,vmrss_kb,vmsize_kb,vmdata_kb,vmhwm_kb,vmswap_kb,nprocs\n"
-    src.write_text(header + "0.0,102400,0,0,0,0,1\n0.01,133120,0,0,0,0,1\n0.02,133120,0,0,0,0,1\n")
-    out = tmp_path / "spikes.csv"
-    spikes.main(src, out, 500, 1.0, 20, tmp_path / "spikes.log")
-    written = pd.read_csv(out)
-    assert list(written.columns) == SPIKE_COLUMNS
-    assert list(written["detector"]) == ["rate", "window"]
-    assert list(written["increase_mb"]) == [30.0, 30.0]
-    assert "rate" in (tmp_path / "spikes.log").read_text()
+SETTINGS = {"rate_threshold_mb_s": 500, "window_s": 1.0, "min_increase_mb": 20}
 
-    src.write_text(header)
-    spikes.main(src, out, 500, 1.0, 20, None)
-    assert out.read_text() == ",".join(SPIKE_COLUMNS) + "\n"
-    src.write_text("")
-    spikes.main(src, out, 500, 1.0, 20, None)
-    assert out.read_text() == ",".join(SPIKE_COLUMNS) + "\n"
+
+def test_main_keys_every_runs_events_and_writes_a_header_when_none(tmp_path):
+    noisy = write_run(tmp_path, record(limit=300), trace_frame([0.0, 0.01, 0.02], [100, 130, 130]))
+    flat = write_run(tmp_path, record(limit=600), trace_frame([0.0, 0.01], [100, 100]))
+    out = tmp_path / "spikes.csv"
+    spikes.main([noisy / "run.json", flat / "run.json"], [noisy / "trace.csv", flat / "trace.csv"],
+                out, SETTINGS)  # fmt: skip
+    written = pd.read_csv(out)
+    assert list(written.columns) == SUMMARY_SPIKE_COLUMNS
+    assert list(written["detector"]) == ["rate", "window"]
+    assert set(written["limit_mb"]) == {300}
+    assert list(written["increase_mb"]) == [30.0, 30.0]
+    spikes.main([flat / "run.json"], [flat / "trace.csv"], out, SETTINGS)
+    assert out.read_text() == ",".join(SUMMARY_SPIKE_COLUMNS) + "\n"
+
+
+HEADER = ",".join(TRACE_COLUMNS)
+DAMAGE = {
+    "garbage": ("garbage\nmore,garbage\n", "header 'garbage'"),
+    "half a header": ("time_s,vmrss_kb,vms", "header 'time_s,vmrss_kb,vms'"),
+    "empty": ("", "header ''"),
+    "a row cut short": (f"{HEADER}\n0.0,1,2,3,4,0,1\n0.01,1,2\n", "not 7 numbers"),
+    "a word in a row": (f"{HEADER}\n0.0,1,2,3,4,0,1\n0.01,x,2,3,4,0,1\n", "not 7 numbers"),
+    "a row too long": (f"{HEADER}\n0.0,1,2,3,4,0,1\n0.01,1,2,3,4,0,1,9\n", "not 7 numbers"),
+    "rows lost": (f"{HEADER}\n0.0,1,2,3,4,0,1\n", "1 samples, but its run.json says 2"),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE, ids=list(DAMAGE))
+def test_a_damaged_trace_stops_the_stage_naming_the_file_and_the_redo(tmp_path, damage):
+    run_dir = write_run(tmp_path, record(), trace_frame([0.0, 0.01], [100, 130]))
+    text, expected = DAMAGE[damage]
+    (run_dir / "trace.csv").write_text(text)
+    with pytest.raises(TableError) as err:
+        spikes.main([run_dir / "run.json"], [run_dir / "trace.csv"], tmp_path / "s.csv", SETTINGS)
+    message = str(err.value)
+    assert str(run_dir / "trace.csv") in message and expected in message
+    assert f"rm -r {run_dir}" in message
+    assert not (tmp_path / "s.csv").exists()

@@ -1,8 +1,11 @@
 """Threshold verdicts: PASS/FAIL per position, missing and failed runs, the pattern's last match."""
 
 import pandas as pd
+import runs as runs_stage
+import tables
 import thresholds
 from contracts import THRESHOLD_COLUMNS
+from runfiles import record, write_run
 
 CHECK = {
     "memory_mb": 1000,
@@ -15,13 +18,14 @@ CHECK = {
 def runs(rows):
     """rows: (limit, model, repeat, status, peak, threshold_check, run_dir)."""
     columns = ["limit_mb", "bucket_model", "repeat", "status", "peak_mb", "threshold_check"]
-    return pd.DataFrame(rows, columns=[*columns, "run_dir"])
+    return pd.DataFrame(rows, columns=[*columns, "run_dir"]).assign(variant="default")
 
 
-def test_all_positions_pass_with_the_seed_expectations():
+def test_all_positions_pass_with_the_documented_expectations():
     table = thresholds.threshold_table(
         runs([(lim, "auto", 1, "ok", 500.0, True, f"d{lim}") for lim in (999, 1000, 1001)]),
         [CHECK],
+        ["default"],
         {"d999": "Bucket sizes: 4M/8M/4M\n", "d1000": "x\nBucket sizes: 8M/8M/8M\n",
          "d1001": "Bucket sizes: 8M/8M/8M"}.get,
     )  # fmt: skip
@@ -47,6 +51,7 @@ def test_wrong_missing_and_failed_runs_fail():
             ]
         ),
         [CHECK],
+        ["default"],
         logs.get,
     )
     assert list(zip(table["position"], table["repeat"], table["verdict"], strict=True)) == [
@@ -70,6 +75,7 @@ def test_each_threshold_uses_its_own_pattern_and_model():
     table = thresholds.threshold_table(
         runs([(lim, "2M/4M/2M", 1, "ok", 1.0, True, str(lim)) for lim in (499, 500, 501)]),
         [check, CHECK],
+        ["default"],
         lambda run_dir: "Bucket sizes: 2M/4M/2M, tables 64.0 MB",
     )
     assert len(table) == 6
@@ -79,28 +85,38 @@ def test_each_threshold_uses_its_own_pattern_and_model():
 
 
 def test_main_reads_logs_from_run_dirs_and_writes_empty_cells(tmp_path):
+    recs = []
     for lim, reported in ((999, "4M/8M/4M"), (1000, "4M/8M/4M")):
-        folder = tmp_path / f"{lim}MB"
-        folder.mkdir()
-        (folder / "solver.log").write_text(f"Memory limit: {lim} MB\nBucket sizes: {reported}\n")
+        rec = record(limit=lim, model="auto")
+        folder = write_run(tmp_path, rec, log=f"Memory limit: {lim} MB\nBucket sizes: {reported}\n")
+        recs.append({**rec, "run_dir": str(folder)})
+    membership = [[*(r[k] for k in tables.KEY), False, True] for r in recs]
     src = tmp_path / "runs.csv"
-    src.write_text(
-        "limit_mb,bucket_model,repeat,status,peak_mb,threshold_check,run_dir\n"
-        f"999,auto,1,ok,560.2,True,{tmp_path}/999MB\n"
-        f"1000,auto,1,ok,640.1,True,{tmp_path}/1000MB\n"
-    )
+    table = runs_stage.runs_table(recs, [None, None], tables.SPIKES.empty(), membership, "(x)")
+    tables.RUNS.write(table, src)
     out = tmp_path / "thresholds.csv"
-    thresholds.main(src, out, [CHECK], tmp_path / "thresholds.log")
+    thresholds.main(src, out, [CHECK], ["default"])
     text = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(text.columns) == THRESHOLD_COLUMNS
     assert list(text["verdict"]) == ["PASS", "FAIL", "FAIL"]
     assert text.loc[2, ["repeat", "status", "reported_config", "peak_mb"]].tolist() == [""] * 4
-    log = (tmp_path / "thresholds.log").read_text()
-    assert "1 of 3 threshold checks PASS" in log and "FAIL threshold 1000 MB at" in log
 
 
-def test_the_report_is_read_as_run_json_reads_it():
-    assert thresholds.reported_config("a: 1\na: 2\n", r"a: (\d)") == "2"
-    assert thresholds.reported_config("nothing", r"a: (\d)") is None
-    # one parser for run.json and thresholds.csv: ^ anchors at each line in both
-    assert thresholds.reported_config("x\nSize: 3\n", r"^Size: (\d)") == "3"
+def test_every_variant_is_checked_on_its_own_runs():
+    rows = [(lim, "auto", 1, "ok", 500.0, True, f"{v}{lim}") for lim in (999, 1000, 1001)
+            for v in ("a", "b")]  # fmt: skip
+    frame = runs(rows).assign(variant=[r[-1][0] for r in rows])
+    logs = {f"a{lim}": "Bucket sizes: 8M/8M/8M" for lim in (999, 1000, 1001)}
+    logs |= {"b999": "Bucket sizes: 4M/8M/4M", "b1000": "Bucket sizes: 8M/8M/8M",
+             "b1001": "Bucket sizes: 8M/8M/8M"}  # fmt: skip
+    table = thresholds.threshold_table(frame, [CHECK], ["a", "b"], logs.get)
+    verdicts = dict(zip(zip(table["variant"], table["position"], strict=True), table["verdict"],
+                        strict=True))  # fmt: skip
+    assert verdicts[("a", "below")] == "FAIL" and verdicts[("b", "below")] == "PASS"
+    assert len(table) == 6
+
+
+def test_the_last_match_of_the_group_is_the_report():
+    assert tables.reported_config("a: 1\na: 2\n", r"a: (\d)") == "2"
+    assert tables.reported_config("nothing", r"a: (\d)") is None
+    assert tables.reported_config("x\nSize: 3\n", r"^Size: (\d)") == "3"  # ^ at each line

@@ -4,15 +4,17 @@ import math
 
 import pandas as pd
 import pytest
+import runs as runs_stage
+import tables
 import variance
 from contracts import VARIANCE_COLUMNS
+from runfiles import record
 
 
 def runs(rows):
     """rows: (limit, model, repeat, status, peak, in_grid)."""
-    return pd.DataFrame(
-        rows, columns=["limit_mb", "bucket_model", "repeat", "status", "peak_mb", "in_grid"]
-    )
+    columns = ["limit_mb", "bucket_model", "repeat", "status", "peak_mb", "in_grid"]
+    return pd.DataFrame(rows, columns=columns).assign(variant="default")
 
 
 def test_figures_match_a_hand_computation():
@@ -85,21 +87,25 @@ def test_groups_are_one_row_per_limit_and_model_sorted():
     ]  # fmt: skip
 
 
-def test_main_reads_runs_csv_text_booleans_and_writes_header_for_no_runs(tmp_path):
+def test_main_reads_runs_csv_through_its_contract_and_writes_header_for_no_runs(tmp_path):
+    recs = [
+        record(limit=323, model="8M/8M/8M", repeat=1, peak_rss_kb=360 * 1024, hwm_kb=None),
+        record(limit=323, model="8M/8M/8M", repeat=2, peak_rss_kb=362 * 1024, hwm_kb=None),
+        record(limit=323, model="8M/8M/8M", repeat=3, status="oom", peak_rss_kb=None, hwm_kb=None),
+        record(limit=1000, model="auto", peak_rss_kb=600 * 1024),
+    ]
+    membership = [[*(r[k] for k in tables.KEY), r["limit_mb"] == 323, False] for r in recs]
+    spikes = tables.SPIKES.empty()
     src, out = tmp_path / "runs.csv", tmp_path / "variance.csv"
-    src.write_text(
-        "limit_mb,bucket_model,repeat,status,peak_mb,in_grid\n"
-        "323,8M/8M/8M,1,ok,360.0,True\n323,8M/8M/8M,2,ok,362.0,True\n"
-        "323,8M/8M/8M,3,oom,,True\n1000,auto,1,ok,600.0,False\n"
-    )
-    variance.main(src, out, 3.5, tmp_path / "variance.log")
+    tables.RUNS.write(runs_stage.runs_table(recs, [None] * 4, spikes, membership, "(x)"), src)
+    variance.main(src, out, 3.5, 1.0)
     text = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(text.columns) == VARIANCE_COLUMNS and len(text) == 1
     assert text.loc[0, ["n", "n_failed", "mean_peak_mb", "outlier_repeats"]].tolist() == [
         "2", "1", "361.0", "",
     ]  # fmt: skip
-    src.write_text("limit_mb,bucket_model,repeat,status,peak_mb,in_grid\n")
-    variance.main(src, out, 3.5, None)
+    tables.RUNS.write(tables.RUNS.empty(), src)
+    variance.main(src, out, 3.5, 1.0)
     assert out.read_text().strip() == ",".join(VARIANCE_COLUMNS)
 
 

@@ -1,16 +1,14 @@
 rule monitor:
-    """One monitored run of the solver: the sampler in launch mode, then run.json."""
+    """One monitored run of the program: the run wrapper starts the sampler around it."""
     input:
-        sampler="scripts/sampler.py",
-        cgroups="scripts/cgroups.py",
+        code=SAMPLER_CODE,
         program=get_program_files,
     output:
         trace=f"{RUN_DIR}/trace.csv",
-        sampler=f"{RUN_DIR}/sampler.json",
         solver_log=f"{RUN_DIR}/solver.log",
         run=f"{RUN_DIR}/run.json",
     log:
-        "logs/monitor/{limit}MB/{model}/rep{repeat}.log",
+        "logs/monitor/{variant}/{limit}MB/{model}/rep{repeat}.log",
     conda:
         "../../envs/sampler.yaml"
     resources:
@@ -19,12 +17,16 @@ rule monitor:
         mem_mb=get_monitor_mem_mb,
         runtime=get_monitor_runtime,
     params:
-        argv=solver_argv,
+        run_dir=RUN_DIR,
         bucket_model=get_bucket_model,
-        env=get_run_env,
+        argv=get_argv,
+        env=get_env_options,
         interval_ms=config["sampler"]["interval_ms"],
         timeout_s=config["solver"]["timeout_s"],
         enforce=config["limits"]["enforce"],
-        report_pattern=config["solver"]["report_pattern"],
-    script:
-        "../../scripts/run_monitored.py"
+    shell:
+        "python {input.code[0]} --run-dir {params.run_dir} --variant {wildcards.variant}"
+        " --limit-mb {wildcards.limit} --bucket-model {params.bucket_model:q}"
+        " --repeat {wildcards.repeat} --interval-ms {params.interval_ms}"
+        " --timeout {params.timeout_s} --enforce {params.enforce} {params.env}"
+        " --log {log} -- {params.argv:q}"

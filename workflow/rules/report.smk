@@ -1,12 +1,7 @@
 rule report_html:
     """The self-contained HTML report: verdicts, figures, tables, config, environment."""
     input:
-        tables="scripts/memsweep_tables.py",
-        runs=SUMMARY["runs"],
-        variance=SUMMARY["variance"],
-        spikes=SUMMARY["spikes"],
-        thresholds=SUMMARY["thresholds"],
-        plots=list(PLOTS.values()),
+        unpack(get_report_inputs),
     output:
         html=report(
             "results/report.html",
@@ -20,8 +15,6 @@ rule report_html:
         "../../envs/analysis.yaml"
     params:
         config=config,
-        memsweep_version=memsweep_version(),
-        cv_warn_percent=config["variance"]["cv_warn_percent"],
-        capture_warn=config["report"]["capture_warn"],
+        version=memsweep_version(),
     script:
         "../../scripts/report.py"

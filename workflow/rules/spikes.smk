@@ -1,17 +1,21 @@
 rule spikes:
-    """Allocation bursts of one run, by both detectors."""
+    """Allocation bursts of every run, by both detectors (one job for all runs)."""
     input:
-        tables="scripts/memsweep_tables.py",
-        trace=f"{RUN_DIR}/trace.csv",
+        code=STAGE_CODE,
+        runs=run_files("run.json"),
+        traces=run_files("trace.csv"),
     output:
-        csv=f"{RUN_DIR}/spikes.csv",
+        csv=report(
+            SUMMARY["spikes"],
+            caption="../report/spikes_table.rst",
+            category="Tables",
+            labels={"table": "spikes"},
+        ),
     log:
-        "logs/spikes/{limit}MB/{model}/rep{repeat}.log",
+        "logs/spikes/spikes.log",
     conda:
         "../../envs/analysis.yaml"
     params:
-        rate_threshold_mb_s=config["spikes"]["rate_threshold_mb_s"],
-        window_s=config["spikes"]["window_s"],
-        min_increase_mb=config["spikes"]["min_increase_mb"],
+        settings=config["spikes"],
     script:
         "../../scripts/spikes.py"

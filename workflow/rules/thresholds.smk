@@ -1,8 +1,7 @@
 rule thresholds:
     """PASS / FAIL per checked limit: did the program switch configuration where documented?"""
     input:
-        tables="scripts/memsweep_tables.py",
-        parser="scripts/run_monitored.py",
+        code=[*STAGE_CODE, "scripts/campaign.py"],
         runs=SUMMARY["runs"],
         logs=get_threshold_logs,
     output:
@@ -18,16 +17,6 @@ rule thresholds:
         "../../envs/analysis.yaml"
     params:
         thresholds=config["thresholds"],
+        variants=list(VARIANTS),
     script:
         "../../scripts/thresholds.py"
-
-
-onsuccess:
-    failures = threshold_failures(SUMMARY["thresholds"])
-    if failures:
-        print(
-            f"memsweep: {len(failures)} threshold check(s) FAILED:",
-            *failures,
-            sep="\n",
-            file=sys.stderr,
-        )

@@ -1,7 +1,7 @@
 rule variance:
-    """Peak statistics across repeats, per (limit, model)."""
+    """Peak statistics across repeats, per configuration."""
     input:
-        tables="scripts/memsweep_tables.py",
+        code=STAGE_CODE,
         runs=SUMMARY["runs"],
     output:
         csv=report(

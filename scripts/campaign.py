@@ -1,0 +1,329 @@
+"""The campaign a config describes: the config checked, its defaults filled in, and its runs.
+
+Plain Python: workflow/rules/common.smk calls `load` and `build_runs`; tests call them on dicts.
+Every default comes from workflow/schemas/config.schema.yaml; everything a schema cannot say (the
+bucket-model grammar, the solver command, the regex groups, the enforce mode on this machine) is
+checked here. A bad value raises ConfigError naming the key, the value and what is accepted.
+
+    >>> cfg = load({"grid": {"memory_limits_mb": [300.0], "repeats": 2}}, cwd=ROOT)
+    >>> build_runs(cfg)[["variant", "limit_mb", "bucket_model", "repeat"]].values.tolist()[:2]
+    [['default', 300, '4M/8M/4M', 1], ['default', 300, '8M/8M/8M', 1]]
+
+From the command line it checks config files as the workflow will read them (config/config.yaml,
+then each overlay merged over it), and names the file and line of a YAML syntax error, which
+Snakemake itself does not:
+
+    $ python scripts/campaign.py my-campaign.yaml
+    ok: 39 runs (1 variant x 6 limits x 2 models x 3 repeats, + 3 threshold runs)
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import shlex
+import shutil
+import sys
+from functools import cache
+from pathlib import Path
+
+import jsonschema
+import launch
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA_PATH = ROOT / "workflow/schemas/config.schema.yaml"
+DEFAULT_CONFIG = ROOT / "config/config.yaml"
+SCRIPT_SUFFIXES = (".py", ".sh", ".bash", ".pl", ".rb", ".R", ".jl", ".lua", ".js")
+POSITIONS = (("below", -1), ("at", 0), ("above", 1))
+RUN_COLUMNS = ["variant", "limit_mb", "bucket_model", "repeat", "in_grid", "threshold_check"]
+
+
+class ConfigError(ValueError):
+    """A config value memsweep cannot use; raised before any run."""
+
+
+@cache
+def schema() -> dict:
+    with open(SCHEMA_PATH) as fh:
+        return yaml.safe_load(fh)
+
+
+def key_path(parts) -> str:
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
+
+
+def _resolved(node: dict) -> dict:
+    """A schema node with its $ref (to #/definitions/...) merged under its own keys."""
+    ref = node.get("$ref")
+    if not ref:
+        return node
+    target = schema()
+    for part in ref.removeprefix("#/").split("/"):
+        target = target[part]
+    return {**_resolved(target), **{k: v for k, v in node.items() if k != "$ref"}}
+
+
+def _types(node: dict) -> list[str]:
+    types = node.get("type", [])
+    return [types] if isinstance(types, str) else types
+
+
+def prepare(value, node: dict):
+    """Defaults filled in, keys in one order, and values converted where the schema is clear
+    about the type: text from --config ("500", "true") and whole-number floats (300.0) where an
+    integer is meant."""
+    node = _resolved(node)
+    types = _types(node)
+    if isinstance(value, dict):
+        props = node.get("properties", {})
+        extra = node.get("additionalProperties")
+        extra = extra if isinstance(extra, dict) else {}
+        out = {k: prepare(v, props.get(k, extra)) for k, v in value.items()}
+        for key, sub in props.items():
+            sub = _resolved(sub)
+            if key not in out and "default" in sub:
+                out[key] = prepare(copy.deepcopy(sub["default"]), sub)
+        # one order whatever the file's: the schema's, then other keys sorted (a reordered
+        # YAML file must not look like changed params to Snakemake)
+        order = [k for k in props if k in out] + sorted(k for k in out if k not in props)
+        return {k: out[k] for k in order}
+    if isinstance(value, list):
+        return [prepare(v, node.get("items", {})) for v in value]
+    if isinstance(value, str) and "string" not in types:
+        for kind, convert in (("integer", int), ("number", float)):
+            if kind in types:
+                try:
+                    return convert(value)
+                except ValueError:
+                    pass
+        if "boolean" in types and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+    if isinstance(value, float) and "integer" in types and value.is_integer():
+        return int(value)
+    return value
+
+
+def check_schema(cfg: dict) -> None:
+    validator = jsonschema.Draft202012Validator(schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(cfg))
+    if error is None:
+        return
+    where = key_path(error.absolute_path)
+    if error.validator == "additionalProperties":
+        known = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(known))
+        raise ConfigError(
+            f"config error at {where}: unknown key(s) {unknown}; accepted keys: {known}"
+        )
+    raise ConfigError(
+        f"config error at {where}: {error.instance!r} is not accepted: {error.message}"
+    )
+
+
+def check_model(key: str, model) -> None:
+    if not launch.is_model(model):
+        raise ConfigError(
+            f"config error at {key}: {model!r} is not a bucket model; accepted: "
+            f"{launch.MODEL_GRAMMAR}"
+        )
+
+
+def check_pattern(key: str, pattern: str) -> None:
+    try:
+        groups = re.compile(pattern).groups
+    except re.error as err:
+        raise ConfigError(f"config error at {key}: {pattern!r} is not a regex ({err})") from None
+    if groups != 1:
+        raise ConfigError(
+            f"config error at {key}: {pattern!r} has {groups} groups; it needs exactly one, "
+            "around the reported configuration, e.g. 'Bucket sizes: (\\S+)'"
+        )
+
+
+def check_command(key: str, command: str, cwd: Path) -> None:
+    """The command parses, uses known placeholders, and its program can be run from cwd."""
+    try:
+        argv = shlex.split(command)
+        fields = launch.command_fields(command)
+    except ValueError as err:
+        raise ConfigError(f"config error at {key}: {command!r}: {err}") from None
+    if not argv:
+        raise ConfigError(f"config error at {key}: the command is empty")
+    unknown = fields - set(launch.COMMAND_FIELDS)
+    if unknown:
+        accepted = ", ".join(f"{{{name}}}" for name in launch.COMMAND_FIELDS)
+        raise ConfigError(
+            f"config error at {key}: unknown placeholder(s) {sorted(unknown)} in {command!r}; "
+            f"accepted: {accepted}"
+        )
+    program = argv[0]
+    if "/" in program:
+        path = cwd / program
+        if not path.is_file():
+            raise ConfigError(
+                f"config error at {key}: program {program!r} does not exist "
+                f"(relative paths are taken from {cwd})"
+            )
+        if not os.access(path, os.X_OK):
+            raise ConfigError(
+                f"config error at {key}: program {program!r} is not executable (chmod +x it, "
+                "or run it through its interpreter, e.g. 'python x.py')"
+            )
+    elif shutil.which(program) is None:
+        raise ConfigError(f"config error at {key}: program {program!r} is not found on PATH")
+    script = argv[1] if len(argv) > 1 else ""
+    runs_script = "/" not in program and script.endswith(SCRIPT_SUFFIXES) and "{" not in script
+    if runs_script and not (cwd / script).is_file():
+        raise ConfigError(
+            f"config error at {key}: script {script!r} (run by {program}) does not exist "
+            f"(relative paths are taken from {cwd})"
+        )
+
+
+def program_files(command: str) -> list[str]:
+    """The program's own files (the program, or the script an interpreter runs): inputs of a run,
+    so that editing them reruns the runs."""
+    argv = shlex.split(command)
+    if "/" in argv[0]:
+        return [argv[0]]
+    if len(argv) > 1 and "{" not in argv[1] and Path(argv[1]).is_file():
+        return [argv[1]]
+    return []
+
+
+def variants(cfg: dict) -> dict[str, dict]:
+    """{name: {"command": ..., "env": ...}}: the configured variants, or the one default variant.
+    A variant's command defaults to solver.command; its env is merged over solver.env."""
+    solver = cfg["solver"]
+    given = cfg.get("variants") or {launch.DEFAULT_VARIANT: {}}
+    return {
+        name: {
+            "command": spec.get("command", solver["command"]),
+            "env": {**solver["env"], **spec.get("env", {})},
+        }
+        for name, spec in given.items()
+    }
+
+
+def check(cfg: dict, cwd: Path) -> None:
+    """What the schema cannot say."""
+    for i, model in enumerate(cfg["grid"]["bucket_models"]):
+        check_model(f"grid.bucket_models[{i}]", model)
+    check_pattern("solver.report_pattern", cfg["solver"]["report_pattern"])
+    for i, threshold in enumerate(cfg["thresholds"]):
+        check_model(f"thresholds[{i}].bucket_model", threshold["bucket_model"])
+        check_pattern(f"thresholds[{i}].pattern", threshold["pattern"])
+    for name in cfg["variants"]:
+        if not launch.VARIANT_RE.fullmatch(name):
+            raise ConfigError(
+                f"config error at variants.{name}: {name!r} is not a variant name; accepted: "
+                "letters, digits, '_' and '.', starting with a letter or digit"
+            )
+    check_command("solver.command", cfg["solver"]["command"], cwd)
+    for name, spec in cfg["variants"].items():
+        if "command" in spec:
+            check_command(f"variants.{name}.command", spec["command"], cwd)
+    problem = launch.enforcement_problem(cfg["limits"]["enforce"])
+    if problem:
+        raise ConfigError(f"config error at limits.enforce: {problem}")
+
+
+def load(cfg: dict, cwd: Path | None = None) -> dict:
+    """The config with defaults filled in and every value checked (ConfigError otherwise)."""
+    cfg = prepare(dict(cfg), schema())
+    check_schema(cfg)
+    for threshold in cfg["thresholds"]:
+        threshold.setdefault("pattern", cfg["solver"]["report_pattern"])
+    check(cfg, Path.cwd() if cwd is None else cwd)
+    return cfg
+
+
+def build_runs(cfg: dict) -> pd.DataFrame:
+    """One row per run: the grid's runs, then each threshold's three runs, for every variant
+    (a run both in the grid and a threshold check is one run). Variants alternate innermost, so
+    runs of different variants follow each other in time and a drift favours none."""
+    grid = cfg["grid"]
+    names = list(variants(cfg))
+    rows = [
+        (variant, limit, model, rep, True, False)
+        for rep in range(1, grid["repeats"] + 1)
+        for limit in grid["memory_limits_mb"]
+        for model in grid["bucket_models"]
+        for variant in names
+    ]
+    for threshold in cfg["thresholds"]:
+        for _, offset in POSITIONS:
+            limit = threshold["memory_mb"] + offset
+            rows += [(v, limit, threshold["bucket_model"], 1, False, True) for v in names]
+    runs = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    key = ["variant", "limit_mb", "bucket_model", "repeat"]
+    runs = runs.groupby(key, as_index=False, sort=False).agg(
+        {"in_grid": "any", "threshold_check": "any"}
+    )
+    runs["run_dir"] = [
+        launch.run_dir(r.variant, r.limit_mb, r.bucket_model, r.repeat) for r in runs.itertuples()
+    ]
+    return runs
+
+
+def merge(base: dict, overlay: dict) -> dict:
+    """overlay over base as Snakemake merges --configfile overlays: maps merge, others replace."""
+    out = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def read_config_file(path: Path) -> dict:
+    try:
+        with open(path) as fh:
+            data = yaml.safe_load(fh)
+    except OSError as err:
+        raise ConfigError(f"config error in {path}: {err.strerror}") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise ConfigError(f"config error in {path}: {where}{problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config error in {path}: the top level must be a map of keys")
+    return data
+
+
+def describe(cfg: dict, runs: pd.DataFrame) -> str:
+    grid = cfg["grid"]
+    n_variants = len(variants(cfg))
+    checks = int((runs["threshold_check"] & ~runs["in_grid"]).sum())
+    return (
+        f"{len(runs)} runs ({n_variants} variant(s) x {len(grid['memory_limits_mb'])} limits x "
+        f"{len(grid['bucket_models'])} models x {grid['repeats']} repeats, + {checks} threshold "
+        "runs)"
+    )
+
+
+def main(argv: list[str]) -> int:
+    cfg = {}
+    try:
+        for path in [DEFAULT_CONFIG, *map(Path, argv)]:
+            cfg = merge(cfg, read_config_file(path))
+        cfg = load(cfg)
+    except ConfigError as err:
+        print(err, file=sys.stderr)
+        return 2
+    print(f"ok: {describe(cfg, build_runs(cfg))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,100 @@
+"""Each run's peak against its limit: mean per model with min-max bars, the budget line, and the
+same peaks as a percentage of the limit."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.lines import Line2D
+
+from figures import style
+
+TITLE = "Peak vs memory limit"
+
+
+def draw(data: dict, settings: dict, out_path) -> None:
+    runs = style.grid_runs(style.plain(data["runs"]))
+    have = runs.dropna(subset=["peak_mb"])
+    if have.empty:
+        return style.message_figure(out_path, TITLE, "No run has a peak.")
+    style.theme()
+    fig, (ax, ax2) = plt.subplots(
+        1, 2, figsize=(style.WIDTH_IN, 4.8), width_ratios=[3, 2], layout="constrained"
+    )
+    runs = runs.assign(series=style.series_label(runs))
+    have = runs.dropna(subset=["peak_mb"])
+    limits = np.sort(runs["limit_mb"].unique())
+    span = float(limits[-1] - limits[0]) or float(limits[0]) or 1.0
+    colors = style.palette(runs["series"])
+    rng = np.random.default_rng(0)
+    for i, (series, color) in enumerate(colors.items()):
+        sub = have[have["series"] == series]
+        if sub.empty:
+            continue
+        off = (i - (len(colors) - 1) / 2) * 0.012 * span
+        draw_series(ax, ax2, sub, off, span, color, series, rng)
+    peak_max = float(have["peak_mb"].max())
+    top = max(peak_max * 1.12, limits[-1] * 1.05 if limits[-1] <= 1.5 * peak_max else 0)
+    xs = np.array([limits[0] - 0.05 * span, limits[-1] + 0.05 * span])
+    ax.plot(xs, xs, ls="--", color=style.FAIL_COLOR, lw=1.2, label="budget: peak = limit")
+    ax.fill_between(xs, xs, max(top, xs[-1]), color=style.FAIL_COLOR, alpha=0.06, lw=0)
+    ax.set_xlim(*xs)
+    ax.set_ylim(0, top)
+    handles, _ = ax.get_legend_handles_labels()
+    ring = {"ls": "", "marker": "o", "ms": 9, "mfc": "none", "mec": style.FAIL_COLOR, "mew": 1.6}
+    handles.append(Line2D([], [], label="over budget", **ring))
+    if (have["status"] != "ok").any():
+        handles.append(
+            Line2D([], [], ls="", marker="X", color="0.6", mec=style.FAIL_COLOR, label="run not ok")
+        )
+    ax.legend(handles=handles, loc="best", fontsize=8)
+    n_over = int(have["over_budget"].sum())
+    missing = int(runs["peak_mb"].isna().sum())
+    notes = ["peak per run: the larger of sampled and VmHWM", "mean of ok runs, bars min–max"]
+    notes += [f"{n_over} run(s) over budget"]
+    notes += [f"{missing} without a peak"] if missing else []
+    if limits[0] > top:
+        head = (have["limit_mb"] - have["peak_mb"]).min()
+        notes.append(f"budget line above the plot (headroom ≥ {head:.0f} MB)")
+    ax.set_title(TITLE, loc="left", pad=18)
+    ax.text(
+        0, 1.012, " · ".join(notes), transform=ax.transAxes, va="bottom", fontsize=8,
+        color=style.MUTED,
+    )  # fmt: skip
+    ax.set(xlabel="memory limit (MB)", ylabel="peak (MB)")
+    ax2.axhline(100, color=style.FAIL_COLOR, ls="--", lw=1.2)
+    ax2.axhspan(100, 1e9, color=style.FAIL_COLOR, alpha=0.06, lw=0)
+    ax2.set_ylim(0, max(110, float((100 * have["peak_mb"] / have["limit_mb"]).max()) * 1.1))
+    ax2.set_xlim(*xs)
+    ax2.set_title("Peak as % of limit (100% = budget)", loc="left", pad=18)
+    ax2.set(xlabel="memory limit (MB)", ylabel="peak / limit (%)")
+    for axis in (ax, ax2):
+        if len(limits) <= 12:
+            axis.set_xticks(
+                limits, [f"{v:g}" for v in limits], rotation=45 if len(limits) > 6 else 0
+            )
+    style.save(fig, out_path)
+
+
+def draw_series(ax, ax2, sub, off, span, color, label, rng) -> None:
+    """One model's (or variant · model's) means, bars, repeats and over-budget rings."""
+    ok = sub[sub["status"] == "ok"]
+    stats = ok.groupby("limit_mb")["peak_mb"].agg(["mean", "min", "max"])
+    for axis, scale in ((ax, 1.0), (ax2, 100 / stats.index.to_numpy())):
+        mean = stats["mean"] * scale
+        axis.errorbar(
+            stats.index + off, mean, fmt="-o", color=color, ms=5, lw=1.6, capsize=4,
+            yerr=[mean - stats["min"] * scale, stats["max"] * scale - mean], label=label,
+        )  # fmt: skip
+    x = sub["limit_mb"] + off + rng.uniform(-0.003, 0.003, len(sub)) * span
+    failed = (sub["status"] != "ok").to_numpy()
+    ax.scatter(x[~failed], sub["peak_mb"][~failed], s=16, color=color, alpha=0.55, lw=0)
+    ax.scatter(
+        x[failed], sub["peak_mb"][failed], s=40, marker="X", color=color,
+        edgecolor=style.FAIL_COLOR, lw=0.8,
+    )  # fmt: skip
+    ax2.scatter(ok["limit_mb"] + off, 100 * ok["peak_mb"] / ok["limit_mb"], s=16, color=color,
+                alpha=0.55, lw=0)  # fmt: skip
+    over = sub[sub["over_budget"]]
+    ax.scatter(
+        over["limit_mb"] + off, over["peak_mb"], s=110, facecolors="none",
+        edgecolors=style.FAIL_COLOR, lw=1.6, zorder=5,
+    )  # fmt: skip

@@ -1,0 +1,77 @@
+"""Memory bursts: size and rate over time for all runs overlaid, and bursts per run for each
+configuration with its largest burst."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from figures import style
+
+
+def draw(data: dict, settings: dict, out_path) -> None:
+    spikes, runs = style.plain(data["spikes"]), style.plain(data["runs"])
+    detector = "window" if (spikes["detector"] == "window").any() else "rate"
+    sp = spikes[spikes["detector"] == detector]
+    if sp.empty:
+        return style.message_figure(
+            out_path, "Memory spikes", f"No spikes detected in {len(runs)} run(s)."
+        )
+    style.theme()
+    fig = plt.figure(figsize=(style.WIDTH_IN, 5.4), layout="constrained")
+    gs = fig.add_gridspec(2, 2, width_ratios=[3, 2])
+    ax_size = fig.add_subplot(gs[0, 0])
+    ax_rate = fig.add_subplot(gs[1, 0], sharex=ax_size)
+    ax_cfg = fig.add_subplot(gs[:, 1])
+    sp = sp.assign(
+        top_s=sp["time_s"] + sp["duration_ms"].fillna(0) / 1000, series=style.series_label(sp)
+    )
+    colors = style.palette(list(style.series_label(runs)) + list(sp["series"]))
+    for axis, col in ((ax_size, "increase_mb"), (ax_rate, "rate_mb_s")):
+        sns.scatterplot(
+            data=sp, x="top_s", y=col, hue="series", palette=colors, ax=axis, s=26, alpha=0.7,
+            lw=0, legend=axis is ax_size,
+        )  # fmt: skip
+    ax_size.set(xlabel="", ylabel="increase (MB)")
+    ax_size.set_title(f"Spikes over time ({detector} detector), all runs overlaid", loc="left")
+    if ax_size.get_legend():
+        ax_size.get_legend().set_title("")
+    rates = sp["rate_mb_s"][sp["rate_mb_s"] > 0]
+    if len(rates) and rates.max() > 20 * rates.min():
+        ax_rate.set_yscale("log")
+    else:
+        ax_rate.set_ylim(0, max(rates.max(), 1) * 1.15 if len(rates) else 1)
+    ax_size.set_ylim(0, max(sp["increase_mb"].max(), 1) * 1.15)
+    ax_rate.set(xlabel="time since launch (s)", ylabel="rate (MB/s)")
+    draw_per_config(ax_cfg, sp, runs, colors)
+    style.save(fig, out_path)
+
+
+def draw_per_config(ax, sp: pd.DataFrame, runs: pd.DataFrame, colors: dict) -> None:
+    key = ["variant", "limit_mb", "bucket_model"]
+    counts = sp.groupby(key).size()
+    biggest = sp.groupby(key)["increase_mb"].max()
+    configs = style.config_order(style.grid_runs(runs))
+    several = runs["variant"].nunique() > 1
+    per_run, largest = [], []
+    for config in configs:
+        mine = runs[
+            (runs["variant"] == config[0])
+            & (runs["limit_mb"] == config[1])
+            & (runs["bucket_model"] == config[2])
+        ]
+        sampled = mine[mine["samples"] > 0]
+        per_run.append(counts.get(config, 0) / max(len(sampled), 1))
+        largest.append(biggest.get(config, np.nan))
+    y = np.arange(len(configs))
+    names = [f"{v} · {m}" if several else m for v, _, m in configs]
+    ax.barh(y, per_run, color=[colors.get(n, "0.6") for n in names], height=0.7)
+    for yy, value, big in zip(y, per_run, largest, strict=True):
+        label = f" {value:.1f}" + (f"  (max +{big:.0f} MB)" if pd.notna(big) else "")
+        ax.text(value, yy, label, va="center", fontsize=7.5)
+    head = (lambda v: f"{v} · ") if several else (lambda v: "")
+    ax.set_yticks(y, [f"{head(v)}{lim:g} MB · {mod}" for v, lim, mod in configs], fontsize=7.5)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(max(per_run, default=0), 1) * 1.45)
+    ax.set(xlabel="spikes per run (mean over repeats)")
+    ax.set_title("Spikes per configuration", loc="left")

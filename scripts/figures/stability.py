@@ -1,0 +1,99 @@
+"""How well repeats agree: the CV of the peak per configuration as a heatmap, and each ok repeat's
+peak relative to its configuration's median, outliers marked."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.patches import Rectangle
+
+from figures import style
+
+TITLE = "Stability of the peak"
+
+
+def draw(data: dict, settings: dict, out_path) -> None:
+    var = style.plain(data["variance"])
+    runs = style.grid_runs(style.plain(data["runs"]))
+    if var.empty:
+        return style.message_figure(out_path, TITLE, "No grid configuration to compare.")
+    style.theme()
+    warn = float(settings["cv_warn_percent"])
+    fig, (ax, ax2) = plt.subplots(
+        1, 2, figsize=(style.WIDTH_IN, 4.6), width_ratios=[2, 3], layout="constrained"
+    )
+    fig.get_layout_engine().set(wspace=0.06)
+    var = var.assign(series=style.series_label(var))
+    draw_heatmap(ax, var, warn)
+    draw_deviations(ax2, var, runs)
+    style.save(fig, out_path)
+
+
+def draw_heatmap(ax, var: pd.DataFrame, warn: float) -> None:
+    rows = list(dict.fromkeys(var["series"]))
+    cv = var.pivot_table(index="series", columns="limit_mb", values="cv_percent", dropna=False)
+    cv = cv.reindex(rows)
+    n = var.pivot_table(index="series", columns="limit_mb", values="n").reindex(rows)
+    annot = np.empty(cv.shape, dtype=object)
+    for (i, j), value in np.ndenumerate(cv.to_numpy()):
+        count = n.iat[i, j]
+        count = "" if pd.isna(count) else f"n={count:g}"
+        annot[i, j] = f"{value:.2f}%\n{count}" if pd.notna(value) else f"—\n{count}"
+    vmax = max(2 * warn, float(np.nanmax(cv.to_numpy())) if cv.notna().any().any() else 0)
+    ax.set_facecolor("#eaeef2")
+    sns.heatmap(
+        cv, annot=annot, fmt="", cmap="YlOrRd", vmin=0, vmax=vmax, linewidths=1.5,
+        linecolor="white", ax=ax, annot_kws={"fontsize": 8},
+        cbar_kws={"label": "CV of the peak (%)", "shrink": 0.8},
+    )  # fmt: skip
+    for (i, j), value in np.ndenumerate(cv.to_numpy()):
+        if pd.notna(value) and value > warn:
+            ax.add_patch(Rectangle((j, i), 1, 1, fill=False, edgecolor=style.FAIL_COLOR, lw=2.5))
+    n_high = int((var["cv_percent"] > warn).sum())
+    ax.set_title(f"CV per configuration — {n_high} above {warn:g}%", loc="left")
+    ax.set(xlabel="memory limit (MB)", ylabel="")
+    ax.tick_params(axis="y", rotation=0)
+
+
+def draw_deviations(ax2, var: pd.DataFrame, runs: pd.DataFrame) -> None:
+    outliers = set()
+    for _, row in var.iterrows():
+        for rep in str(row["outlier_repeats"] or "").split(";"):
+            if rep.strip():
+                outliers.add((row["variant"], row["limit_mb"], row["bucket_model"], float(rep)))
+    ok = runs[(runs["status"] == "ok") & runs["peak_mb"].notna()]
+    configs = [c for c in style.config_order(var) if c[1] in set(ok["limit_mb"])]
+    several = var["variant"].nunique() > 1
+    colors = style.palette(var["series"])
+    rng = np.random.default_rng(0)
+    for x, (variant, limit, model) in enumerate(configs):
+        mine = (ok["variant"] == variant) & (ok["limit_mb"] == limit)
+        sub = ok[mine & (ok["bucket_model"] == model)]
+        dev = 100 * (sub["peak_mb"] / sub["peak_mb"].median() - 1)
+        xs = x + rng.uniform(-0.15, 0.15, len(sub))
+        flag = np.array([(variant, limit, model, r) in outliers for r in sub["repeat"]], bool)
+        color = colors[f"{variant} · {model}" if several else model]
+        ax2.scatter(xs[~flag], dev[~flag], s=28, color=color, alpha=0.8, lw=0)
+        ax2.scatter(
+            xs[flag], dev[flag], s=70, color=style.FAIL_COLOR, edgecolor="black", lw=0.6, zorder=4
+        )
+        for xx, yy, rep in zip(xs[flag], dev[flag], sub["repeat"][flag], strict=True):
+            ax2.annotate(
+                f"rep {rep:g}", (xx, yy), xytext=(6, 0), textcoords="offset points",
+                fontsize=7.5, color=style.FAIL_COLOR, va="center",
+            )  # fmt: skip
+    ax2.axhline(0, color=style.MUTED, lw=0.8)
+    head = (lambda v: f"{v}\n") if several else (lambda v: "")
+    ax2.set_xticks(
+        range(len(configs)),
+        [f"{head(v)}{lim:g}\n{mod}" for v, lim, mod in configs],
+        rotation=90 if len(configs) > 14 else 0,
+        fontsize=7.5,
+    )
+    ax2.set_xlim(-0.6, max(len(configs), 1) - 0.4)
+    lim_y = max(2.0, float(np.nanmax(np.abs(ax2.get_ylim()))))
+    ax2.set_ylim(-lim_y * 1.1, lim_y * 1.1)
+    ax2.set_ylabel("peak vs configuration median (%)")
+    single = ok.groupby(["variant", "limit_mb", "bucket_model"]).size().max() < 2
+    note = " (one repeat each: no spread)" if single else ""
+    ax2.set_title(f"Peak of each ok repeat, outliers in red{note}", loc="left")

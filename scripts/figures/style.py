@@ -1,0 +1,135 @@
+"""What every figure shares: the look, the colours, labels, and small drawing helpers.
+
+A figure module draws with these so that all figures read alike:
+
+    from figures import style
+    fig = style.figure(height_in=4.8)      # seaborn theme, fixed width and DPI
+    style.save(fig, "results/plots/x.png")
+
+Tables arrive typed by the readers in scripts/tables.py (nullable dtypes); `plain` turns them
+into NumPy dtypes (NaN for a missing number, False for a missing flag) that matplotlib draws.
+"""
+
+import logging
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+log = logging.getLogger("figures")
+
+DPI = 110
+WIDTH_IN = 12.0
+BUCKETS = 600  # points per trace line: the largest sample of each time bucket is kept
+PASS_COLOR, FAIL_COLOR, MUTED = "#1a7f37", "#cf222e", "#57606a"
+EDGE = {"mec": "black", "mew": 0.5}  # marker edge
+BOX = {"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1.5}  # behind text over data
+NOTE = {"color": FAIL_COLOR, "fontsize": 7.5, "va": "bottom", "bbox": BOX}
+PEAK_LABEL = "peak (MB): the larger of sampled and VmHWM"
+
+
+def plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """NumPy dtypes for drawing: numbers as float64 (NaN), flags as bool, text as str."""
+    out = frame.copy()
+    for name, dtype in frame.dtypes.items():
+        if dtype in ("Int64", "Float64"):
+            out[name] = frame[name].astype("float64")
+        elif dtype == "boolean":
+            out[name] = frame[name].fillna(False).astype(bool)
+        elif dtype == "string":
+            out[name] = frame[name].astype(object).where(frame[name].notna(), None)
+    return out
+
+
+def series_label(frame: pd.DataFrame) -> pd.Series:
+    """The name of a line or colour: the bucket model, prefixed by the variant when a campaign
+    has more than one."""
+    if frame["variant"].nunique() > 1:
+        return frame["variant"].astype(str) + " · " + frame["bucket_model"].astype(str)
+    return frame["bucket_model"].astype(str)
+
+
+def palette(labels) -> dict[str, tuple]:
+    labels = list(dict.fromkeys(labels))
+    colors = sns.color_palette("colorblind", max(len(labels), 1))
+    return {m: colors[i % len(colors)] for i, m in enumerate(labels)}
+
+
+def repeat_color(repeat) -> tuple:
+    colors = sns.color_palette("tab10", 10)
+    return colors[(int(repeat) - 1) % 10] if pd.notna(repeat) else colors[7]
+
+
+def downsample_max(times, values, buckets: int = BUCKETS) -> tuple[np.ndarray, np.ndarray]:
+    """Keep, per time bucket, the sample with the largest value (and its time)."""
+    t = np.asarray(times, dtype=float)
+    v = np.asarray(values, dtype=float)
+    if len(t) <= buckets:
+        return t, v
+    order = np.argsort(t, kind="stable")
+    t, v = t[order], v[order]
+    bucket = np.minimum(((t - t[0]) / (t[-1] - t[0] or 1.0) * buckets).astype(int), buckets - 1)
+    best = np.lexsort((-v, bucket))  # by bucket, largest value first
+    first = best[np.r_[0, np.flatnonzero(np.diff(bucket[best])) + 1]]
+    return t[first], v[first]
+
+
+def theme() -> None:
+    sns.set_theme(style="whitegrid", context="notebook", font_scale=0.85)
+    plt.rcParams.update({"axes.titleweight": "bold", "axes.titlesize": 10, "figure.dpi": DPI})
+
+
+def save(fig, out_path) -> None:
+    fig.savefig(out_path, dpi=DPI)
+    plt.close(fig)
+    log.info("wrote %s", out_path)
+
+
+def message_figure(out_path, title: str, message: str) -> None:
+    """A small PNG that says why there is no plot."""
+    theme()
+    fig = plt.figure(figsize=(WIDTH_IN, 2.2))
+    fig.text(0.5, 0.62, title, ha="center", fontsize=13, weight="bold")
+    fig.text(0.5, 0.36, message, ha="center", fontsize=11, color=MUTED, wrap=True)
+    save(fig, out_path)
+
+
+def grid_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """Grid runs, or every run when none is marked in_grid."""
+    return runs[runs["in_grid"]] if runs["in_grid"].any() else runs
+
+
+def config_order(frame: pd.DataFrame) -> list[tuple[str, int, str]]:
+    """(variant, limit, model): variants and models in order of appearance, limits ascending."""
+    variants = list(dict.fromkeys(frame["variant"]))
+    models = list(dict.fromkeys(frame["bucket_model"]))
+    pairs = frame[["variant", "limit_mb", "bucket_model"]].drop_duplicates()
+    pairs = pairs.assign(
+        v=pairs["variant"].map(variants.index), m=pairs["bucket_model"].map(models.index)
+    ).sort_values(["m", "v", "limit_mb"])
+    return list(
+        zip(pairs["variant"], pairs["limit_mb"].astype(int), pairs["bucket_model"], strict=True)
+    )
+
+
+def text(value) -> str:
+    """Data text for matplotlib: a "$" from a solver's output must not start mathtext."""
+    return str(value).replace("$", r"\$")
+
+
+def label_side(drawn: list[tuple[np.ndarray, np.ndarray]], level: float) -> float:
+    """Axes x (0.01 or 0.99) for a label on a horizontal line: the end farther from the data."""
+    if not drawn:
+        return 0.99
+    t = np.concatenate([d[0] for d in drawn])
+    v = np.concatenate([d[1] for d in drawn])
+    lo, hi = t.min(), t.max()
+    span = (hi - lo) or 1.0
+    gaps = []
+    for mask in (t <= lo + 0.2 * span, t >= hi - 0.2 * span):
+        gaps.append(np.abs(v[mask] - level).min() if mask.any() else np.inf)
+    return 0.01 if gaps[0] > gaps[1] else 0.99

@@ -1,0 +1,341 @@
+"""Every table's contract (columns, dtypes, how the report shows them) and the readers checking it.
+
+A reader never guesses: a file that does not match its contract (missing, cut short, wrong
+header, a field that is not a number, a trace whose row count differs from its run.json) raises
+TableError naming the file, what is wrong and how to redo it. Writers write exactly the contract.
+
+    >>> import tables
+    >>> tables.RUNS.names[:4]
+    ['variant', 'limit_mb', 'bucket_model', 'repeat']
+    >>> tables.RUNS.column("peak_mb").label
+    'peak MB'
+
+Tables: TRACE (a run's trace.csv, written by the sampler), RUNS, SPIKES, VARIANCE, THRESHOLDS,
+VERDICTS (results/summary/*.csv). run.json is read by read_run, solver.log by reported_config.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sampler import TRACE_COLUMNS
+
+KEY = ["variant", "limit_mb", "bucket_model", "repeat"]
+CONFIG_KEY = ["variant", "limit_mb", "bucket_model"]
+SUMMARY_DIR = "results/summary"
+LEVELS = ("ok", "warn", "fail")  # verdict levels, mildest first
+BOOLS = {"True": True, "False": False, "true": True, "false": False}
+
+
+class TableError(ValueError):
+    """A file that does not match its contract; the message names it and says how to redo it."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """name, pandas dtype (Int64, Float64, boolean, string), and how the report shows it: label
+    ("" = not shown) and format (decimals for a number, or text / key / badge / bool)."""
+
+    name: str
+    dtype: str
+    label: str = ""
+    fmt: int | str = "text"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    what: str  # one line for the docs and messages
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def path(self) -> str:
+        return f"{SUMMARY_DIR}/{self.name}.csv"
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    def empty(self) -> pd.DataFrame:
+        return typed(pd.DataFrame(columns=self.names), self)
+
+    def read(self, path, redo: str | None = None) -> pd.DataFrame:
+        return read_csv(path, self, redo)
+
+    def write(self, frame: pd.DataFrame, path) -> None:
+        missing = [n for n in self.names if n not in frame.columns]
+        if missing:
+            raise ValueError(f"{self.name} table lacks column(s) {missing}")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        typed(frame[self.names].copy(), self).to_csv(path, index=False)
+
+
+def C(name, dtype, label="", fmt="text") -> Column:  # noqa: N802 (reads like a table row)
+    return Column(name, dtype, label, fmt)
+
+
+IDENTITY = (
+    C("variant", "string", "variant", "key"),
+    C("limit_mb", "Int64", "limit MB", 0),
+    C("bucket_model", "string", "model", "key"),
+)
+RUNS = Table(
+    "runs",
+    (
+        *IDENTITY,
+        C("repeat", "Int64", "rep", 0),
+        C("status", "string", "status", "badge"),
+        C("exit_code", "Int64"),
+        C("signal", "Int64"),
+        C("timed_out", "boolean"),
+        C("oom_killed", "boolean"),
+        C("duration_s", "Float64", "time s", 2),
+        C("samples", "Int64", "samples", 0),
+        C("effective_interval_ms", "Float64", "interval ms", 2),
+        C("missed_ticks", "Int64", "missed", 0),
+        C("peak_mb", "Float64", "peak MB", 1),
+        C("peak_rss_mb", "Float64", "sampled peak MB", 1),
+        C("peak_rss_time_s", "Float64"),
+        C("hwm_mb", "Float64", "VmHWM MB", 1),
+        C("maxrss_mb", "Float64"),
+        C("cgroup_peak_mb", "Float64", "cgroup peak MB", 1),
+        C("peak_capture", "Float64", "capture", 3),
+        C("peak_vmsize_mb", "Float64"),
+        C("over_budget", "boolean", "over budget", "bool"),
+        C("reported_config", "string", "reported", "text"),
+        C("n_spikes", "Int64", "spikes", 0),
+        C("in_grid", "boolean"),
+        C("threshold_check", "boolean"),
+        C("hostname", "string"),
+        C("kernel", "string"),
+        C("sampler_version", "string"),
+        C("run_dir", "string"),
+        C("n_leftover", "Int64", "left behind", 0),
+    ),
+    "one row per run: status, timing, every peak, reported configuration, spikes",
+)
+SPIKE_FIELDS = (
+    C("detector", "string", "detector", "key"),
+    C("time_s", "Float64", "start s", 3),
+    C("rss_mb", "Float64", "RSS at top MB", 1),
+    C("increase_mb", "Float64", "increase MB", 1),
+    C("duration_ms", "Float64", "duration ms", 1),
+    C("rate_mb_s", "Float64", "rate MB/s", 0),
+)
+SPIKES = Table(
+    "spikes",
+    (*IDENTITY, C("repeat", "Int64", "rep", 0), *SPIKE_FIELDS),
+    "every allocation burst of every run, by both detectors",
+)
+VARIANCE = Table(
+    "variance",
+    (
+        *IDENTITY,
+        C("n", "Int64", "n", 0),
+        C("n_failed", "Int64", "not ok", 0),
+        C("mean_peak_mb", "Float64", "mean MB", 1),
+        C("std_mb", "Float64", "std MB", 2),
+        C("cv_percent", "Float64", "CV %", 2),
+        C("min_mb", "Float64", "min MB", 1),
+        C("max_mb", "Float64", "max MB", 1),
+        C("median_mb", "Float64", "median MB", 1),
+        C("n_outliers", "Int64", "outliers", 0),
+        C("outlier_repeats", "string", "outlier repeats", "key"),
+    ),
+    "peak statistics across repeats per configuration",
+)
+THRESHOLDS = Table(
+    "thresholds",
+    (
+        C("variant", "string", "variant", "key"),
+        C("threshold_mb", "Int64", "threshold MB", 0),
+        C("position", "string", "position", "key"),
+        C("limit_mb", "Int64", "limit MB", 0),
+        C("bucket_model", "string", "model", "key"),
+        C("repeat", "Int64", "rep", 0),
+        C("status", "string", "status", "badge"),
+        C("reported_config", "string", "reported", "text"),
+        C("expected", "string", "expected", "text"),
+        C("verdict", "string", "verdict", "badge"),
+        C("peak_mb", "Float64", "peak MB", 1),
+        C("run_dir", "string", "run folder", "text"),
+    ),
+    "PASS / FAIL per run checked at a threshold - 1, the threshold, and + 1",
+)
+VERDICTS = Table(
+    "verdicts",
+    (
+        C("kind", "string", "check", "key"),
+        C("level", "string", "level", "badge"),
+        C("subject", "string", "subject", "text"),
+        C("message", "string", "finding", "text"),
+        C("variant", "string"),
+        C("limit_mb", "Int64"),
+        C("bucket_model", "string"),
+        C("repeat", "Int64"),
+        C("value", "Float64", "value", 3),
+        C("bound", "Float64", "bound", 3),
+        C("unit", "string", "unit", "key"),
+        C("run_dir", "string"),
+    ),
+    "one row per check and subject: level ok / warn / fail, and the figures behind it",
+)
+SUMMARY_TABLES = (RUNS, SPIKES, VARIANCE, THRESHOLDS, VERDICTS)
+TRACE = Table(
+    "trace",
+    tuple(C(name, "Float64" if name == "time_s" else "Int64") for name in TRACE_COLUMNS),
+    "a run's samples, written by the sampler",
+)
+# What the runs table needs from every run.json (the sampler and the run wrapper write more).
+RUN_JSON_KEYS = (
+    "variant", "limit_mb", "bucket_model", "repeat", "status", "exit_code", "signal",
+    "samples", "duration_s", "peak_rss_kb", "hwm_kb", "sampler_version",
+)  # fmt: skip
+log = logging.getLogger("tables")
+
+
+# ---------------------------------------------------------------- typing
+
+
+def as_bool(values: pd.Series) -> pd.Series:
+    """Nullable booleans from booleans or CSV text; anything else is an error for the caller."""
+    if values.dtype == "boolean":
+        return values
+    mapped = values.map(lambda v: BOOLS.get(v, v) if isinstance(v, str) else v)
+    return mapped.astype("boolean")
+
+
+def typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """The frame with the contract's nullable dtypes (NA stays NA, written as an empty cell)."""
+    for col in table.columns:
+        if col.name not in frame:
+            continue
+        if col.dtype == "boolean":
+            frame[col.name] = as_bool(frame[col.name])
+        elif col.dtype == "Int64":
+            frame[col.name] = pd.to_numeric(frame[col.name]).astype("Float64").astype("Int64")
+        else:
+            frame[col.name] = frame[col.name].astype(col.dtype)
+    return frame
+
+
+def summary_redo(path) -> str:
+    return f"delete {path} and run snakemake again to rebuild it"
+
+
+def run_redo(run_dir) -> str:
+    return f"redo that run: rm -r {run_dir} && snakemake --cores 1 all"
+
+
+def read_csv(path, table: Table, redo: str | None = None) -> pd.DataFrame:
+    """A CSV checked against its table's contract: header, fields per row, dtypes."""
+    redo = redo or summary_redo(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except FileNotFoundError:
+        raise TableError(f"{path}: missing; {redo}") from None
+    except pd.errors.EmptyDataError:
+        raise TableError(f"{path}: empty, not even a header; {redo}") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise TableError(f"{path}: not a readable CSV ({err}); {redo}") from None
+    if list(raw.columns) != table.names:
+        raise TableError(
+            f"{path}: its columns {list(raw.columns)} are not the {table.name} contract "
+            f"{table.names}; {redo}"
+        )
+    try:
+        return typed(raw, table)
+    except (ValueError, TypeError) as err:
+        bad = first_bad_cell(raw, table)
+        raise TableError(f"{path}: {bad or err}; {redo}") from None
+
+
+def first_bad_cell(raw: pd.DataFrame, table: Table) -> str | None:
+    for col in table.columns:
+        values = raw[col.name].dropna()
+        if col.dtype in ("Int64", "Float64"):
+            bad = values[pd.to_numeric(values, errors="coerce").isna()]
+        elif col.dtype == "boolean":
+            bad = values[~values.isin(list(BOOLS))]
+        else:
+            continue
+        if len(bad):
+            line = int(bad.index[0]) + 2  # 1-based, after the header
+            return f"line {line}: {col.name} is {bad.iloc[0]!r}, not a {col.dtype} value"
+    return None
+
+
+# ---------------------------------------------------------------- run files
+
+
+def read_run(path) -> dict:
+    """A run's run.json, with the keys the runs table needs (TableError otherwise)."""
+    path = Path(path)
+    redo = run_redo(path.parent)
+    try:
+        record = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise TableError(f"{path}: missing; {redo}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise TableError(f"{path}: not valid JSON ({err}); {redo}") from None
+    if not isinstance(record, dict):
+        raise TableError(f"{path}: not a JSON object; {redo}")
+    missing = [key for key in RUN_JSON_KEYS if key not in record]
+    if missing:
+        raise TableError(f"{path}: lacks the key(s) {missing}; {redo}")
+    record.setdefault("run_dir", str(path.parent))
+    return record
+
+
+def read_trace(path, samples: int | None = None) -> pd.DataFrame:
+    """A run's trace.csv, every cell a number; with `samples` (run.json's), the row count too."""
+    path = Path(path)
+    redo = run_redo(path.parent)
+    dtypes = {name: "float64" if name == "time_s" else "int64" for name in TRACE.names}
+    try:
+        with open(path, "rb") as fh:
+            header = fh.readline().decode(errors="replace").rstrip("\r\n")
+            if header.split(",") != TRACE.names:
+                raise TableError(
+                    f"{path}: header {header!r} is not the trace contract "
+                    f"{','.join(TRACE.names)!r}; {redo}"
+                )
+            frame = pd.read_csv(fh, header=None, names=TRACE.names, dtype=dtypes)
+    except FileNotFoundError:
+        raise TableError(f"{path}: missing; {redo}") from None
+    except pd.errors.EmptyDataError:
+        frame = pd.DataFrame({name: pd.Series(dtype=t) for name, t in dtypes.items()})
+    except (ValueError, pd.errors.ParserError) as err:
+        raise TableError(
+            f"{path}: a row is not {len(TRACE.names)} numbers ({err}); {redo}"
+        ) from None
+    if samples is not None and len(frame) != samples:
+        raise TableError(f"{path}: {len(frame)} samples, but its run.json says {samples}; {redo}")
+    return frame
+
+
+def reported_config(text: str | None, pattern: str) -> str | None:
+    """First group of the last match of `pattern` in a program's output, or None."""
+    if not text:
+        return None
+    matches = re.findall(pattern, text, flags=re.MULTILINE)
+    return matches[-1] if matches else None
+
+
+def read_solver_log(run_dir) -> str | None:
+    path = Path(run_dir) / "solver.log"
+    return path.read_text(errors="replace") if path.is_file() else None
+
+
+def numbers(values) -> np.ndarray:
+    """Floats with NA as NaN, for arithmetic and plotting."""
+    return pd.to_numeric(pd.Series(values), errors="coerce").astype("float64").to_numpy()

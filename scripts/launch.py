@@ -7,7 +7,11 @@ Standard library only (the run wrapper imports it on a compute node). Each fact 
 - RUN_DIR: where a run's files go;
 - solver_argv: the program's argv for one run (placeholders filled in, no shell);
 - run_env: the environment every run gets on top of the caller's;
-- enforcement_problem: why an enforce mode cannot work on this machine.
+- enforcement_problem: why an enforce mode cannot work on this machine;
+- the launch spec: everything about how a variant's runs are launched (command, environment,
+  sampling interval, timeout, enforcement) in one file, results/runs/{variant}/launch.json. The
+  `launch` rule writes it and every run of the variant depends on it, so changing any of these
+  settings reruns exactly that variant's runs.
 
     >>> solver_argv("./solver --budget {memory_mb}", 1005, "auto")
     ['./solver', '--budget', '1005']
@@ -17,8 +21,8 @@ Standard library only (the run wrapper imports it on a compute node). Each fact 
     ('4M-8M-4M', '4M/8M/4M')
 """
 
-from __future__ import annotations
-
+import json
+import os
 import re
 import shlex
 import string
@@ -36,6 +40,8 @@ MODEL_GRAMMAR = "'auto' or three sizes like '4M/8M/4M' (digits, optionally K, M 
 VARIANT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.]*")
 DEFAULT_VARIANT = "default"
 RUN_DIR = "results/runs/{variant}/{limit}MB/{model}/rep{repeat}"
+SPEC_PATH = "results/runs/{variant}/launch.json"
+SPEC_KEYS = ("variant", "command", "env", "interval_ms", "timeout_s", "enforce")
 
 
 def is_model(text: str) -> bool:
@@ -82,3 +88,33 @@ def enforcement_problem(mode: str) -> str | None:
     if mode not in ENFORCE_MODES:
         return f"unknown enforce mode {mode!r}: choose one of {', '.join(ENFORCE_MODES)}"
     return cgroups.problem() if mode == "cgroup" else None
+
+
+def write_spec(path: str, spec: dict) -> None:
+    """The launch spec as JSON, written atomically (a temp file beside it, then os.replace)."""
+    missing = [key for key in SPEC_KEYS if key not in spec]
+    if missing:
+        raise ValueError(f"a launch spec needs {missing}")
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w") as fh:
+        json.dump({key: spec[key] for key in SPEC_KEYS}, fh, indent=2)
+        fh.write("\n")
+    os.replace(tmp, path)
+
+
+def read_spec(path: str) -> dict:
+    """A launch spec, checked for its keys (ValueError naming the file otherwise)."""
+    try:
+        with open(path) as fh:
+            spec = json.load(fh)
+    except (OSError, json.JSONDecodeError) as err:
+        raise ValueError(f"cannot read the launch spec {path}: {err}") from None
+    missing = [key for key in SPEC_KEYS if not isinstance(spec, dict) or key not in spec]
+    if missing:
+        raise ValueError(f"the launch spec {path} lacks {missing}; delete it and rerun")
+    return spec
+
+
+if "snakemake" in globals():
+    write_spec(snakemake.output.spec, dict(snakemake.params.spec))

@@ -130,12 +130,32 @@ def parse_args(argv=None):
     parser.add_argument("--enforce", choices=launch.ENFORCE_MODES, default="none")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--log", help="this wrapper's own log (stderr too)")
+    parser.add_argument(
+        "--launch",
+        metavar="SPEC",
+        help="a variant's launch spec (launch.json): its command, environment, interval, timeout "
+        "and enforcement replace the options above and the command after --",
+    )
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     if args.command[:1] == ["--"]:
         args.command = args.command[1:]
+    args.bucket_model = launch.model_from_slug(args.bucket_model)
+    if args.launch:
+        try:
+            spec = launch.read_spec(args.launch)
+        except ValueError as err:
+            parser.error(str(err))
+        args.variant, args.interval_ms, args.timeout = (
+            spec["variant"],
+            spec["interval_ms"],
+            spec["timeout_s"],
+        )
+        args.enforce = spec["enforce"]
+        args.env = [f"{key}={value}" for key, value in spec["env"].items()]
+        args.command = launch.solver_argv(spec["command"], args.limit_mb, args.bucket_model)
     if not args.command:
-        parser.error("no command given: add -- COMMAND [ARG...]")
+        parser.error("no command given: add -- COMMAND [ARG...] or --launch SPEC")
     return args
 
 

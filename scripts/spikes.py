@@ -33,6 +33,7 @@ against its contract and its run.json's sample count first. By hand:
 
 import logging
 from collections import deque
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -173,8 +174,9 @@ def spikes_table(runs: list[dict], traces: list[pd.DataFrame], settings: dict) -
     return frame.sort_values([*tables.KEY, "detector", "time_s"], ignore_index=True)
 
 
-def main(run_files, trace_files, out_csv, settings: dict) -> None:
-    runs = [tables.read_run(path) for path in run_files]
+def main(trace_files, out_csv, settings: dict) -> None:
+    """Each trace is read with the run.json beside it (its identity and sample count)."""
+    runs = [tables.read_run(Path(path).with_name("run.json")) for path in trace_files]
     traces = [
         tables.read_trace(path, run["samples"]) for path, run in zip(trace_files, runs, strict=True)
     ]
@@ -188,7 +190,6 @@ def main(run_files, trace_files, out_csv, settings: dict) -> None:
 if "snakemake" in globals():
     stage.run(
         main,
-        snakemake.input.runs,
         snakemake.input.traces,
         snakemake.output.csv,
         dict(snakemake.params.settings),

@@ -217,7 +217,7 @@ def write_campaign(camp: dict, root: Path) -> dict:
         trace_files.append(folder / "trace.csv")
     paths = {table.name: root / table.path for table in tables.SUMMARY_TABLES}
     with contextlib.chdir(root):
-        spikes_stage.main(run_files, trace_files, paths["spikes"], SPIKES)
+        spikes_stage.main(trace_files, paths["spikes"], SPIKES)
         runs_stage.main(run_files, paths["spikes"], paths["runs"], camp["membership"], PATTERN)
         variance_stage.main(paths["runs"], paths["variance"], 3.5, 1.0)
         thresholds_stage.main(

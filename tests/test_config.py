@@ -43,6 +43,7 @@ def test_bad_command_line_value_is_refused(project):
 def test_default_config_plans_the_whole_campaign(project):
     plan = planned_jobs(project)
     assert plan == {
+        "launch": 1,
         "monitor": 6 * 2 * 3 + 3,
         "spikes": 1,
         "runs": 1,

@@ -214,14 +214,13 @@ def test_main_keys_every_runs_events_and_writes_a_header_when_none(tmp_path):
     noisy = write_run(tmp_path, record(limit=300), trace_frame([0.0, 0.01, 0.02], [100, 130, 130]))
     flat = write_run(tmp_path, record(limit=600), trace_frame([0.0, 0.01], [100, 100]))
     out = tmp_path / "spikes.csv"
-    spikes.main([noisy / "run.json", flat / "run.json"], [noisy / "trace.csv", flat / "trace.csv"],
-                out, SETTINGS)  # fmt: skip
+    spikes.main([noisy / "trace.csv", flat / "trace.csv"], out, SETTINGS)
     written = pd.read_csv(out)
     assert list(written.columns) == SUMMARY_SPIKE_COLUMNS
     assert list(written["detector"]) == ["rate", "window"]
     assert set(written["limit_mb"]) == {300}
     assert list(written["increase_mb"]) == [30.0, 30.0]
-    spikes.main([flat / "run.json"], [flat / "trace.csv"], out, SETTINGS)
+    spikes.main([flat / "trace.csv"], out, SETTINGS)
     assert out.read_text() == ",".join(SUMMARY_SPIKE_COLUMNS) + "\n"
 
 
@@ -243,7 +242,7 @@ def test_a_damaged_trace_stops_the_stage_naming_the_file_and_the_redo(tmp_path, 
     text, expected = DAMAGE[damage]
     (run_dir / "trace.csv").write_text(text)
     with pytest.raises(TableError) as err:
-        spikes.main([run_dir / "run.json"], [run_dir / "trace.csv"], tmp_path / "s.csv", SETTINGS)
+        spikes.main([run_dir / "trace.csv"], tmp_path / "s.csv", SETTINGS)
     message = str(err.value)
     assert str(run_dir / "trace.csv") in message and expected in message
     assert f"rm -r {run_dir}" in message

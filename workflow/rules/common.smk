@@ -4,7 +4,6 @@ the input and params functions. The logic lives in importable modules under scri
 import json
 import math
 import re
-import shlex
 import sys
 import tomllib
 from pathlib import Path
@@ -47,6 +46,7 @@ wildcard_constraints:
 # On a cluster only the measured runs are worth a job of their own; the analysis takes seconds
 # and runs where Snakemake runs, without a scheduler round trip per step.
 localrules:
+    launch,
     spikes,
     runs,
     variance,
@@ -69,32 +69,27 @@ def memsweep_version():
 
 
 def get_program_files(wildcards):
-    """The program's own files: editing them reruns its runs."""
+    """The program's own files: editing them reruns the variant's runs."""
     return campaign.program_files(VARIANTS[wildcards.variant]["command"])
 
 
-def get_bucket_model(wildcards):
-    return launch.model_from_slug(wildcards.model)
-
-
-def get_argv(wildcards):
-    command = VARIANTS[wildcards.variant]["command"]
-    return launch.solver_argv(command, wildcards.limit, launch.model_from_slug(wildcards.model))
-
-
-def get_env_options(wildcards):
-    """--env KEY=VALUE options (shell-quoted) with the variant's environment."""
-    env = VARIANTS[wildcards.variant]["env"]
-    return " ".join(f"--env {shlex.quote(f'{key}={value}')}" for key, value in env.items())
+def get_launch_spec(wildcards):
+    """Everything about how the variant's runs are launched (see scripts/launch.py)."""
+    return {
+        "variant": wildcards.variant,
+        **VARIANTS[wildcards.variant],
+        "interval_ms": config["sampler"]["interval_ms"],
+        "timeout_s": config["solver"]["timeout_s"],
+        "enforce": config["limits"]["enforce"],
+    }
 
 
 def get_monitor_mem_mb(wildcards):
     return int(wildcards.limit) + config["solver"]["mem_headroom_mb"]
 
 
-def get_monitor_runtime(wildcards):
-    """Minutes for a cluster scheduler: the timeout plus five minutes for start and teardown."""
-    return math.ceil(config["solver"]["timeout_s"] / 60) + 5
+# Minutes a run may take on a cluster: the timeout plus five minutes for start and teardown.
+MONITOR_RUNTIME = math.ceil(config["solver"]["timeout_s"] / 60) + 5
 
 
 # --- the analysis ------------------------------------------------------------------------------

@@ -1,8 +1,25 @@
+rule launch:
+    """How one variant's runs are launched, in one file its runs depend on: a changed command,
+    environment, interval, timeout or enforcement reruns exactly that variant's runs."""
+    input:
+        # the sampler's code and the program's own files: editing one rewrites this spec, and
+        # so reruns the variant's runs (one input per variant, not one per run)
+        code=SAMPLER_CODE,
+        program=get_program_files,
+    output:
+        spec=launch.SPEC_PATH,
+    log:
+        "logs/launch/{variant}.log",
+    params:
+        spec=get_launch_spec,
+    script:
+        "../../scripts/launch.py"
+
+
 rule monitor:
     """One monitored run of the program: the run wrapper starts the sampler around it."""
     input:
-        code=SAMPLER_CODE,
-        program=get_program_files,
+        launch=launch.SPEC_PATH,
     output:
         trace=f"{RUN_DIR}/trace.csv",
         solver_log=f"{RUN_DIR}/solver.log",
@@ -15,18 +32,10 @@ rule monitor:
         # one measurement at a time by default (profiles/default sets measurement_slots=1)
         measurement_slots=1,
         mem_mb=get_monitor_mem_mb,
-        runtime=get_monitor_runtime,
+        runtime=MONITOR_RUNTIME,
     params:
         run_dir=RUN_DIR,
-        bucket_model=get_bucket_model,
-        argv=get_argv,
-        env=get_env_options,
-        interval_ms=config["sampler"]["interval_ms"],
-        timeout_s=config["solver"]["timeout_s"],
-        enforce=config["limits"]["enforce"],
     shell:
-        "python {input.code[0]} --run-dir {params.run_dir} --variant {wildcards.variant}"
-        " --limit-mb {wildcards.limit} --bucket-model {params.bucket_model:q}"
-        " --repeat {wildcards.repeat} --interval-ms {params.interval_ms}"
-        " --timeout {params.timeout_s} --enforce {params.enforce} {params.env}"
-        " --log {log} -- {params.argv:q}"
+        "python scripts/run_monitored.py --launch {input.launch} --run-dir {params.run_dir}"
+        " --limit-mb {wildcards.limit} --bucket-model {wildcards.model} --repeat {wildcards.repeat}"
+        " --log {log}"

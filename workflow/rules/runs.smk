@@ -1,9 +1,9 @@
 rule runs:
-    """One row per run: its run.json, its reported configuration, its spikes."""
+    """One row per run: its run.json, its reported configuration (from its solver.log, which
+    the run rewrites with its run.json), its spikes."""
     input:
         code=STAGE_CODE,
         runs=run_files("run.json"),
-        logs=run_files("solver.log"),
         spikes=SUMMARY["spikes"],
     output:
         runs=report(

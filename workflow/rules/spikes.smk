@@ -2,7 +2,6 @@ rule spikes:
     """Allocation bursts of every run, by both detectors (one job for all runs)."""
     input:
         code=STAGE_CODE,
-        runs=run_files("run.json"),
         traces=run_files("trace.csv"),
     output:
         csv=report(

@@ -10,7 +10,7 @@ Run by tests/slurm/run_cluster_test.sh inside the campaign's folder, after the c
 
 Checks: results/summary/runs.csv has tests/contracts.py's RUN_COLUMNS in order and one row per
 expected run, every run is "ok"; every run.json names the SLURM node as its hostname; every run
-has a completed SLURM job (found by the executor's --comment "rule_monitor_wildcards_L_M_R") on
+has a completed SLURM job (found by the executor's --comment "rule_monitor_wildcards_V_L_M_R") on
 that node; the other tables, figures and the report exist; threshold verdicts are PASS. With
 --compare-with DIR (a local run of the same config), both have the same files, the same table
 columns and the same runs with the same status and reported_config. Exit status 1 on any failure.
@@ -28,12 +28,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the written contract
+REPO = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "scripts")]  # the written contract, the registry
 from contracts import RUN_COLUMNS  # noqa: E402
+from figures import FIGURES  # noqa: E402
 
-TABLES = ("runs", "spikes", "variance", "thresholds")
-PLOTS = ("traces", "peak_vs_limit", "stability", "spikes", "thresholds")
-COMMENT_RE = re.compile(r"^rule_monitor_wildcards_(\d+)_(.+)_(\d+)$")
+TABLES = ("runs", "spikes", "variance", "thresholds", "verdicts")
+COMMENT_RE = re.compile(r"^rule_monitor_wildcards_(.+?)_(\d+)_(.+)_(\d+)$")
 RULE_RE = re.compile(r"^rule_([a-z_]+?)(?:_wildcards_.*)?$")
 SACCT_FIELDS = "JobID,Comment,NodeList,State,MaxRSS,Elapsed"
 
@@ -56,7 +57,7 @@ def rss_mb(text):
 
 
 def parse_sacct(text):
-    """Monitor jobs {(limit, model_slug, repeat): info} and the other jobs {rule: [info, ...]};
+    """Monitor jobs {(variant, limit, model_slug, repeat): info}, other jobs {rule: [info, ...]};
     info has "job", "node", "state", "elapsed", "batch" and "step0" (MaxRSS in MB)."""
     jobs, others, steps = {}, {}, {}
     for line in text.splitlines():
@@ -69,7 +70,7 @@ def parse_sacct(text):
             match = COMMENT_RE.match(comment)
             info = {"job": base, "node": node, "state": state, "elapsed": elapsed}
             if match:
-                jobs[(int(match[1]), match[2], int(match[3]))] = info
+                jobs[(match[1], int(match[2]), match[3], int(match[4]))] = info
             elif RULE_RE.match(comment):
                 others.setdefault(RULE_RE.match(comment)[1], []).append(info)
         else:
@@ -92,15 +93,17 @@ def fmt(value):
 def check_campaign(node, expect_runs, sacct_text, failures):
     columns, rows = read_csv("results/summary/runs.csv")
     if columns != RUN_COLUMNS:
-        failures.append(f"runs.csv columns {columns} != summarize_runs.RUN_COLUMNS {RUN_COLUMNS}")
+        failures.append(f"runs.csv columns {columns} != the contract's {RUN_COLUMNS}")
         return rows
     if len(rows) != expect_runs:
         failures.append(f"runs.csv has {len(rows)} rows, expected {expect_runs}")
     jobs, others = parse_sacct(sacct_text)
-    header = "limit model rep status peak_mb node job step0_maxrss_mb batch_maxrss_mb step0-peak"
+    header = "variant limit model rep status peak_mb node job step0_maxrss_mb batch_maxrss_mb"
+    header += " step0-peak"
     table = [header.split()]
     for row in rows:
-        key = (int(row["limit_mb"]), row["bucket_model"].replace("/", "-"), int(row["repeat"]))
+        model = row["bucket_model"].replace("/", "-")
+        key = (row["variant"], int(row["limit_mb"]), model, int(row["repeat"]))
         if row["status"] != "ok":
             failures.append(f"run {key} has status {row['status']}")
         run = json.loads((Path(row["run_dir"]) / "run.json").read_text())
@@ -147,7 +150,7 @@ def check_outputs(failures):
     for name in TABLES:
         if not Path(f"results/summary/{name}.csv").is_file():
             failures.append(f"missing results/summary/{name}.csv")
-    for name in PLOTS:
+    for name in FIGURES:
         if not Path(f"results/plots/{name}.png").is_file():
             failures.append(f"missing results/plots/{name}.png")
     if not Path("results/report.html").is_file():
@@ -182,7 +185,8 @@ def compare_with_local(local, cluster_rows, failures):
                 f"{read_csv(mine)[0]} vs {read_csv(other)[0]}"
             )
     _, local_rows = read_csv(Path(local) / "results/summary/runs.csv")
-    fields = ("limit_mb", "bucket_model", "repeat", "status", "reported_config", "in_grid")
+    fields = ("variant", "limit_mb", "bucket_model", "repeat", "status", "reported_config")
+    fields += ("in_grid",)
 
     def keyed(rows):
         return sorted(tuple(r[f] for f in fields) for r in rows)

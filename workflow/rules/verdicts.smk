@@ -17,9 +17,10 @@ rule verdicts:
     conda:
         "../../envs/analysis.yaml"
     params:
+        # the report section holds the verdicts' own settings
         settings={
             "cv_warn_percent": config["variance"]["cv_warn_percent"],
-            "capture_warn": config["report"]["capture_warn"],
+            **config["report"],
         },
     script:
         "../../scripts/verdicts.py"

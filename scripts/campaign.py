@@ -29,9 +29,10 @@ from functools import cache
 from pathlib import Path
 
 import jsonschema
-import launch
 import pandas as pd
 import yaml
+
+import launch
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_PATH = ROOT / "workflow/schemas/config.schema.yaml"

@@ -20,13 +20,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import docutils.core
-import figures
 import jinja2
 import pandas as pd
+import yaml
+
+import figures
 import stage
 import tables
 import verdicts as verdict_stage
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "workflow/report"

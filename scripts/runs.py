@@ -25,6 +25,7 @@ Called by the `runs` rule; by hand:
 import logging
 
 import pandas as pd
+
 import stage
 import tables
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from sampler import TRACE_COLUMNS
 
 KEY = ["variant", "limit_mb", "bucket_model", "repeat"]

@@ -25,6 +25,7 @@ import logging
 from collections.abc import Callable
 
 import pandas as pd
+
 import stage
 import tables
 from campaign import POSITIONS

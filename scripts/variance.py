@@ -23,6 +23,7 @@ import logging
 
 import numpy as np
 import pandas as pd
+
 import stage
 import tables
 
@@ -89,9 +90,11 @@ def main(runs_csv, out_csv, mad_threshold: float, min_percent: float) -> None:
     tables.VARIANCE.write(table, out_csv)
     for row in table.itertuples():
         log.info(
-            "%s %s MB %s: n=%s failed=%s mean=%.1f MB cv=%.2f%% outliers=%s",
-            row.variant, row.limit_mb, row.bucket_model, row.n, row.n_failed, row.mean_peak_mb,
-            row.cv_percent, row.outlier_repeats or "none",
+            "%s %s MB %s: n=%s failed=%s mean=%s MB cv=%s%% outliers=%s",
+            row.variant, row.limit_mb, row.bucket_model, row.n, row.n_failed,
+            f"{row.mean_peak_mb:.1f}" if pd.notna(row.mean_peak_mb) else "NA",
+            f"{row.cv_percent:.2f}" if pd.notna(row.cv_percent) else "NA",
+            row.outlier_repeats if pd.notna(row.outlier_repeats) else "none",
         )  # fmt: skip
     log.info("%d configurations -> %s", len(table), out_csv)
 

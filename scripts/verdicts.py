@@ -28,6 +28,7 @@ Called by the `verdicts` rule; by hand:
 import logging
 
 import pandas as pd
+
 import stage
 import tables
 
@@ -178,6 +179,23 @@ def overall(table: pd.DataFrame) -> str:
     """The campaign's level: the worst of its verdicts (ok when there are none)."""
     present = set(table["level"].dropna())
     return max(present, key=tables.LEVELS.index, default="ok")
+
+
+def focus(runs: pd.DataFrame, variance: pd.DataFrame) -> list[tuple]:
+    """The configurations (variant, limit_mb, bucket_model) that matter, for a reader who cannot
+    look at all of them: every one with a run that is not ok or over budget, a threshold check,
+    or an outlier repeat, and the one with the largest peak per variant and model; in key order.
+    Read from the tables, not from verdicts.csv, so that a warning level moves none of them."""
+    bad = runs["status"].ne("ok") | runs["over_budget"].fillna(False)
+    marked = runs[bad | runs["threshold_check"].fillna(False)]
+    keys = {tuple(k) for k in marked[tables.CONFIG_KEY].itertuples(index=False)}
+    outliers = variance[variance["n_outliers"].fillna(0) > 0]
+    keys |= {tuple(k) for k in outliers[tables.CONFIG_KEY].itertuples(index=False)}
+    peaks = runs.dropna(subset=["peak_mb"])
+    if not peaks.empty:
+        top = peaks.loc[peaks.groupby(["variant", "bucket_model"])["peak_mb"].idxmax()]
+        keys |= {tuple(k) for k in top[tables.CONFIG_KEY].itertuples(index=False)}
+    return sorted(keys)
 
 
 def failures(table: pd.DataFrame) -> list[str]:

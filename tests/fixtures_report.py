@@ -17,9 +17,10 @@ import contextlib
 import json
 from pathlib import Path
 
-import launch
 import numpy as np
 import pandas as pd
+
+import launch
 import runs as runs_stage
 import spikes as spikes_stage
 import tables

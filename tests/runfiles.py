@@ -3,8 +3,9 @@
 import json
 from pathlib import Path
 
-import launch
 import pandas as pd
+
+import launch
 from contracts import TRACE_COLUMNS
 
 

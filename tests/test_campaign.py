@@ -2,8 +2,9 @@
 
 import stat
 
-import campaign
 import pytest
+
+import campaign
 from campaign import ConfigError
 
 ROOT = campaign.ROOT

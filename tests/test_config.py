@@ -5,6 +5,8 @@ import subprocess
 import sys
 
 import pytest
+
+import figures
 from workflow_helpers import make_project, planned_jobs, snakemake, write_config
 
 
@@ -50,7 +52,7 @@ def test_default_config_plans_the_whole_campaign(project):
         "variance": 1,
         "thresholds": 1,
         "verdicts": 1,
-        "figure": 5,
+        "figure": len(figures.FIGURES),
         "report_html": 1,
         "all": 1,
     }

@@ -5,8 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import demo_solver
 import pytest
+
+import demo_solver
 
 SOLVER = Path(__file__).resolve().parents[1] / "scripts" / "demo_solver.py"
 TINY = "0.02"

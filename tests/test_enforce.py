@@ -11,8 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-import cgroups
 import pytest
+
+import cgroups
 import sampler
 
 ROOT = Path(__file__).resolve().parents[1]

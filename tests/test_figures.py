@@ -5,13 +5,17 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import draw_figure
-import figures
 import matplotlib.image as mpimg
 import numpy as np
+import pandas as pd
 import pytest
+
+import draw_figure
+import figures
 import tables
+import verdicts
 from figures import style
+from figures import traces as traces_figure
 from fixtures_report import make_campaign, read_tables, write_campaign
 
 WIDTH_PX = int(style.WIDTH_IN * style.DPI)
@@ -88,12 +92,30 @@ def test_every_run_failed_with_empty_traces(tmp_path, monkeypatch):
     assert shapes["traces"][1] == WIDTH_PX
 
 
-def test_many_limits_models_and_ten_repeats(tmp_path, monkeypatch):
+def test_many_configurations_show_those_that_matter(tmp_path, monkeypatch):
     limits = (100, 200, 300, 400, 500, 600, 700)
     camp = make_campaign(limits=limits, models=("2M/2M/2M", "4M/8M/4M", "8M/8M/8M"), repeats=10)
     shapes = draw_all(camp, tmp_path, monkeypatch)
-    panels = 7 * 3 + 3
+    data = read_tables({t.name: tmp_path / t.path for t in tables.SUMMARY_TABLES})
+    focus = verdicts.focus(data["runs"], data["variance"])
+    assert 3 < len(focus) < 7 * 3 + 3  # a selection, not every configuration
+    panels = min(len(focus), traces_figure.MAX_PANELS)
     assert shapes["traces"][0] == px(1.15 + 2.45 * math.ceil(panels / 3))  # 2 legend rows
+    assert shapes["overview"][0] == px(1.6 + 3 * 1.2)
+
+
+def test_the_overview_stays_one_figure_at_a_hundred_limits_by_ten_models(tmp_path):
+    limits = list(range(300, 1300, 10))
+    models = [f"{a}M/{b}M/{a}M" for a in (1, 2, 4, 8, 16) for b in (4, 8)]
+    rows = [{"variant": "default", "limit_mb": lim, "bucket_model": m, "n": 3, "n_failed": 0,
+             "mean_peak_mb": lim * (0.5 + 0.07 * i), "cv_percent": 0.1 * i}
+            for lim in limits for i, m in enumerate(models)]  # fmt: skip
+    variance = tables.typed(
+        pd.DataFrame(rows).reindex(columns=tables.VARIANCE.names), tables.VARIANCE
+    )
+    data = {"variance": variance, "verdicts": tables.VERDICTS.empty()}
+    figures.draw("overview", data, SETTINGS, tmp_path / "o.png")
+    assert png_shape(tmp_path / "o.png") == (px(1.6 + 3 * 0.22 * 10), WIDTH_PX)
 
 
 def test_two_variants_are_drawn_apart(tmp_path, monkeypatch):

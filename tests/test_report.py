@@ -5,9 +5,10 @@ import io
 import re
 from pathlib import Path
 
-import figures
 import matplotlib.image as mpimg
 import pytest
+
+import figures
 import report
 from fixtures_report import make_campaign, read_tables, write_campaign
 
@@ -158,9 +159,10 @@ CAPTIONS = ["workflow", "report", "runs", "variance", "spikes_table", "threshold
 @pytest.mark.parametrize("thresholds", [True, False], ids=["thresholds", "no-thresholds"])
 def test_captions_render_as_snakemake_does(thresholds):
     """Jinja (with Snakemake's options, but strict) then reStructuredText, without an error."""
-    import campaign
     from docutils.core import publish_parts
     from jinja2 import Environment, StrictUndefined
+
+    import campaign
 
     config = campaign.load(campaign.read_config_file(campaign.DEFAULT_CONFIG), cwd=REPO)
     if not thresholds:

@@ -13,11 +13,12 @@ import shutil
 import signal
 import subprocess
 
-import draw_figure
-import figures
 import matplotlib.image as mpimg
 import numpy as np
 import pytest
+
+import draw_figure
+import figures
 import report
 import tables
 from figures import style

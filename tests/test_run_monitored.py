@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from run_monitored import run, run_status
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"

@@ -4,6 +4,7 @@ import json
 
 import pandas as pd
 import pytest
+
 import runs
 import tables
 from contracts import RUN_COLUMNS, SUMMARY_SPIKE_COLUMNS

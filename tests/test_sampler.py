@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 import sampler
 from contracts import TRACE_COLUMNS
 

@@ -2,6 +2,7 @@
 
 import pandas as pd
 import pytest
+
 import tables
 from contracts import (
     RUN_COLUMNS,

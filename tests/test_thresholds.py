@@ -1,6 +1,7 @@
 """Threshold verdicts: PASS/FAIL per position, missing and failed runs, the pattern's last match."""
 
 import pandas as pd
+
 import runs as runs_stage
 import tables
 import thresholds

@@ -4,6 +4,7 @@ import math
 
 import pandas as pd
 import pytest
+
 import runs as runs_stage
 import tables
 import variance

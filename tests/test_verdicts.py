@@ -2,6 +2,7 @@
 
 import pandas as pd
 import pytest
+
 import tables
 import verdicts
 from contracts import VERDICT_COLUMNS

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pytest
 import yaml
+
+import figures
 from contracts import (
     RUN_COLUMNS,
     SUMMARY_SPIKE_COLUMNS,
@@ -81,7 +83,7 @@ def test_each_run_has_its_folder_and_record(campaign):
 
 def test_figures_report_and_last_message(campaign):
     project, proc = campaign
-    for name in ("traces", "peak_vs_limit", "stability", "spikes", "thresholds"):
+    for name in figures.FIGURES:
         assert (project / f"results/plots/{name}.png").stat().st_size > 10_000, name
     html = (project / "results/report.html").read_text()
     assert "FAIL" in html and "data:image/png;base64," in html
@@ -116,7 +118,7 @@ def overlay(project, name, **changes):
 
 
 ANALYSIS = {"spikes": 1, "runs": 1, "variance": 1, "thresholds": 1, "verdicts": 1}
-ANALYSIS |= {"figure": 5, "report_html": 1, "all": 1}
+ANALYSIS |= {"figure": len(figures.FIGURES), "report_html": 1, "all": 1}
 
 
 def test_spike_threshold_change_reruns_no_program(campaign):
@@ -125,11 +127,15 @@ def test_spike_threshold_change_reruns_no_program(campaign):
     assert planned_jobs(project, "--configfile", name) == ANALYSIS
 
 
-def test_a_warning_level_redraws_only_the_figure_that_shows_it(campaign):
+def test_a_warning_level_redraws_only_the_figures_that_show_it(campaign):
     project, _ = campaign
     name = overlay(project, "cv.yaml", variance={"cv_warn_percent": 2})
     plan = planned_jobs(project, "--configfile", name)
-    assert plan == {"verdicts": 1, "figure": 1, "report_html": 1, "all": 1}
+    using = [
+        n for n, spec in figures.FIGURES.items() if "variance.cv_warn_percent" in spec.settings
+    ]
+    assert set(using) == {"overview", "stability"}
+    assert plan == {"verdicts": 1, "figure": len(using), "report_html": 1, "all": 1}
     proc = snakemake(project, "-n", "--cores", "1", "all", "--configfile", name)
     assert "output: results/plots/stability.png" in proc.stdout
     assert "output: results/plots/traces.png" not in proc.stdout

@@ -32,7 +32,8 @@ class Figure:
 FIGURES = {
     f.name: f
     for f in (
-        Figure("traces", "Memory traces", ("runs", "spikes"), traces=True),
+        Figure("overview", "Overview", ("variance", "verdicts"), ("variance.cv_warn_percent",)),
+        Figure("traces", "Memory traces", ("runs", "spikes", "variance"), traces=True),
         Figure("peak_vs_limit", "Peak vs memory limit", ("runs",)),
         Figure("stability", "Stability across repeats", ("variance", "runs"),
                ("variance.cv_warn_percent",)),

@@ -1,4 +1,9 @@
-"""RSS over time: one panel per configuration, repeats overlaid, spikes and VmHWM marked."""
+"""RSS over time: one panel per configuration, repeats overlaid, spikes and VmHWM marked.
+
+A campaign of more than MAX_PANELS configurations shows only the ones that matter (a run not ok
+or over budget, a threshold check, an outlier, the largest peak per model: verdicts.focus), at
+most MAX_PANELS of them; every configuration's traces are in the report's trace explorer.
+"""
 
 import math
 
@@ -7,7 +12,10 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
 
+import verdicts
 from figures import style
+
+MAX_PANELS = 12
 
 
 def panel_title(variant, limit, model, several_variants: bool, in_grid: bool) -> str:
@@ -26,6 +34,10 @@ def draw(data: dict, settings: dict, out_path) -> None:
     style.theme()
     grid = style.config_order(style.grid_runs(runs))
     groups = grid + [c for c in style.config_order(runs) if c not in grid]
+    total = len(groups)
+    if total > MAX_PANELS:
+        wanted = set(verdicts.focus(data["runs"], data["variance"]))
+        groups = [g for g in groups if g in wanted][:MAX_PANELS]
     several = runs["variant"].nunique() > 1
     ncols = min(3 if len(groups) <= 24 else 4, len(groups))
     nrows = math.ceil(len(groups) / ncols)
@@ -66,6 +78,9 @@ def draw(data: dict, settings: dict, out_path) -> None:
         frameon=False,
     )
     fig.text(0.5, 0.12 / height, "time since launch (s)", ha="center", fontsize=9)
+    if len(groups) < total:
+        note = f"{len(groups)} of {total} configurations: those that matter (see the explorer)"
+        fig.text(0.99, 0.12 / height, note, ha="right", fontsize=8, color=style.MUTED)
     fig.text(0.1 / width, 0.5, "RSS (MB)", va="center", rotation=90, fontsize=9)
     style.save(fig, out_path)
 

@@ -20,8 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests"), str(REPO / "scripts")]
 
 import figures  # noqa: E402
-import tables  # noqa: E402
-from fixtures_report import default_campaign, write_campaign  # noqa: E402
+from fixtures_report import default_campaign, stage_paths, write_campaign  # noqa: E402
 
 FIGURE_CALL = """
 import sys; sys.path.insert(0, {scripts!r})
@@ -49,7 +48,7 @@ def bench(rate_hz: float) -> tuple[int, int, list[float]]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         written = write_campaign(camp, root)
-        paths = {t.name: str(written[t.name]) for t in tables.SUMMARY_TABLES}
+        paths = {name: str(path) for name, path in stage_paths(written).items()}
         pngs = {name: str(root / f"{name}.png") for name in figures.FIGURES}
         seconds = [
             timed(FIGURE_CALL.format(scripts=scripts, name=n, paths=paths, out=pngs[n]), root)

@@ -6,13 +6,16 @@ that use it); by hand, from the project folder after a campaign:
     python scripts/draw_figure.py stability results/plots/stability.png
     # -> reads results/summary/variance.csv and runs.csv, writes the PNG
 
-Every table is read through its contract (scripts/tables.py); a figure that reads traces checks
-each against the run's sample count in runs.csv.
+Every table is read through its contract (scripts/tables.py); a figure that draws traces reads
+them from the digest (results/summary/traces.json.gz), which has every run's peaks and spikes.
 """
 
 import logging
 import sys
 
+import pandas as pd
+
+import digest
 import figures
 import stage
 import tables
@@ -22,15 +25,15 @@ BY_NAME = {table.name: table for table in tables.SUMMARY_TABLES}
 
 
 def load(name: str, table_paths: dict, settings: dict) -> dict:
-    """The data a figure needs: its tables, and every run's trace when it reads traces."""
+    """The data a figure needs: its tables, and every run's trace when it draws traces."""
     spec = figures.FIGURES[name]
     data = {table: BY_NAME[table].read(table_paths[table]) for table in spec.tables}
     if spec.traces:
-        runs = data["runs"]
-        data["traces"] = {
-            run_dir: tables.read_trace(f"{run_dir}/trace.csv", samples)
-            for run_dir, samples in zip(runs["run_dir"], runs["samples"], strict=True)
-        }
+        found = tables.read_digest(table_paths["digest"], data["runs"]["run_dir"])
+        data["traces"] = {}
+        for run_dir, run in found["runs"].items():
+            t, rss = digest.decode(run)
+            data["traces"][run_dir] = pd.DataFrame({"time_s": t, "vmrss_kb": rss})
     return data
 
 
@@ -42,19 +45,16 @@ if "snakemake" in globals():
     stage.run(
         main,
         snakemake.wildcards.figure,
-        {
-            table: snakemake.input[table]
-            for table in figures.FIGURES[snakemake.wildcards.figure].tables
-        },
+        {name: path for name, path in snakemake.input.items() if name not in ("code", "caption")},
         dict(snakemake.params.settings),
         snakemake.output.png,
         log_path=snakemake.log[0],
     )
 elif __name__ == "__main__":
-    import yaml
+    import campaign
 
     figure, out = sys.argv[1:3]
-    with open("config/config.yaml") as fh:
-        config = yaml.safe_load(fh)
+    config = campaign.load(campaign.read_config_file(campaign.DEFAULT_CONFIG))
     paths = {table: BY_NAME[table].path for table in figures.FIGURES[figure].tables}
+    paths["digest"] = tables.DIGEST
     stage.run(main, figure, paths, figures.settings_of(figure, config), out)

@@ -24,6 +24,7 @@ import jinja2
 import pandas as pd
 import yaml
 
+import explorer
 import figures
 import stage
 import tables
@@ -37,6 +38,7 @@ BADGE |= {"timeout": "warn", "oom": "oom", "warn": "warn", "fail": "fail"}
 LEVEL_WORD = {"ok": "OK", "warn": "CHECK", "fail": "FAIL"}
 ROW_CLASS = {"ok": "", "warn": "hot", "fail": "bad"}
 TAIL_LINES = 20
+MAX_ROWS = 60  # a longer table shows the rows that matter (verdicts.focus) and says so
 log = logging.getLogger("report")
 
 
@@ -182,23 +184,44 @@ def figure_html(name: str, path, config: dict) -> str:
     )
 
 
+def focused(frame: pd.DataFrame, keep: set, what: str) -> tuple[pd.DataFrame, str]:
+    """All rows of a short table; of a long one, those whose configuration matters, and a note."""
+    if len(frame) <= MAX_ROWS:
+        return frame, ""
+    mine = [tuple(k) in keep for k in frame[tables.CONFIG_KEY].itertuples(index=False)]
+    note = (
+        f'<p class="note">{sum(mine)} of {len(frame)} {what}: those of the configurations that '
+        "matter (not ok, over budget, checked at a threshold, an outlier, or the largest peak of "
+        "their model); all of them are in results/summary/.</p>"
+    )
+    return frame[mine], note
+
+
 def tables_html(data: dict) -> str:
     runs, found, spikes = data["runs"], data["verdicts"], data["spikes"]
+    keep = set(verdict_stage.focus(runs, data["variance"]))
+    keep |= {tuple(k) for k in found[found["level"] != "ok"][tables.CONFIG_KEY]
+             .dropna().itertuples(index=False)}  # fmt: skip
+    shown_runs, runs_note = focused(runs, keep, "runs")
+    budget, budget_note = focused(found[found["kind"] == "budget"], keep, "configurations")
+    variance, variance_note = focused(data["variance"], keep, "configurations")
     largest = spikes.sort_values("increase_mb", ascending=False, kind="stable").head(15)
-    budget = found[found["kind"] == "budget"]
     parts = [
         "<h3>Runs</h3>",
-        table_html(runs, tables.RUNS, levels_for(runs, found, "run_status", tables.KEY)),
+        runs_note,
+        table_html(
+            shown_runs, tables.RUNS, levels_for(shown_runs, found, "run_status", tables.KEY)
+        ),
         "<h3>Limit compliance</h3>",
         '<p class="note">Per configuration, the largest peak (value) against the limit '
         "(bound): a run's peak is peak_mb, the larger of the sampled one and VmHWM.</p>",
+        budget_note,
         table_html(budget, tables.VERDICTS, budget["level"]),
         "<h3>Variance of the peak</h3><p class='note'>Over the ok grid runs; a CV above the "
         "warning level is highlighted.</p>",
+        variance_note,
         table_html(
-            data["variance"],
-            tables.VARIANCE,
-            levels_for(data["variance"], found, "stability", tables.CONFIG_KEY),
+            variance, tables.VARIANCE, levels_for(variance, found, "stability", tables.CONFIG_KEY)
         ),
         "<h3>Largest spikes</h3>",
         f'<p class="note">The {len(largest)} largest of {len(spikes)} bursts by increase; all '
@@ -242,8 +265,11 @@ def campaign_shape(runs: pd.DataFrame) -> str:
     return f"{head}{n['limit_mb']} limits × {n['bucket_model']} models × {n['repeat']} repeats"
 
 
-def build_report(data: dict, figure_paths: dict, config: dict, version: str, root=".") -> str:
-    """The page; data maps table names to typed frames, root is where run_dir paths start."""
+def build_report(
+    data: dict, figure_paths: dict, config: dict, version: str, root=".", digest=None
+) -> str:
+    """The page; data maps table names to typed frames, root is where run_dir paths start,
+    digest is the digest of traces for the explorer (no explorer without it)."""
     runs, found = data["runs"], data["verdicts"]
     level = verdict_stage.overall(found)
     figs = "".join(figure_html(n, figure_paths.get(n), config) for n in figures.FIGURES)
@@ -251,6 +277,7 @@ def build_report(data: dict, figure_paths: dict, config: dict, version: str, roo
     sections = [
         ("verdicts", "Verdicts", banner(found, runs) + cards(found, Path(root))),
         ("figures", "Figures", figs),
+        *([("explore", "Explore the traces", explorer.section(data, digest))] if digest else []),
         ("tables", "Tables", tables_html(data)),
         ("config", "Config", f"<pre>{esc(dump)}</pre>"),
         ("environment", "Environment", environment(runs, version)),
@@ -270,9 +297,12 @@ def build_report(data: dict, figure_paths: dict, config: dict, version: str, roo
 
 
 def main(table_paths: dict, figure_paths: dict, html_path, config: dict, version: str) -> None:
-    by_name = {table.name: table for table in tables.SUMMARY_TABLES}
-    data = {name: by_name[name].read(path) for name, path in table_paths.items()}
-    page = build_report(data, figure_paths, config, version)
+    """table_paths: every summary table's path by name, and "digest"."""
+    data = {table.name: table.read(table_paths[table.name]) for table in tables.SUMMARY_TABLES}
+    tables.read_digest(
+        table_paths["digest"], data["runs"]["run_dir"]
+    )  # checked before it is embedded
+    page = build_report(data, figure_paths, config, version, digest=table_paths["digest"])
     Path(html_path).write_text(page, encoding="utf-8")
     log.info("wrote %s: %d kB, %d runs", html_path, len(page) // 1024, len(data["runs"]))
 
@@ -280,7 +310,10 @@ def main(table_paths: dict, figure_paths: dict, html_path, config: dict, version
 if "snakemake" in globals():
     stage.run(
         main,
-        {table.name: snakemake.input[table.name] for table in tables.SUMMARY_TABLES},
+        {
+            name: snakemake.input[name]
+            for name in [t.name for t in tables.SUMMARY_TABLES] + ["digest"]
+        },
         {name: snakemake.input[f"fig_{name}"] for name in figures.FIGURES},
         snakemake.output.html,
         dict(snakemake.params.config),
@@ -293,7 +326,7 @@ elif __name__ == "__main__":
     cfg = campaign.load(campaign.read_config_file(campaign.DEFAULT_CONFIG))
     stage.run(
         main,
-        {table.name: table.path for table in tables.SUMMARY_TABLES},
+        {table.name: table.path for table in tables.SUMMARY_TABLES} | {"digest": tables.DIGEST},
         {name: figures.PATH.format(name=name) for name in figures.FIGURES},
         "results/report.html",
         cfg,

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import digest as digest_stage
 import launch
 import runs as runs_stage
 import spikes as spikes_stage
@@ -217,6 +218,7 @@ def write_campaign(camp: dict, root: Path) -> dict:
         run_files.append(folder / "run.json")
         trace_files.append(folder / "trace.csv")
     paths = {table.name: root / table.path for table in tables.SUMMARY_TABLES}
+    paths["digest"] = root / tables.DIGEST
     with contextlib.chdir(root):
         spikes_stage.main(trace_files, paths["spikes"], SPIKES)
         runs_stage.main(run_files, paths["spikes"], paths["runs"], camp["membership"], PATTERN)
@@ -228,7 +230,13 @@ def write_campaign(camp: dict, root: Path) -> dict:
             paths["runs"], paths["variance"], paths["thresholds"], paths["verdicts"],
             VERDICT_SETTINGS,
         )  # fmt: skip
+        digest_stage.main(paths["runs"], paths["variance"], paths["spikes"], paths["digest"])
     return {**paths, "run_files": run_files, "trace_files": trace_files}
+
+
+def stage_paths(paths: dict) -> dict:
+    """The summary tables' and the digest's paths, as the figure and report jobs get them."""
+    return {name: paths[name] for name in [t.name for t in tables.SUMMARY_TABLES] + ["digest"]}
 
 
 def read_tables(paths: dict) -> dict:

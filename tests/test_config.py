@@ -50,6 +50,7 @@ def test_default_config_plans_the_whole_campaign(project):
         "spikes": 1,
         "runs": 1,
         "variance": 1,
+        "digest": 1,
         "thresholds": 1,
         "verdicts": 1,
         "figure": len(figures.FIGURES),

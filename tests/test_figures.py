@@ -10,13 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import digest
 import draw_figure
 import figures
 import tables
 import verdicts
 from figures import style
 from figures import traces as traces_figure
-from fixtures_report import make_campaign, read_tables, write_campaign
+from fixtures_report import make_campaign, read_tables, stage_paths, write_campaign
 
 WIDTH_PX = int(style.WIDTH_IN * style.DPI)
 MESSAGE_PX = int(2.2 * style.DPI)
@@ -43,9 +44,7 @@ def draw_all(camp: dict, folder: Path, monkeypatch) -> dict:
     shapes = {}
     for name in figures.FIGURES:
         out = folder / f"{name}.png"
-        draw_figure.main(
-            name, {t.name: paths[t.name] for t in tables.SUMMARY_TABLES}, SETTINGS, out
-        )
+        draw_figure.main(name, stage_paths(paths), SETTINGS, out)
         shapes[name] = png_shape(out)
     return shapes
 
@@ -155,13 +154,29 @@ def test_downsample_keeps_the_peak_of_every_bucket():
     assert len(short_v) == 50
 
 
-def test_a_trace_that_lost_rows_stops_the_traces_figure(tmp_path, monkeypatch):
+def test_a_trace_that_lost_rows_stops_the_digest_of_traces(tmp_path, monkeypatch):
     camp = make_campaign(limits=(300,), models=("auto",), repeats=1, thresholds=())
     paths = write_campaign(camp, tmp_path)
     run_dir = camp["records"][0]["run_dir"]
     trace = tmp_path / run_dir / "trace.csv"
     trace.write_text("\n".join(trace.read_text().splitlines()[:-5]) + "\n")
     monkeypatch.chdir(tmp_path)
-    table_paths = {t.name: paths[t.name] for t in tables.SUMMARY_TABLES}
     with pytest.raises(tables.TableError, match=f"{run_dir}/trace.csv: .* its run.json says"):
-        draw_figure.main("traces", table_paths, SETTINGS, tmp_path / "t.png")
+        digest.main(paths["runs"], paths["variance"], paths["spikes"], tmp_path / "d.json.gz")
+
+
+def test_the_digest_keeps_every_peak_and_spike_within_its_budget():
+    t = np.arange(20_000) * 0.01
+    rss = np.full(20_000, 100_000)
+    rss[12_345] = 900_000  # a one-sample spike
+    frame = pd.DataFrame({"variant": "v", "limit_mb": [1, 2], "bucket_model": "auto",
+                          "repeat": 1, "run_dir": ["a", "b"]})  # fmt: skip
+    runs = tables.typed(frame, tables.RUNS)
+    traces = {d: pd.DataFrame({"time_s": t, "vmrss_kb": rss}) for d in ("a", "b")}
+    built = digest.build(runs, traces, tables.SPIKES.empty(), focus=[("v", 2, "auto")],
+                         budget=25_000)  # fmt: skip
+    a, b = built["runs"]["a"], built["runs"]["b"]
+    assert (a["whole"], b["whole"]) == (False, True)  # b matters: whole; a: an envelope
+    assert len(a["t"]) <= 2 * digest.ENVELOPE_BUCKETS + 2 and len(b["t"]) == 20_000
+    ta, va = digest.decode(a)
+    assert va.max() == 900_000 and ta[va.argmax()] == pytest.approx(123.45)

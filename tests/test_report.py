@@ -10,7 +10,7 @@ import pytest
 
 import figures
 import report
-from fixtures_report import make_campaign, read_tables, write_campaign
+from fixtures_report import make_campaign, read_tables, stage_paths, write_campaign
 
 CONFIG = {
     "solver": {"command": "python scripts/demo_solver.py --tag <b>bold</b>", "env": {}},
@@ -144,7 +144,7 @@ def test_main_reads_the_summary_files(pngs, tmp_path, monkeypatch):
     paths = write_campaign(make_campaign(), tmp_path)
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "results" / "report.html"
-    table_paths = {t.name: paths[t.name] for t in report.tables.SUMMARY_TABLES}
+    table_paths = stage_paths(paths)
     report.main(table_paths, pngs, out, CONFIG, "0.1.0")
     page = out.read_text()
     assert len(DATA_URI.findall(page)) == len(figures.FIGURES)

@@ -20,9 +20,8 @@ import pytest
 import draw_figure
 import figures
 import report
-import tables
 from figures import style
-from fixtures_report import make_campaign, read_tables, write_campaign
+from fixtures_report import make_campaign, read_tables, stage_paths, write_campaign
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -70,14 +69,16 @@ def rendered(tmp_path_factory):
     """A report built from a fixture campaign with the real figures, as Chromium sees it."""
     root = tmp_path_factory.mktemp("campaign")
     paths = write_campaign(make_campaign(), root)
-    table_paths = {t.name: paths[t.name] for t in tables.SUMMARY_TABLES}
+    table_paths = stage_paths(paths)
     pngs = {name: root / f"{name}.png" for name in figures.FIGURES}
     with contextlib.chdir(root):
         for name, png in pngs.items():
             draw_figure.main(name, table_paths, {"cv_warn_percent": 5.0}, png)
     config = {"grid": {"repeats": 3}, "variance": {"cv_warn_percent": 5, "mad_threshold": 3.5},
               "spikes": {"min_increase_mb": 20, "window_s": 1.0}}  # fmt: skip
-    page = report.build_report(read_tables(paths), pngs, config, "0.1.0", root=root)
+    page = report.build_report(
+        read_tables(paths), pngs, config, "0.1.0", root=root, digest=paths["digest"]
+    )
     html_path = root / "report.html"
     html_path.write_text(page, encoding="utf-8")
     url = html_path.as_uri()
@@ -99,7 +100,7 @@ def test_every_image_loaded_in_chromium(rendered):
 
 
 def test_every_embedded_image_is_a_valid_png(rendered):
-    uris = re.findall(r'src="data:image/png;base64,([^"]+)"', rendered["page"])
+    uris = re.findall(r'<img src="data:image/png;base64,([^"]+)"', rendered["page"])
     assert len(uris) == len(figures.FIGURES)
     for payload in uris:
         image = mpimg.imread(io.BytesIO(base64.b64decode(payload)), format="png")
@@ -108,8 +109,20 @@ def test_every_embedded_image_is_a_valid_png(rendered):
 
 def test_planted_script_did_not_become_an_element(rendered):
     assert "window.PWNED" in rendered["dom"]  # it is on the page, as text
-    scripts = re.findall(r"<script>(.*?)</script>", rendered["dom"], flags=re.S)
-    assert len(scripts) == 1 and "PWNED" not in scripts[0]
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", rendered["dom"], flags=re.S)
+    assert len(scripts) == 5  # image check, explorer data and metadata, Plotly, the explorer
+    assert not any("PWNED" in script for script in scripts)
+
+
+def test_the_explorer_drew_a_configuration_that_matters(rendered):
+    match = re.search(r'<div id="explorer"[^>]*>', rendered["dom"])
+    assert match, "no explorer on the page"
+    tag = match.group(0)
+    assert 'data-state="ready"' in tag, tag
+    assert 'data-shown="64 MB · 4M/8M/4M"' in tag, tag  # the first configuration that matters
+    charts = rendered["dom"].split('id="explore-traces"')[1]
+    assert "main-svg" in charts  # Plotly drew it
+    assert rendered["dom"].count("<option") == 9  # 3 limits x 2 models + 3 threshold runs
 
 
 def test_screenshot_is_a_painted_page(rendered):

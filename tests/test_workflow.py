@@ -117,7 +117,7 @@ def overlay(project, name, **changes):
     return str(write_config(project, cfg, name).name)
 
 
-ANALYSIS = {"spikes": 1, "runs": 1, "variance": 1, "thresholds": 1, "verdicts": 1}
+ANALYSIS = {"spikes": 1, "runs": 1, "variance": 1, "digest": 1, "thresholds": 1, "verdicts": 1}
 ANALYSIS |= {"figure": len(figures.FIGURES), "report_html": 1, "all": 1}
 
 

@@ -3,7 +3,8 @@
 The workflow's `figure` rule draws one figure per job from this registry, so a changed setting
 redraws only the figures that list it, and the report shows the figures in this order. Each
 figure is a module of this package with `draw(data, settings, out_path)`, where data maps table
-names to typed frames (and "traces" to {run_dir: trace frame} for figures that read traces), and
+names to typed frames (and "traces" to {run_dir: frame of time_s, vmrss_kb} for figures that
+draw traces, from the digest), and
 settings maps each listed setting's last key to its value. Its caption, for both reports, is
 workflow/report/figures/<name>.rst. Adding a figure: a module, an entry below, a caption.
 
@@ -26,7 +27,7 @@ class Figure:
     title: str
     tables: tuple[str, ...]  # summary tables read (names in scripts/tables.py)
     settings: tuple[str, ...] = ()  # config keys, "section.key"
-    traces: bool = False  # reads every run's trace.csv
+    traces: bool = False  # draws every run's trace (from the digest of traces)
 
 
 FIGURES = {

@@ -50,6 +50,7 @@ localrules:
     spikes,
     runs,
     variance,
+    digest,
     thresholds,
     verdicts,
     figure,
@@ -111,7 +112,7 @@ def get_figure_inputs(wildcards):
     inputs["code"] = [*FIGURE_CODE, f"scripts/figures/{spec.name}.py"]
     inputs["caption"] = figures.CAPTION.format(name=spec.name)
     if spec.traces:
-        inputs["traces"] = run_files("trace.csv")
+        inputs["digest"] = tables.DIGEST
     return inputs
 
 
@@ -125,9 +126,13 @@ def get_figure_caption(wildcards):
 
 def get_report_inputs(wildcards):
     inputs = {table.name: table.path for table in tables.SUMMARY_TABLES}
+    inputs["digest"] = tables.DIGEST
     inputs |= {f"fig_{name}": path for name, path in PLOTS.items()}
     inputs["code"] = [*STAGE_CODE, "scripts/verdicts.py", "scripts/figures/__init__.py"]
-    inputs["templates"] = ["workflow/report/report.css", "workflow/report/report.html.j2"]
+    inputs["code"] += ["scripts/explorer.py", "scripts/digest.py"]
+    inputs["templates"] = [
+        f"workflow/report/{name}" for name in ("report.css", "report.html.j2", "explorer.js")
+    ]
     inputs["captions"] = [figures.CAPTION.format(name=name) for name in figures.FIGURES]
     return inputs
 

@@ -1,0 +1,133 @@
+"""Every run's trace, read once, in one compact file for the figures and the report's explorer:
+results/summary/traces.json.gz.
+
+A run's samples go in whole (full resolution, down to single samples) while the file stays
+within DIGEST_POINTS samples in all. Beyond that, every run first gets an envelope: per time
+bucket its lowest and its highest sample, plus every spike's top and the run's peak, so no peak
+or spike is lost; then the runs of the configurations that matter (verdicts.focus) get their
+full resolution back, most important first, as far as the budget allows. Times are stored in
+units of 10 microseconds and RSS in kB, both as differences from the previous sample (small
+numbers that compress well). Called by the `digest` rule; by hand:
+
+    >>> import numpy as np, digest
+    >>> t = np.arange(10) * 0.01
+    >>> v = np.array([5, 1, 9, 2, 2, 2, 7, 3, 3, 4])
+    >>> digest.envelope(t, v, buckets=2, keep=[]).tolist()  # lowest and highest of each half
+    [1, 2, 5, 6]
+    >>> digest.decode(digest.encode(t, v))[1].tolist() == v.tolist()
+    True
+"""
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+import stage
+import tables
+import verdicts
+
+DIGEST_POINTS = 1_000_000  # samples in all, a few MB once compressed
+ENVELOPE_BUCKETS = 1000  # per run when it does not fit whole
+TICK_S = 1e-5  # time unit in the file
+log = logging.getLogger("digest")
+
+
+def envelope(t: np.ndarray, v: np.ndarray, buckets: int, keep) -> np.ndarray:
+    """Indices (sorted) of the lowest and highest sample of each time bucket, and of `keep`."""
+    if len(t) <= 2 * buckets:
+        return np.arange(len(t))
+    span = (t[-1] - t[0]) or 1.0
+    bucket = np.minimum(((t - t[0]) / span * buckets).astype(int), buckets - 1)
+    order = np.lexsort((v, bucket))  # by bucket, then by value
+    starts = np.r_[0, np.flatnonzero(np.diff(bucket[order])) + 1]
+    ends = np.r_[starts[1:], len(order)] - 1
+    chosen = np.concatenate([order[starts], order[ends], np.asarray(keep, dtype=int)])
+    return np.unique(chosen)
+
+
+def encode(t: np.ndarray, rss_kb: np.ndarray) -> dict:
+    ticks = np.round(np.asarray(t, dtype=float) / TICK_S).astype(np.int64)
+    rss = np.asarray(rss_kb, dtype=np.int64)
+    return {
+        "t": np.diff(ticks, prepend=0).tolist(),
+        "rss": np.diff(rss, prepend=0).tolist(),
+    }
+
+
+def decode(run: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(time in s, RSS in kB) of a run in the digest."""
+    return np.cumsum(run["t"]) * TICK_S, np.cumsum(run["rss"])
+
+
+def spike_tops(spikes: pd.DataFrame, key: tuple) -> np.ndarray:
+    mine = spikes[
+        (spikes["variant"] == key[0])
+        & (spikes["limit_mb"] == key[1])
+        & (spikes["bucket_model"] == key[2])
+        & (spikes["repeat"] == key[3])
+    ]
+    return (mine["time_s"] + mine["duration_ms"].fillna(0) / 1000).to_numpy(float)
+
+
+def plan(samples: list[int], important: list[bool], budget: int) -> list[bool]:
+    """Which runs go in whole: all when they fit, else the important ones first, in order,
+    while the envelopes of the others and the whole runs stay within the budget."""
+    if sum(samples) <= budget:
+        return [True] * len(samples)
+    small = [min(n, 2 * ENVELOPE_BUCKETS) for n in samples]
+    used = sum(small)
+    whole = [False] * len(samples)
+    for i in sorted(range(len(samples)), key=lambda i: not important[i]):
+        extra = samples[i] - small[i]
+        if important[i] and used + extra <= budget:
+            whole[i] = True
+            used += extra
+    return whole
+
+
+def build(runs: pd.DataFrame, traces: dict, spikes: pd.DataFrame, focus, budget=DIGEST_POINTS):
+    """The digest: {"tick_s", "runs": {run_dir: {"whole", "samples", "t", "rss"}}}."""
+    keys = [tuple(k) for k in runs[tables.KEY].itertuples(index=False)]
+    wanted = set(focus)
+    important = [k[:3] in wanted for k in keys]
+    samples = [len(traces[d]) for d in runs["run_dir"]]
+    whole = plan(samples, important, budget)
+    out = {}
+    for run_dir, key, full in zip(runs["run_dir"], keys, whole, strict=True):
+        trace = traces[run_dir]
+        t, v = trace["time_s"].to_numpy(float), trace["vmrss_kb"].to_numpy(np.int64)
+        if not full and len(t):
+            tops = np.searchsorted(t, spike_tops(spikes, key)).clip(0, len(t) - 1)
+            index = envelope(t, v, ENVELOPE_BUCKETS, [*tops, int(np.argmax(v))])
+            t, v = t[index], v[index]
+        out[run_dir] = {"whole": bool(full), "samples": len(trace), **encode(t, v)}
+    return {"tick_s": TICK_S, "runs": out}
+
+
+def main(runs_csv, variance_csv, spikes_csv, out_path) -> None:
+    runs = tables.RUNS.read(runs_csv)
+    traces = {
+        run_dir: tables.read_trace(f"{run_dir}/trace.csv", samples)
+        for run_dir, samples in zip(runs["run_dir"], runs["samples"], strict=True)
+    }
+    focus = verdicts.focus(runs, tables.VARIANCE.read(variance_csv))
+    found = build(runs, traces, tables.SPIKES.read(spikes_csv), focus)
+    tables.write_digest(found, out_path)
+    whole = sum(r["whole"] for r in found["runs"].values())
+    points = sum(len(r["t"]) for r in found["runs"].values())
+    total = sum(len(t) for t in traces.values())
+    log.info(
+        "%d runs (%d whole), %d of %d samples -> %s", len(runs), whole, points, total, out_path
+    )
+
+
+if "snakemake" in globals():
+    stage.run(
+        main,
+        snakemake.input.runs,
+        snakemake.input.variance,
+        snakemake.input.spikes,
+        snakemake.output.digest,
+        log_path=snakemake.log[0],
+    )

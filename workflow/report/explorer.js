@@ -1,0 +1,110 @@
+// The report's trace explorer: an overview of every configuration (click a cell) and its
+// repeats' traces, zoomable down to single samples. Plotting is Plotly's; this only unpacks the
+// embedded data (gzip-compressed JSON, differences of integer samples) and wires the two charts.
+// When it has drawn a configuration it sets data-state="ready" and data-shown on #explorer.
+(async function () {
+  "use strict";
+  const root = document.getElementById("explorer");
+  if (!root) return;
+  const status = root.querySelector(".explore-status");
+  const meta = JSON.parse(document.getElementById("explore-meta").textContent);
+  let digest;
+  try {
+    const text = document.getElementById("explore-data").textContent.trim();
+    const bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    digest = JSON.parse(await new Response(stream).text());
+  } catch (err) {
+    root.dataset.state = "error";
+    status.textContent = "This browser cannot unpack the traces (" + err + "); the figures above show them.";
+    return;
+  }
+
+  function series(run) {
+    // cumulative sums of the stored differences: time in s, RSS in MB
+    const n = run.t.length, x = new Float64Array(n), y = new Float64Array(n);
+    let t = 0, r = 0;
+    for (let i = 0; i < n; i++) {
+      t += run.t[i]; r += run.rss[i];
+      x[i] = t * digest.tick_s; y[i] = r / 1024;
+    }
+    return { x: x, y: y };
+  }
+
+  const select = root.querySelector("select");
+  meta.configs.forEach(function (config, i) {
+    const option = document.createElement("option");
+    option.value = String(i);
+    option.textContent = config.label + (config.level === "ok" ? "" : "  [" + config.level + "]");
+    select.appendChild(option);
+  });
+
+  const palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+    "#7f7f7f", "#bcbd22", "#17becf"];
+  const plotConfig = { displaylogo: false, responsive: true };
+
+  function show(index) {
+    const config = meta.configs[index];
+    const traces = [];
+    config.runs.forEach(function (run, k) {
+      const data = digest.runs[run.run_dir];
+      const color = palette[(run.repeat - 1) % palette.length];
+      if (data && data.t.length) {
+        const xy = series(data);
+        const note = data.whole ? "" : " (peaks of " + data.samples + " samples; open the trace.csv for all)";
+        traces.push({ type: "scatter", mode: "lines", x: xy.x, y: xy.y, line: { color: color, width: 1.4 },
+          name: "rep " + run.repeat + " · " + run.status + note, legendgroup: "r" + k });
+      }
+      if (run.spikes.length) {
+        traces.push({ type: "scatter", mode: "markers", x: run.spikes.map((s) => s[0]),
+          y: run.spikes.map((s) => s[1]), marker: { symbol: "triangle-up", size: 9, color: color,
+          line: { color: "black", width: 0.6 } }, name: "spikes, rep " + run.repeat,
+          legendgroup: "r" + k, showlegend: false });
+      }
+      if (run.hwm_mb !== null && run.duration_s !== null) {
+        traces.push({ type: "scatter", mode: "markers", x: [run.duration_s], y: [run.hwm_mb],
+          marker: { symbol: "triangle-left", size: 11, color: color, line: { color: "black", width: 0.6 } },
+          name: "VmHWM, rep " + run.repeat, legendgroup: "r" + k, showlegend: false });
+      }
+    });
+    const layout = {
+      title: { text: config.label, x: 0, font: { size: 15 } },
+      margin: { l: 60, r: 20, t: 50, b: 50 },
+      xaxis: { title: { text: "time since launch (s)" }, rangeslider: { visible: true } },
+      yaxis: { title: { text: "RSS (MB)" }, rangemode: "tozero" },
+      shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: config.limit_mb, y1: config.limit_mb,
+        line: { color: "#cf222e", dash: "dash", width: 1.2 } }],
+      annotations: [{ xref: "paper", x: 1, y: config.limit_mb, text: "limit " + config.limit_mb + " MB",
+        showarrow: false, xanchor: "right", yanchor: "bottom", font: { color: "#cf222e", size: 11 } }],
+      legend: { orientation: "h", y: -0.35 },
+      height: 520,
+    };
+    Plotly.react("explore-traces", traces, layout, plotConfig);
+    select.value = String(index);
+    root.dataset.shown = config.label;
+    root.dataset.state = "ready";
+    status.textContent = config.summary;
+  }
+
+  const grid = meta.grid;
+  if (grid.z.length) {
+    await Plotly.newPlot("explore-overview", [{
+      type: "heatmap", z: grid.z, x: grid.x, y: grid.y, customdata: grid.index,
+      // green well within the limit, yellow near it, red above it (100% sits at 100/120)
+      colorscale: [[0, "#1a9850"], [0.66, "#a6d96a"], [0.79, "#ffffbf"], [0.833, "#fdae61"],
+        [1, "#d73027"]], zmin: 0, zmax: 120, xgap: 1, ygap: 1,
+      colorbar: { title: { text: "% of limit" } },
+      hovertemplate: "%{y} · %{x} MB<br>peak %{z:.0f}% of the limit<extra>click to see its traces</extra>",
+    }], {
+      title: { text: "Peak as % of the limit per configuration: click a cell", x: 0, font: { size: 14 } },
+      margin: { l: 140, r: 20, t: 40, b: 50 }, height: Math.max(220, 60 + 24 * grid.y.length),
+      xaxis: { title: { text: "memory limit (MB)" }, type: "category" },
+    }, plotConfig);
+    document.getElementById("explore-overview").on("plotly_click", function (event) {
+      const index = event.points[0].customdata;
+      if (index !== null && index !== undefined) show(index);
+    });
+  }
+  select.addEventListener("change", function () { show(Number(select.value)); });
+  show(meta.initial);
+})();

@@ -1,6 +1,8 @@
 """The bisection on simulated programs: exact answers, and the programs it must not be fooled by."""
 
+import campaign
 import pytest
+from campaign import ConfigError
 from search import Probe, Seen, pick, plan, results, simulate, spread
 
 SWITCH = {"kind": "switch", "low_mb": 300, "high_mb": 1500, "repeats": 3, "initial_probes": 3,
@@ -125,3 +127,51 @@ def test_the_first_step_runs_the_ends_and_spread_probes():
     assert spread(300, 1500, 3) == [600, 900, 1200]
     assert spread(300, 1500, 3, known=[1005, 1250]) == [600, 900, 1250]
     assert pick(499, 501) == 500 and pick(300, 900, [310, 899]) == 600
+
+
+def search_config(*searches, enforce="none"):
+    return {"limits": {"enforce": enforce}, "search": list(searches)}
+
+
+BAD_SEARCHES = [
+    ({"kind": "switch", "low_mb": 900, "high_mb": 900}, "none",
+     ["search[0].low_mb", "900 is not below high_mb 900"]),
+    ({"kind": "switch", "low_mb": 0, "high_mb": 900}, "none", ["search[0].low_mb", "minimum of 1"]),
+    ({"kind": "switch", "low_mb": 1, "high_mb": 99999999999}, "none",
+     ["search[0].high_mb", "maximum of 16777216"]),
+    ({"kind": "min_memory", "low_mb": 10, "high_mb": 90}, "none",
+     ["search[0].enforce", "min_memory needs an enforced limit", "limits.enforce: cgroup"]),
+    ({"kind": "min_memory", "low_mb": 10, "high_mb": 90, "enforce": "rlimit"}, "none",
+     ["search[0].enforce", "'rlimit' differs from limits.enforce 'none'"]),
+    ({"kind": "switch", "low_mb": 10, "high_mb": 90, "pattern": "Bucket sizes: \\S+"}, "none",
+     ["search[0].pattern", "0 groups"]),
+    ({"kind": "switch", "low_mb": 10, "high_mb": 90, "pattern": "(a)(b)"}, "none",
+     ["search[0].pattern", "2 groups"]),
+    ({"kind": "switch", "low_mb": 10, "high_mb": 90, "bucket_model": "8M"}, "none",
+     ["search[0].bucket_model", "'8M'"]),
+    ({"kind": "bisect", "low_mb": 10, "high_mb": 90}, "none", ["search[0].kind", "'bisect'"]),
+    ({"kind": "switch", "low_mb": 10}, "none", ["search[0]", "'high_mb' is a required property"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("search", "enforce", "words"), BAD_SEARCHES)
+def test_a_bad_search_is_a_config_error_naming_the_key(search, enforce, words):
+    with pytest.raises(ConfigError) as err:
+        campaign.load(search_config(search, enforce=enforce), cwd=campaign.ROOT)
+    for word in words:
+        assert word in str(err.value), (word, str(err.value))
+
+
+def test_search_defaults_and_names():
+    cfg = campaign.load(
+        search_config({"kind": "switch", "low_mb": 300, "high_mb": 1500},
+                      {"kind": "switch", "low_mb": 300, "high_mb": 1500, "name": "again"}),
+        cwd=campaign.ROOT,
+    )  # fmt: skip
+    first = cfg["search"][0]
+    assert first["name"] == "switch_auto_300-1500" and cfg["search"][1]["name"] == "again"
+    assert first["pattern"] == cfg["solver"]["report_pattern"] and first["enforce"] == "none"
+    assert (first["repeats"], first["initial_probes"], first["seed_thresholds"]) == (3, 3, True)
+    twice = search_config({"kind": "switch", "low_mb": 300, "high_mb": 1500}, first)
+    with pytest.raises(ConfigError, match=r"search\[1\].name: 'switch_auto_300-1500'"):
+        campaign.load(twice, cwd=campaign.ROOT)

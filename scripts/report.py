@@ -216,6 +216,19 @@ def tables_html(data: dict) -> str:
     return "".join(parts)
 
 
+def search_section(data: dict, figure_paths: dict, config: dict) -> list[tuple[str, str, str]]:
+    """The Searches section (answers, then the probes figure), when the campaign has searches."""
+    if "search" not in data:
+        return []
+    body = (
+        '<p class="note">Each search bisects whole MB with ordinary runs; its verdicts are with '
+        "the others above, every probe is in results/summary/search_probes.csv.</p>"
+        + table_html(data["search"], tables.SEARCH, empty="No search rows.")
+        + figure_html("search", figure_paths.get("search"), config)
+    )
+    return [("search", "Searches", body)]
+
+
 def environment(runs: pd.DataFrame, version: str) -> str:
     def distinct(col):
         values = runs[col].dropna().astype(str).unique()
@@ -245,11 +258,17 @@ def build_report(data: dict, figure_paths: dict, config: dict, version: str, roo
     """The page; data maps table names to typed frames, root is where run_dir paths start."""
     runs, found = data["runs"], data["verdicts"]
     level = verdict_stage.overall(found)
-    figs = "".join(figure_html(n, figure_paths.get(n), config) for n in figures.FIGURES)
+    shown = [n for n in figures.FIGURES if n in figure_paths or not figures.FIGURES[n].when]
+    figs = "".join(
+        figure_html(n, figure_paths.get(n), config)
+        for n in shown
+        if figures.FIGURES[n].section == "figures"
+    )
     dump = yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=96)
     sections = [
         ("verdicts", "Verdicts", banner(found, runs) + cards(found, Path(root))),
         ("figures", "Figures", figs),
+        *search_section(data, figure_paths, config),
         ("tables", "Tables", tables_html(data)),
         ("config", "Config", f"<pre>{esc(dump)}</pre>"),
         ("environment", "Environment", environment(runs, version)),
@@ -269,8 +288,7 @@ def build_report(data: dict, figure_paths: dict, config: dict, version: str, roo
 
 
 def main(table_paths: dict, figure_paths: dict, html_path, config: dict, version: str) -> None:
-    by_name = {table.name: table for table in tables.SUMMARY_TABLES}
-    data = {name: by_name[name].read(path) for name, path in table_paths.items()}
+    data = {name: tables.BY_NAME[name].read(path) for name, path in table_paths.items()}
     page = build_report(data, figure_paths, config, version)
     Path(html_path).write_text(page, encoding="utf-8")
     log.info("wrote %s: %d kB, %d runs", html_path, len(page) // 1024, len(data["runs"]))
@@ -279,8 +297,8 @@ def main(table_paths: dict, figure_paths: dict, html_path, config: dict, version
 if "snakemake" in globals():
     stage.run(
         main,
-        {table.name: snakemake.input[table.name] for table in tables.SUMMARY_TABLES},
-        {name: snakemake.input[f"fig_{name}"] for name in figures.FIGURES},
+        {name: path for name, path in snakemake.input.items() if name in tables.BY_NAME},
+        {name: snakemake.input[f"fig_{name}"] for name in figures.drawn(snakemake.params.config)},
         snakemake.output.html,
         dict(snakemake.params.config),
         snakemake.params.version,
@@ -292,8 +310,9 @@ elif __name__ == "__main__":
     cfg = campaign.load(campaign.read_config_file(campaign.DEFAULT_CONFIG))
     stage.run(
         main,
-        {table.name: table.path for table in tables.SUMMARY_TABLES},
-        {name: figures.PATH.format(name=name) for name in figures.FIGURES},
+        {table.name: table.path for table in tables.SUMMARY_TABLES}
+        | ({table.name: table.path for table in tables.SEARCH_TABLES} if cfg["search"] else {}),
+        {name: figures.PATH.format(name=name) for name in figures.drawn(cfg)},
         "results/report.html",
         cfg,
         "by hand",

@@ -349,10 +349,12 @@ def describe(cfg: dict, runs: pd.DataFrame) -> str:
     grid = cfg["grid"]
     n_variants = len(variants(cfg))
     checks = int((runs["threshold_check"] & ~runs["in_grid"]).sum())
+    searches = len(cfg["search"])
+    more = f", then {searches} search(es) per variant, run by run" if searches else ""
     return (
         f"{len(runs)} runs ({n_variants} variant(s) x {len(grid['memory_limits_mb'])} limits x "
         f"{len(grid['bucket_models'])} models x {grid['repeats']} repeats, + {checks} threshold "
-        "runs)"
+        f"runs){more}"
     )
 
 

@@ -190,3 +190,20 @@ def test_the_figure_and_the_report_section(campaign, tmp_path):
     assert (name, title) == ("search", "Searches") and body.count("<img ") == 1
     assert '<td class="">documented_not_found' not in body and ">min_memory<" in body
     assert report.search_section({}, {}, {}) == []
+
+
+def test_captions_render_with_searches():
+    """As tests/test_report.py renders every caption, with a config that has searches."""
+    import campaign
+    from docutils.core import publish_parts
+    from jinja2 import Environment, StrictUndefined
+
+    config = campaign.load(campaign.read_config_file(campaign.DEFAULT_CONFIG), cwd=campaign.ROOT)
+    config["search"] = [SWITCH, MIN_MEMORY]
+    snakemake = type("Snakemake", (), {"config": config})
+    env = Environment(trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
+    for name in ("workflow", "verdicts", "search_table", "search_probes", "figures/search"):
+        text = (campaign.ROOT / "workflow" / "report" / f"{name}.rst").read_text()
+        rendered = env.from_string(text).render(snakemake=snakemake)
+        html = publish_parts(rendered, writer="html", settings_overrides={"halt_level": 2})
+        assert "search" in html["body"], name

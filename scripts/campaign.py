@@ -233,6 +233,46 @@ def check(cfg: dict, cwd: Path) -> None:
     problem = launch.enforcement_problem(cfg["limits"]["enforce"])
     if problem:
         raise ConfigError(f"config error at limits.enforce: {problem}")
+    check_searches(cfg["search"], cfg["limits"]["enforce"])
+
+
+def search_name(search: dict) -> str:
+    """A search's default name: kind, model and range, e.g. 'switch_auto_300-1500'."""
+    model = launch.model_slug(search["bucket_model"])
+    return f"{search['kind']}_{model}_{search['low_mb']}-{search['high_mb']}"
+
+
+def check_searches(searches: list[dict], enforce: str) -> None:
+    names = set()
+    for i, search in enumerate(searches):
+        key = f"search[{i}]"
+        check_model(f"{key}.bucket_model", search["bucket_model"])
+        check_pattern(f"{key}.pattern", search["pattern"])
+        low, high = search["low_mb"], search["high_mb"]
+        if low >= high:
+            raise ConfigError(
+                f"config error at {key}.low_mb: {low} is not below high_mb {high}; a search "
+                "bisects the limits from low_mb up to high_mb"
+            )
+        if search["kind"] == "min_memory" and search["enforce"] == "none":
+            raise ConfigError(
+                f"config error at {key}.enforce: min_memory needs an enforced limit (cgroup or "
+                "rlimit), and it is 'none' (the default is limits.enforce): unenforced, nothing "
+                "stops a run at its limit. Set limits.enforce: cgroup"
+            )
+        if search["enforce"] != enforce:
+            raise ConfigError(
+                f"config error at {key}.enforce: {search['enforce']!r} differs from "
+                f"limits.enforce {enforce!r}. A probe is an ordinary run of the campaign, in the "
+                "same run folder as a grid run at that limit, so all runs are enforced one way: "
+                f"set limits.enforce: {search['enforce']}"
+            )
+        if search["name"] in names:
+            raise ConfigError(
+                f"config error at {key}.name: {search['name']!r} is the name of an earlier "
+                "search; give each search a name of its own"
+            )
+        names.add(search["name"])
 
 
 def load(cfg: dict, cwd: Path | None = None) -> dict:
@@ -241,6 +281,10 @@ def load(cfg: dict, cwd: Path | None = None) -> dict:
     check_schema(cfg)
     for threshold in cfg["thresholds"]:
         threshold.setdefault("pattern", cfg["solver"]["report_pattern"])
+    for search in cfg["search"]:
+        search.setdefault("pattern", cfg["solver"]["report_pattern"])
+        search.setdefault("enforce", cfg["limits"]["enforce"])
+        search.setdefault("name", search_name(search))
     check(cfg, Path.cwd() if cwd is None else cwd)
     return cfg
 
@@ -306,10 +350,12 @@ def describe(cfg: dict, runs: pd.DataFrame) -> str:
     grid = cfg["grid"]
     n_variants = len(variants(cfg))
     checks = int((runs["threshold_check"] & ~runs["in_grid"]).sum())
+    searches = len(cfg["search"])
+    more = f", then {searches} search(es) per variant, run by run" if searches else ""
     return (
         f"{len(runs)} runs ({n_variants} variant(s) x {len(grid['memory_limits_mb'])} limits x "
         f"{len(grid['bucket_models'])} models x {grid['repeats']} repeats, + {checks} threshold "
-        "runs)"
+        f"runs){more}"
     )
 
 

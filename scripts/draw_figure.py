@@ -21,7 +21,7 @@ import stage
 import tables
 
 log = logging.getLogger("draw_figure")
-BY_NAME = {table.name: table for table in tables.SUMMARY_TABLES}
+BY_NAME = tables.BY_NAME
 
 
 def load(name: str, table_paths: dict, settings: dict) -> dict:

@@ -240,6 +240,19 @@ def tables_html(data: dict) -> str:
     return "".join(parts)
 
 
+def search_section(data: dict, figure_paths: dict, config: dict) -> list[tuple[str, str, str]]:
+    """The Searches section (answers, then the probes figure), when the campaign has searches."""
+    if "search" not in data:
+        return []
+    body = (
+        '<p class="note">Each search bisects whole MB with ordinary runs; its verdicts are with '
+        "the others above, every probe is in results/summary/search_probes.csv.</p>"
+        + table_html(data["search"], tables.SEARCH, empty="No search rows.")
+        + figure_html("search", figure_paths.get("search"), config)
+    )
+    return [("search", "Searches", body)]
+
+
 def environment(runs: pd.DataFrame, version: str) -> str:
     def distinct(col):
         values = runs[col].dropna().astype(str).unique()
@@ -272,12 +285,18 @@ def build_report(
     digest is the digest of traces for the explorer (no explorer without it)."""
     runs, found = data["runs"], data["verdicts"]
     level = verdict_stage.overall(found)
-    figs = "".join(figure_html(n, figure_paths.get(n), config) for n in figures.FIGURES)
+    shown = [n for n in figures.FIGURES if n in figure_paths or not figures.FIGURES[n].when]
+    figs = "".join(
+        figure_html(n, figure_paths.get(n), config)
+        for n in shown
+        if figures.FIGURES[n].section == "figures"
+    )
     dump = yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=96)
     sections = [
         ("verdicts", "Verdicts", banner(found, runs) + cards(found, Path(root))),
         ("figures", "Figures", figs),
         *([("explore", "Explore the traces", explorer.section(data, digest))] if digest else []),
+        *search_section(data, figure_paths, config),
         ("tables", "Tables", tables_html(data)),
         ("config", "Config", f"<pre>{esc(dump)}</pre>"),
         ("environment", "Environment", environment(runs, version)),
@@ -297,11 +316,11 @@ def build_report(
 
 
 def main(table_paths: dict, figure_paths: dict, html_path, config: dict, version: str) -> None:
-    """table_paths: every summary table's path by name, and "digest"."""
-    data = {table.name: table.read(table_paths[table.name]) for table in tables.SUMMARY_TABLES}
-    tables.read_digest(
-        table_paths["digest"], data["runs"]["run_dir"]
-    )  # checked before it is embedded
+    """table_paths: the summary tables' paths by name (the search tables too when there are
+    searches), and "digest"."""
+    data = {name: tables.BY_NAME[name].read(path) for name, path in table_paths.items()
+            if name != "digest"}  # fmt: skip
+    tables.read_digest(table_paths["digest"], data["runs"]["run_dir"])  # checked, then embedded
     page = build_report(data, figure_paths, config, version, digest=table_paths["digest"])
     Path(html_path).write_text(page, encoding="utf-8")
     log.info("wrote %s: %d kB, %d runs", html_path, len(page) // 1024, len(data["runs"]))
@@ -311,10 +330,11 @@ if "snakemake" in globals():
     stage.run(
         main,
         {
-            name: snakemake.input[name]
-            for name in [t.name for t in tables.SUMMARY_TABLES] + ["digest"]
+            name: path
+            for name, path in snakemake.input.items()
+            if name in tables.BY_NAME or name == "digest"
         },
-        {name: snakemake.input[f"fig_{name}"] for name in figures.FIGURES},
+        {name: snakemake.input[f"fig_{name}"] for name in figures.drawn(snakemake.params.config)},
         snakemake.output.html,
         dict(snakemake.params.config),
         snakemake.params.version,
@@ -326,8 +346,10 @@ elif __name__ == "__main__":
     cfg = campaign.load(campaign.read_config_file(campaign.DEFAULT_CONFIG))
     stage.run(
         main,
-        {table.name: table.path for table in tables.SUMMARY_TABLES} | {"digest": tables.DIGEST},
-        {name: figures.PATH.format(name=name) for name in figures.FIGURES},
+        {table.name: table.path for table in tables.SUMMARY_TABLES}
+        | ({table.name: table.path for table in tables.SEARCH_TABLES} if cfg["search"] else {})
+        | {"digest": tables.DIGEST},
+        {name: figures.PATH.format(name=name) for name in figures.drawn(cfg)},
         "results/report.html",
         cfg,
         "by hand",

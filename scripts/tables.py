@@ -11,8 +11,9 @@ TableError naming the file, what is wrong and how to redo it. Writers write exac
     'peak MB'
 
 Tables: TRACE (a run's trace.csv, written by the sampler), RUNS, SPIKES, VARIANCE, THRESHOLDS,
-VERDICTS (results/summary/*.csv). run.json is read by read_run, solver.log by reported_config,
-the digest of every trace (results/summary/traces.json.gz) by read_digest.
+VERDICTS, and with searches configured SEARCH and SEARCH_PROBES (results/summary/*.csv). run.json
+is read by read_run, solver.log by reported_config, the digest of every trace
+(results/summary/traces.json.gz) by read_digest.
 """
 
 from __future__ import annotations
@@ -194,6 +195,38 @@ VERDICTS = Table(
     "one row per check and subject: level ok / warn / fail, and the figures behind it",
 )
 SUMMARY_TABLES = (RUNS, SPIKES, VARIANCE, THRESHOLDS, VERDICTS)
+SEARCH = Table(
+    "search",
+    (
+        C("variant", "string", "variant", "key"), C("search", "string", "search", "key"),
+        C("kind", "string", "kind", "key"), C("bucket_model", "string", "model", "key"),
+        C("low_mb", "Int64", "low MB", 0), C("high_mb", "Int64", "high MB", 0),
+        C("outcome", "string", "outcome", "key"), C("result_mb", "Int64", "result MB", 0),
+        C("range_low_mb", "Int64", "from MB", 0), C("range_high_mb", "Int64", "to MB", 0),
+        C("below", "string", "below", "text"), C("at", "string", "at", "text"),
+        C("documented_mb", "Int64", "documented MB", 0),
+        C("monotonic", "boolean", "monotonic", "bool"),
+        C("probes", "Int64", "runs", 0), C("reused", "Int64", "reused", 0),
+        C("steps", "Int64", "steps", 0), C("note", "string", "note", "text"),
+    ),
+    "one row per search and variant, per switch found (or per problem found on the way)",
+)  # fmt: skip
+SEARCH_PROBES = Table(
+    "search_probes",
+    (
+        C("variant", "string", "variant", "key"), C("search", "string", "search", "key"),
+        C("kind", "string", "kind", "key"), C("order", "Int64", "#", 0),
+        C("step", "Int64", "step", 0), C("limit_mb", "Int64", "limit MB", 0),
+        C("bucket_model", "string", "model", "key"), C("repeat", "Int64", "rep", 0),
+        C("role", "string", "role", "key"), C("status", "string", "status", "badge"),
+        C("reported_config", "string", "reported", "text"),
+        C("peak_mb", "Float64", "peak MB", 1), C("reused", "boolean", "reused", "bool"),
+        C("run_dir", "string", "run folder", "text"),
+    ),
+    "every run of every search, in the order the search used them",
+)  # fmt: skip
+SEARCH_TABLES = (SEARCH, SEARCH_PROBES)  # written when the config has searches
+BY_NAME = {table.name: table for table in (*SUMMARY_TABLES, *SEARCH_TABLES)}
 TRACE = Table(
     "trace",
     tuple(C(name, "Float64" if name == "time_s" else "Int64") for name in TRACE_COLUMNS),

@@ -8,6 +8,9 @@ verdict is PASS when it equals `expected[position]`, FAIL otherwise, also when t
 or no run at all (then one row with an empty reported_config). peak_mb is the run's peak from
 runs.csv, the one every table and figure uses. The verdict judges the reported configuration;
 the run's status is beside it.
+A switch search (config `search`, with seed_thresholds) adds a check for each switch S it found,
+at S-1, S and S+1 with the configurations it found as expected, from its own runs
+(search_probes.csv), unless a documented threshold already checks that limit.
 Called by the `thresholds` rule; by hand:
 
     >>> import pandas as pd, thresholds
@@ -89,10 +92,42 @@ def check_rows(runs: pd.DataFrame, variant: str, check: dict, read_log) -> list[
     return rows
 
 
-def main(runs_csv, out_csv, thresholds, variants) -> None:
+def seeded_checks(search: pd.DataFrame, seeds: dict, documented: list[dict]) -> list:
+    """(variant, check) for each switch found by a search in seeds ({name: pattern}): expected
+    below / at / above as the search found them. A documented check at the same limit, model and
+    pattern covers it already."""
+    taken = {(int(c["memory_mb"]), c["bucket_model"], c["pattern"]) for c in documented}
+    found = search[(search["outcome"] == "found") & search["search"].isin(list(seeds))]
+    out = []
+    for r in found.itertuples(index=False):
+        key = (int(r.result_mb), str(r.bucket_model), seeds[r.search])
+        check = dict(zip(("memory_mb", "bucket_model", "pattern"), key, strict=True))
+        check["expected"] = {"below": r.below, "at": r.at, "above": r.at}
+        if key not in taken and (r.variant, check) not in out:
+            out.append((r.variant, check))
+    return out
+
+
+def seeded_table(probes: pd.DataFrame, checks: list, read_log) -> pd.DataFrame:
+    """The rows of the seeded checks, from the searches' own runs (search_probes.csv)."""
+    probes = probes.drop_duplicates("run_dir")
+    rows = []
+    for variant, check in checks:
+        rows += check_rows(probes[probes["variant"] == variant], variant, check, read_log)
+    return tables.typed(pd.DataFrame(rows, columns=tables.THRESHOLDS.names), tables.THRESHOLDS)
+
+
+def main(runs_csv, out_csv, thresholds, variants, seed_paths=(), seeds=None) -> None:
     table = threshold_table(
         tables.RUNS.read(runs_csv), list(thresholds), list(variants), tables.read_solver_log
     )
+    if seeds:
+        search_csv, probes_csv = seed_paths
+        checks = seeded_checks(tables.SEARCH.read(search_csv), seeds, list(thresholds))
+        seeded = seeded_table(tables.SEARCH_PROBES.read(probes_csv), checks, tables.read_solver_log)
+        if len(seeded):
+            table = pd.concat([f for f in (table, seeded) if len(f)], ignore_index=True)
+        log.info("%d switch(es) found by searches checked like documented thresholds", len(checks))
     tables.THRESHOLDS.write(table, out_csv)
     for row in table[table["verdict"] == "FAIL"].itertuples():
         log.warning(
@@ -111,5 +146,7 @@ if "snakemake" in globals():
         snakemake.output.csv,
         snakemake.params.thresholds,
         snakemake.params.variants,
+        list(snakemake.input.seeds),
+        dict(snakemake.params.seeds),
         log_path=snakemake.log[0],
     )

@@ -14,6 +14,11 @@ them (KINDS):
 - capture: each run with a sampled and a kernel peak: warn when peak_capture is below
   report.capture_warn (the samples missed part of the true peak);
 - leftovers: each run: warn when processes it started outlived it (they were killed).
+- search: each row of search.csv: ok for a switch or a least limit found exactly; fail when a
+  documented threshold's switch is found elsewhere (or not at all), when a probe reported nothing,
+  when a search ran out of max_probes, or min_memory fails even at high_mb; warn for repeats that
+  disagree, a flaky boundary, no switch in the range, success already at low_mb, and a switch
+  search whose configurations are not monotonic in the limit.
 
 Called by the `verdicts` rule; by hand:
 
@@ -40,6 +45,7 @@ KINDS = {
     "stability": ("Unstable configurations", "configurations"),
     "capture": ("Low peak capture", "runs"),
     "leftovers": ("Processes left behind", "runs"),
+    "search": ("Searches", "search findings"),
 }
 log = logging.getLogger("verdicts")
 
@@ -163,7 +169,62 @@ def leftover_rows(runs: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def verdicts_table(runs, variance, thresholds, settings: dict) -> pd.DataFrame:
+SEARCH_LEVELS = {
+    "found": "ok", "repeats_disagree": "warn", "no_report": "fail", "unresolved": "fail",
+    "none_found": "warn", "flaky": "warn", "fails_at_high": "fail", "flaky_at_high": "fail",
+    "ok_at_low": "warn", "documented_not_found": "fail",
+}  # fmt: skip
+
+
+def search_finding(r) -> str:
+    """What a search.csv row found, in words."""
+    result, outcome = mb(r["result_mb"]), r["outcome"]
+    if outcome == "found" and r["kind"] == "switch":
+        return f"switches at {result} MB: {r['below']} -> {r['at']}"
+    if outcome == "found":
+        return (
+            f"needs {result} MB: ok in every run there, {r['below']} at {mb(r['result_mb'] - 1)} MB"
+        )
+    if outcome == "flaky":
+        return f"needs {result} MB to be ok in every run; flaky from {mb(r['range_low_mb'])} MB"
+    if outcome == "repeats_disagree":
+        return f"a switch {r['below']} -> {r['at']} at {result} MB, but {r['note']}"
+    if outcome == "fails_at_high":
+        return f"fails even at high_mb {mb(r['high_mb'])} MB ({r['below']})"
+    if outcome == "ok_at_low":
+        return f"ok already at low_mb {mb(r['low_mb'])} MB: the least limit is lower"
+    return str(r["note"])
+
+
+def search_rows(search: pd.DataFrame) -> list[dict]:
+    rows = []
+    for _, r in search.iterrows():
+        level, message = SEARCH_LEVELS.get(r["outcome"], "fail"), search_finding(r)
+        documented, result = r["documented_mb"], r["result_mb"]
+        if pd.notna(documented) and pd.notna(result) and documented == result:
+            message += " (as documented)"
+        elif pd.notna(documented) and pd.notna(result):
+            level = "fail"
+            message = (
+                f"documented at {mb(documented)} MB, found at {mb(result)} MB: "
+                f"{r['below']} -> {r['at']}"
+            )
+        if pd.notna(r["monotonic"]) and not r["monotonic"]:
+            level = max(level, "warn", key=tables.LEVELS.index)
+            message += "; not monotonic: " + str(r["note"]).split("not monotonic: ", 1)[-1]
+        message += f" ({mb(r['probes'])} runs, {mb(r['reused'])} reused)"
+        subject = f"{r['variant']} · {r['search']} · {r['bucket_model']}"
+        row = {
+            "variant": r["variant"],
+            "limit_mb": r["result_mb"],
+            "bucket_model": r["bucket_model"],
+        }
+        rows.append(verdict("search", level, subject, message, row, value=r["result_mb"],
+                            bound=documented, unit="MB"))  # fmt: skip
+    return rows
+
+
+def verdicts_table(runs, variance, thresholds, settings: dict, search=None) -> pd.DataFrame:
     rows = [
         *threshold_rows(thresholds),
         *status_rows(runs),
@@ -171,6 +232,7 @@ def verdicts_table(runs, variance, thresholds, settings: dict) -> pd.DataFrame:
         *stability_rows(variance, settings),
         *capture_rows(runs, settings),
         *leftover_rows(runs),
+        *(search_rows(search) if search is not None else []),
     ]
     return tables.typed(pd.DataFrame(rows, columns=tables.VERDICTS.names), tables.VERDICTS)
 
@@ -204,12 +266,13 @@ def failures(table: pd.DataFrame) -> list[str]:
     return [f"  {r.kind}: {r.subject}: {r.message}" for r in failed.itertuples()]
 
 
-def main(runs_csv, variance_csv, thresholds_csv, out_csv, settings: dict) -> None:
+def main(runs_csv, variance_csv, thresholds_csv, out_csv, settings: dict, search_csv=()) -> None:
     table = verdicts_table(
         tables.RUNS.read(runs_csv),
         tables.VARIANCE.read(variance_csv),
         tables.THRESHOLDS.read(thresholds_csv),
         settings,
+        tables.SEARCH.read(search_csv[0]) if search_csv else None,
     )
     tables.VERDICTS.write(table, out_csv)
     counts = table["level"].value_counts().to_dict()
@@ -224,5 +287,6 @@ if "snakemake" in globals():
         snakemake.input.thresholds,
         snakemake.output.csv,
         dict(snakemake.params.settings),
+        list(snakemake.input.search),
         log_path=snakemake.log[0],
     )

@@ -27,3 +27,12 @@ VERDICT_COLUMNS = [
     "kind", "level", "subject", "message", "variant", "limit_mb", "bucket_model", "repeat",
     "value", "bound", "unit", "run_dir",
 ]  # fmt: skip
+SEARCH_COLUMNS = [
+    "variant", "search", "kind", "bucket_model", "low_mb", "high_mb", "outcome", "result_mb",
+    "range_low_mb", "range_high_mb", "below", "at", "documented_mb", "monotonic", "probes",
+    "reused", "steps", "note",
+]  # fmt: skip
+SEARCH_PROBE_COLUMNS = [
+    "variant", "search", "kind", "order", "step", "limit_mb", "bucket_model", "repeat", "role",
+    "status", "reported_config", "peak_mb", "reused", "run_dir",
+]  # fmt: skip

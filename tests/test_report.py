@@ -19,6 +19,7 @@ CONFIG = {
     "variance": {"cv_warn_percent": 5, "mad_threshold": 3.5},
     "thresholds": [{"memory_mb": 1000, "bucket_model": "auto"}],
 }
+DRAWN = figures.drawn(CONFIG)  # no searches: their figure is in a section of its own
 DATA_URI = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 REPO = Path(__file__).resolve().parents[1]
 
@@ -30,7 +31,7 @@ def pngs(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("figures")
     paths = {}
-    for i, name in enumerate(figures.FIGURES):
+    for i, name in enumerate(DRAWN):
         fig = plt.figure(figsize=(4, 2 + i * 0.1), dpi=50)
         fig.text(0.5, 0.5, name)
         paths[name] = folder / f"{name}.png"
@@ -68,7 +69,7 @@ def test_opens_with_the_verdicts(page):
 
 def test_every_figure_is_embedded_as_a_decodable_png_with_its_caption(page, pngs):
     payloads = DATA_URI.findall(page)
-    assert len(payloads) == len(figures.FIGURES) == page.count("<img ")
+    assert len(payloads) == len(DRAWN) == page.count("<img ")
     for payload, path in zip(payloads, pngs.values(), strict=True):
         data = base64.b64decode(payload, validate=True)
         assert data == path.read_bytes()
@@ -137,7 +138,7 @@ def test_no_thresholds_no_spikes_and_a_missing_figure(pngs, tmp_path):
     page = build(camp, {k: v for k, v in pngs.items() if k != "spikes"}, tmp_path)
     assert "No thresholds configured." in page and "No spikes detected." in page
     assert "The figure spikes is missing or not a PNG." in page
-    assert len(DATA_URI.findall(page)) == len(figures.FIGURES) - 1
+    assert len(DATA_URI.findall(page)) == len(DRAWN) - 1
 
 
 def test_main_reads_the_summary_files(pngs, tmp_path, monkeypatch):
@@ -147,7 +148,7 @@ def test_main_reads_the_summary_files(pngs, tmp_path, monkeypatch):
     table_paths = stage_paths(paths)
     report.main(table_paths, pngs, out, CONFIG, "0.1.0")
     page = out.read_text()
-    assert len(DATA_URI.findall(page)) == len(figures.FIGURES)
+    assert len(DATA_URI.findall(page)) == len(DRAWN)
     assert "step 29: filling" in page  # run_dir resolved from the working directory
     assert "outlier repeat(s) 2<" in page  # read as text, not as the float 2.0
 

@@ -83,7 +83,7 @@ def test_each_run_has_its_folder_and_record(campaign):
 
 def test_figures_report_and_last_message(campaign):
     project, proc = campaign
-    for name in figures.FIGURES:
+    for name in figures.drawn({}):
         assert (project / f"results/plots/{name}.png").stat().st_size > 10_000, name
     html = (project / "results/report.html").read_text()
     assert "FAIL" in html and "data:image/png;base64," in html
@@ -118,7 +118,7 @@ def overlay(project, name, **changes):
 
 
 ANALYSIS = {"spikes": 1, "runs": 1, "variance": 1, "digest": 1, "thresholds": 1, "verdicts": 1}
-ANALYSIS |= {"figure": len(figures.FIGURES), "report_html": 1, "all": 1}
+ANALYSIS |= {"figure": len(figures.drawn({})), "report_html": 1, "all": 1}
 
 
 def test_spike_threshold_change_reruns_no_program(campaign):

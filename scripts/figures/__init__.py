@@ -6,7 +6,9 @@ figure is a module of this package with `draw(data, settings, out_path)`, where 
 names to typed frames (and "traces" to {run_dir: frame of time_s, vmrss_kb} for figures that
 draw traces, from the digest), and
 settings maps each listed setting's last key to its value. Its caption, for both reports, is
-workflow/report/figures/<name>.rst. Adding a figure: a module, an entry below, a caption.
+workflow/report/figures/<name>.rst. Adding a figure: a module, an entry below, a caption. A figure
+with `when` is drawn only when the config has that (e.g. searches), and the report shows it in
+its `section`.
 
     >>> import figures
     >>> figures.FIGURES["stability"].settings
@@ -28,6 +30,8 @@ class Figure:
     tables: tuple[str, ...]  # summary tables read (names in scripts/tables.py)
     settings: tuple[str, ...] = ()  # config keys, "section.key"
     traces: bool = False  # draws every run's trace (from the digest of traces)
+    when: str = ""  # a top-level config key: drawn only when its value is not empty
+    section: str = "figures"  # the report section that shows it
 
 
 FIGURES = {
@@ -40,10 +44,18 @@ FIGURES = {
                ("variance.cv_warn_percent",)),
         Figure("spikes", "Memory spikes", ("spikes", "runs")),
         Figure("thresholds", "Threshold checks", ("thresholds",)),
+        Figure("search", "Search probes", ("search", "search_probes"), when="search",
+               section="search"),
     )
 }  # fmt: skip
 CAPTION = "workflow/report/figures/{name}.rst"
 PATH = "results/plots/{name}.png"
+
+
+def drawn(config: dict) -> list[str]:
+    """The figures a campaign draws, in the registry's order (a figure with `when` only when
+    that config value is not empty)."""
+    return [name for name, spec in FIGURES.items() if not spec.when or config.get(spec.when)]
 
 
 def settings_of(name: str, config: dict) -> dict:

@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 import campaign  # noqa: E402  (the modules below live in scripts/)
 import figures  # noqa: E402
 import launch  # noqa: E402
+import search_step  # noqa: E402
 import tables  # noqa: E402
 import verdicts  # noqa: E402
 
@@ -27,12 +28,16 @@ config.update(checked)
 VARIANTS = campaign.variants(config)
 RUNS = campaign.build_runs(config)
 RUN_DIR = launch.RUN_DIR
+SEARCHES = {search["name"]: search for search in config["search"]}
+SEARCH_TABLES = {table.name: table.path for table in tables.SEARCH_TABLES}
 SUMMARY = {table.name: table.path for table in tables.SUMMARY_TABLES}
-PLOTS = {name: figures.PATH.format(name=name) for name in figures.FIGURES}
+SUMMARY |= SEARCH_TABLES if SEARCHES else {}
+PLOTS = {name: figures.PATH.format(name=name) for name in figures.drawn(config)}
 # Modules the scripts import: inputs of the rules, so that editing one reruns what uses it.
 SAMPLER_CODE = [f"scripts/{name}.py" for name in ("run_monitored", "sampler", "cgroups", "launch")]
 STAGE_CODE = ["scripts/tables.py", "scripts/stage.py"]
 FIGURE_CODE = [*STAGE_CODE, "scripts/figures/__init__.py", "scripts/figures/style.py"]
+SEARCH_CODE = [*STAGE_CODE, "scripts/search.py", "scripts/launch.py"]
 
 
 wildcard_constraints:
@@ -41,6 +46,8 @@ wildcard_constraints:
     model=launch.SLUG_RE,
     repeat=r"[0-9]+",
     figure="|".join(figures.FIGURES),
+    search="|".join(re.escape(name) for name in SEARCHES) or "(?!)",
+    step=r"[0-9]+",
 
 
 # On a cluster only the measured runs are worth a job of their own; the analysis takes seconds
@@ -55,6 +62,8 @@ localrules:
     verdicts,
     figure,
     report_html,
+    search_step,
+    search,
 
 
 def run_files(name, runs=RUNS):
@@ -106,6 +115,15 @@ def get_threshold_logs(wildcards):
     return run_files("solver.log", RUNS[RUNS["threshold_check"]])
 
 
+def get_threshold_seeds(wildcards):
+    """The search tables, when a switch search seeds threshold checks."""
+    return list(SEARCH_TABLES.values()) if SEEDS else []
+
+
+def get_search_table(wildcards):
+    return [SEARCH_TABLES["search"]] if SEARCHES else []
+
+
 def get_figure_inputs(wildcards):
     spec = figures.FIGURES[wildcards.figure]
     inputs = {table: SUMMARY[table] for table in spec.tables}
@@ -125,7 +143,7 @@ def get_figure_caption(wildcards):
 
 
 def get_report_inputs(wildcards):
-    inputs = {table.name: table.path for table in tables.SUMMARY_TABLES}
+    inputs = dict(SUMMARY)
     inputs["digest"] = tables.DIGEST
     inputs |= {f"fig_{name}": path for name, path in PLOTS.items()}
     inputs["code"] = [*STAGE_CODE, "scripts/verdicts.py", "scripts/figures/__init__.py"]
@@ -133,9 +151,73 @@ def get_report_inputs(wildcards):
     inputs["templates"] = [
         f"workflow/report/{name}" for name in ("report.css", "report.html.j2", "explorer.js")
     ]
-    inputs["captions"] = [figures.CAPTION.format(name=name) for name in figures.FIGURES]
+    inputs["captions"] = [figures.CAPTION.format(name=name) for name in PLOTS]
     return inputs
 
 
 def get_final_outputs():
     return [*SUMMARY.values(), *PLOTS.values(), "results/report.html"]
+
+
+# --- searches: a bisection per search and variant, one checkpoint job per step -----------------
+
+# switch searches whose switches are checked like documented thresholds: {name: pattern}
+SEEDS = {
+    name: spec["pattern"]
+    for name, spec in SEARCHES.items()
+    if spec["kind"] == "switch" and spec["seed_thresholds"]
+}
+
+
+def get_search_spec(wildcards):
+    return SEARCHES[wildcards.search]
+
+
+def get_search_known(wildcards):
+    """[limit, repeat] of the campaign's own runs a search can use as probes: its variant and
+    model, limits from low_mb to high_mb + 1. Only these: a grid change elsewhere reruns no step."""
+    spec = SEARCHES[wildcards.search]
+    mine = RUNS[
+        (RUNS["variant"] == wildcards.variant)
+        & (RUNS["bucket_model"] == spec["bucket_model"])
+        & RUNS["limit_mb"].between(spec["low_mb"], spec["high_mb"] + 1)
+    ]
+    return sorted([int(limit), int(rep)] for limit, rep in zip(mine["limit_mb"], mine["repeat"]))
+
+
+def search_state(variant, name, step):
+    """(path, content) of a search's step file. Asking for a step not made yet stops this input
+    function; Snakemake runs that step, then asks again (the DAG grows by its probes)."""
+    path = checkpoints.search_step.get(variant=variant, search=name, step=step).output.json
+    return path, search_step.read_state(path)
+
+
+def probe_files(state):
+    dirs = [probe["run_dir"] for probe in state["probes"]]
+    return {"runs": [f"{d}/run.json" for d in dirs], "logs": [f"{d}/solver.log" for d in dirs]}
+
+
+def get_search_step_inputs(wildcards):
+    """Step 0 reads nothing; step n reads step n-1 and every run asked for up to it."""
+    step = int(wildcards.step)
+    if step == 0:
+        return {"code": SEARCH_CODE}
+    path, state = search_state(wildcards.variant, wildcards.search, step - 1)
+    return {"code": SEARCH_CODE, "previous": path, **probe_files(state)}
+
+
+def get_search_inputs(wildcards):
+    """The last step of every search and variant (the one that asks for no more runs)."""
+    inputs = {"code": [*SEARCH_CODE, "scripts/search_step.py", "scripts/runs.py"], "steps": []}
+    inputs |= {"runs": [], "logs": []}
+    for variant in VARIANTS:
+        for name in SEARCHES:
+            step = 0
+            path, state = search_state(variant, name, step)
+            while not state["done"]:
+                step += 1
+                path, state = search_state(variant, name, step)
+            inputs["steps"].append(path)
+            for key, files in probe_files(state).items():
+                inputs[key] += files
+    return inputs

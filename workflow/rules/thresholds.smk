@@ -4,6 +4,7 @@ rule thresholds:
         code=[*STAGE_CODE, "scripts/campaign.py"],
         runs=SUMMARY["runs"],
         logs=get_threshold_logs,
+        seeds=get_threshold_seeds,
     output:
         csv=report(
             SUMMARY["thresholds"],
@@ -18,5 +19,6 @@ rule thresholds:
     params:
         thresholds=config["thresholds"],
         variants=list(VARIANTS),
+        seeds=SEEDS,
     script:
         "../../scripts/thresholds.py"

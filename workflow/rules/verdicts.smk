@@ -5,6 +5,7 @@ rule verdicts:
         runs=SUMMARY["runs"],
         variance=SUMMARY["variance"],
         thresholds=SUMMARY["thresholds"],
+        search=get_search_table,
     output:
         csv=report(
             SUMMARY["verdicts"],

@@ -18,7 +18,11 @@ numbers that compress well). Called by the `digest` rule; by hand:
     True
 """
 
+import gzip
+import json
 import logging
+import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,6 +34,7 @@ import verdicts
 DIGEST_POINTS = 1_000_000  # samples in all, a few MB once compressed
 ENVELOPE_BUCKETS = 1000  # per run when it does not fit whole
 TICK_S = 1e-5  # time unit in the file
+RUN_KEYS = {"whole", "samples", "t", "rss"}
 log = logging.getLogger("digest")
 
 
@@ -105,6 +110,37 @@ def build(runs: pd.DataFrame, traces: dict, spikes: pd.DataFrame, focus, budget=
     return {"tick_s": TICK_S, "runs": out}
 
 
+def write_digest(digest: dict, path) -> None:
+    """The digest as gzip-compressed JSON, written atomically."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with gzip.open(tmp, "wt", compresslevel=6) as fh:
+        json.dump(digest, fh, separators=(",", ":"))
+    os.replace(tmp, path)
+
+
+def read_digest(path, run_dirs=None) -> dict:
+    """The digest, checked: every run has its keys, and `run_dirs` (when given) are all there."""
+    redo = tables.summary_redo(path)
+    try:
+        with gzip.open(path, "rt") as fh:
+            digest = json.load(fh)
+    except FileNotFoundError:
+        raise tables.TableError(f"{path}: missing; {redo}") from None
+    except (OSError, EOFError, json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise tables.TableError(f"{path}: not a readable digest ({err}); {redo}") from None
+    runs = digest.get("runs") if isinstance(digest, dict) else None
+    if not isinstance(runs, dict) or "tick_s" not in digest:
+        raise tables.TableError(f"{path}: not a digest of traces; {redo}")
+    for run_dir, run in runs.items():
+        if not isinstance(run, dict) or not set(run) >= RUN_KEYS:
+            raise tables.TableError(f"{path}: run {run_dir} lacks {sorted(RUN_KEYS)}; {redo}")
+    missing = sorted(set(() if run_dirs is None else run_dirs) - set(runs))
+    if missing:
+        raise tables.TableError(f"{path}: no trace for {missing[:3]}...; {redo}")
+    return digest
+
+
 def main(runs_csv, variance_csv, spikes_csv, out_path) -> None:
     runs = tables.RUNS.read(runs_csv)
     traces = {
@@ -113,7 +149,7 @@ def main(runs_csv, variance_csv, spikes_csv, out_path) -> None:
     }
     focus = verdicts.focus(runs, tables.VARIANCE.read(variance_csv))
     found = build(runs, traces, tables.SPIKES.read(spikes_csv), focus)
-    tables.write_digest(found, out_path)
+    write_digest(found, out_path)
     whole = sum(r["whole"] for r in found["runs"].values())
     points = sum(len(r["t"]) for r in found["runs"].values())
     total = sum(len(t) for t in traces.values())

@@ -29,7 +29,7 @@ def load(name: str, table_paths: dict, settings: dict) -> dict:
     spec = figures.FIGURES[name]
     data = {table: BY_NAME[table].read(table_paths[table]) for table in spec.tables}
     if spec.traces:
-        found = tables.read_digest(table_paths["digest"], data["runs"]["run_dir"])
+        found = digest.read_digest(table_paths["digest"], data["runs"]["run_dir"])
         data["traces"] = {}
         for run_dir, run in found["runs"].items():
             t, rss = digest.decode(run)

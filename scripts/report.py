@@ -24,6 +24,7 @@ import jinja2
 import pandas as pd
 import yaml
 
+import digest
 import explorer
 import figures
 import stage
@@ -279,10 +280,10 @@ def campaign_shape(runs: pd.DataFrame) -> str:
 
 
 def build_report(
-    data: dict, figure_paths: dict, config: dict, version: str, root=".", digest=None
+    data: dict, figure_paths: dict, config: dict, version: str, root=".", digest_path=None
 ) -> str:
     """The page; data maps table names to typed frames, root is where run_dir paths start,
-    digest is the digest of traces for the explorer (no explorer without it)."""
+    digest_path the digest of traces for the explorer (no explorer without it)."""
     runs, found = data["runs"], data["verdicts"]
     level = verdict_stage.overall(found)
     shown = [n for n in figures.FIGURES if n in figure_paths or not figures.FIGURES[n].when]
@@ -295,7 +296,11 @@ def build_report(
     sections = [
         ("verdicts", "Verdicts", banner(found, runs) + cards(found, Path(root))),
         ("figures", "Figures", figs),
-        *([("explore", "Explore the traces", explorer.section(data, digest))] if digest else []),
+        *(
+            [("explore", "Explore the traces", explorer.section(data, digest_path))]
+            if digest_path
+            else []
+        ),
         *search_section(data, figure_paths, config),
         ("tables", "Tables", tables_html(data)),
         ("config", "Config", f"<pre>{esc(dump)}</pre>"),
@@ -320,8 +325,8 @@ def main(table_paths: dict, figure_paths: dict, html_path, config: dict, version
     searches), and "digest"."""
     data = {name: tables.BY_NAME[name].read(path) for name, path in table_paths.items()
             if name != "digest"}  # fmt: skip
-    tables.read_digest(table_paths["digest"], data["runs"]["run_dir"])  # checked, then embedded
-    page = build_report(data, figure_paths, config, version, digest=table_paths["digest"])
+    digest.read_digest(table_paths["digest"], data["runs"]["run_dir"])  # checked, then embedded
+    page = build_report(data, figure_paths, config, version, digest_path=table_paths["digest"])
     Path(html_path).write_text(page, encoding="utf-8")
     log.info("wrote %s: %d kB, %d runs", html_path, len(page) // 1024, len(data["runs"]))
 

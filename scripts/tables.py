@@ -12,21 +12,18 @@ TableError naming the file, what is wrong and how to redo it. Writers write exac
 
 Tables: TRACE (a run's trace.csv, written by the sampler), RUNS, SPIKES, VARIANCE, THRESHOLDS,
 VERDICTS, and with searches configured SEARCH and SEARCH_PROBES (results/summary/*.csv). run.json
-is read by read_run, solver.log by reported_config, the digest of every trace
-(results/summary/traces.json.gz) by read_digest.
+is read by read_run, solver.log by reported_config; the digest of every trace
+(results/summary/traces.json.gz) has its reader in scripts/digest.py.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from sampler import TRACE_COLUMNS
@@ -232,8 +229,7 @@ TRACE = Table(
     tuple(C(name, "Float64" if name == "time_s" else "Int64") for name in TRACE_COLUMNS),
     "a run's samples, written by the sampler",
 )
-DIGEST = f"{SUMMARY_DIR}/traces.json.gz"
-DIGEST_RUN_KEYS = {"whole", "samples", "t", "rss"}
+DIGEST = f"{SUMMARY_DIR}/traces.json.gz"  # every trace in one file: scripts/digest.py
 # What the runs table needs from every run.json (the sampler and the run wrapper write more).
 RUN_JSON_KEYS = (
     "variant", "limit_mb", "bucket_model", "repeat", "status", "exit_code", "signal",
@@ -373,39 +369,3 @@ def reported_config(text: str | None, pattern: str) -> str | None:
 def read_solver_log(run_dir) -> str | None:
     path = Path(run_dir) / "solver.log"
     return path.read_text(errors="replace") if path.is_file() else None
-
-
-def numbers(values) -> np.ndarray:
-    """Floats with NA as NaN, for arithmetic and plotting."""
-    return pd.to_numeric(pd.Series(values), errors="coerce").astype("float64").to_numpy()
-
-
-def write_digest(digest: dict, path) -> None:
-    """The digest as gzip-compressed JSON, written atomically."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with gzip.open(tmp, "wt", compresslevel=6) as fh:
-        json.dump(digest, fh, separators=(",", ":"))
-    os.replace(tmp, path)
-
-
-def read_digest(path, run_dirs=None) -> dict:
-    """The digest, checked: every run has its keys, and `run_dirs` (when given) are all there."""
-    redo = summary_redo(path)
-    try:
-        with gzip.open(path, "rt") as fh:
-            digest = json.load(fh)
-    except FileNotFoundError:
-        raise TableError(f"{path}: missing; {redo}") from None
-    except (OSError, EOFError, json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise TableError(f"{path}: not a readable digest ({err}); {redo}") from None
-    runs = digest.get("runs") if isinstance(digest, dict) else None
-    if not isinstance(runs, dict) or "tick_s" not in digest:
-        raise TableError(f"{path}: not a digest of traces; {redo}")
-    for run_dir, run in runs.items():
-        if not isinstance(run, dict) or not set(run) >= DIGEST_RUN_KEYS:
-            raise TableError(f"{path}: run {run_dir} lacks {sorted(DIGEST_RUN_KEYS)}; {redo}")
-    missing = sorted(set(() if run_dirs is None else run_dirs) - set(runs))
-    if missing:
-        raise TableError(f"{path}: no trace for {missing[:3]}...; {redo}")
-    return digest

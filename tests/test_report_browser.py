@@ -77,7 +77,7 @@ def rendered(tmp_path_factory):
     config = {"grid": {"repeats": 3}, "variance": {"cv_warn_percent": 5, "mad_threshold": 3.5},
               "spikes": {"min_increase_mb": 20, "window_s": 1.0}}  # fmt: skip
     page = report.build_report(
-        read_tables(paths), pngs, config, "0.1.0", root=root, digest=paths["digest"]
+        read_tables(paths), pngs, config, "0.1.0", root=root, digest_path=paths["digest"]
     )
     html_path = root / "report.html"
     html_path.write_text(page, encoding="utf-8")

@@ -10,6 +10,8 @@ rule launch:
         spec=launch.SPEC_PATH,
     log:
         "logs/launch/{variant}.log",
+    conda:
+        "../../envs/sampler.yaml"
     params:
         spec=get_launch_spec,
     script:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 from plotly.offline import get_plotlyjs
 
+import figures
 import tables
 import verdicts
 
@@ -92,7 +93,12 @@ def meta(data: dict) -> dict:
         )
     focus = verdicts.focus(runs, variance)
     initial = index[tuple(focus[0])] if focus else 0
-    return {"configs": configs, "initial": initial, "grid": grid(variance, index, several)}
+    return {
+        "configs": configs,
+        "initial": initial,
+        "grid": grid(variance, index, several),
+        "peak_scale": {"stops": figures.PEAK_SCALE, "max": figures.PEAK_MAX_PERCENT},
+    }
 
 
 def grid(variance: pd.DataFrame, index: dict, several: bool) -> dict:

@@ -49,6 +49,11 @@ FIGURES = {
     )
 }  # fmt: skip
 CAPTION = "workflow/report/figures/{name}.rst"
+# The colours of "peak as % of the limit", for the overview figure and the report's explorer:
+# green well within the limit, yellow near it, red above it (100% sits at 100 / PEAK_MAX_PERCENT).
+PEAK_MAX_PERCENT = 120
+PEAK_SCALE = [(0, "#1a9850"), (0.66, "#a6d96a"), (0.79, "#ffffbf"), (0.833, "#fdae61"),
+              (1, "#d73027")]  # fmt: skip
 PATH = "results/plots/{name}.png"
 
 

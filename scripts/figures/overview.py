@@ -11,7 +11,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from figures import style
 
 TITLE = "Overview"
-LEVEL_COLORS = ["#dafbe1", "#fff8c5", "#ffebe9"]  # ok, warn, fail, as in the report
+LEVEL_COLORS = ["#8fd19e", "#f2cc60", "#f47067"]  # ok, warn, fail
 MAX_LABELLED_COLUMNS = 16  # cells show their number up to this many limits
 MAX_TICKS = 20
 
@@ -35,18 +35,15 @@ def grids(variance: pd.DataFrame, found: pd.DataFrame):
 
 
 def panel(ax, matrix, rows, limits, cmap, norm, fmt, title, colorbar=None) -> None:
-    image = ax.imshow(matrix, aspect="auto", cmap=cmap, norm=norm, interpolation="nearest")
-    ax.set_facecolor("#eaeef2")  # no value: a grey cell
+    labelled = fmt and len(limits) <= MAX_LABELLED_COLUMNS and len(rows) <= 12
+    labels = [["" if np.isnan(v) else fmt(v) for v in row] for row in matrix] if labelled else None
+    image = style.heatmap(ax, matrix, cmap, norm, labels)
     step = max(1, int(np.ceil(len(limits) / MAX_TICKS)))
     ax.set_xticks(range(0, len(limits), step), [f"{v:g}" for v in limits[::step]],
                   rotation=90 if len(limits) > 8 else 0, fontsize=7.5)  # fmt: skip
     ax.set_yticks(range(len(rows)), [style.text(r) for r in rows], fontsize=7.5)
     ax.set_title(title, loc="left")
     ax.set_xlabel("memory limit (MB)")
-    if fmt and len(limits) <= MAX_LABELLED_COLUMNS and len(rows) <= 12:
-        for (i, j), value in np.ndenumerate(matrix):
-            if not np.isnan(value):
-                ax.text(j, i, fmt(value), ha="center", va="center", fontsize=7)
     if colorbar:
         ax.figure.colorbar(image, ax=ax, shrink=0.8, label=colorbar)
 

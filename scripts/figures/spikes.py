@@ -4,7 +4,6 @@ configuration with its largest burst."""
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
 from figures import style
 
@@ -28,14 +27,12 @@ def draw(data: dict, settings: dict, out_path) -> None:
     )
     colors = style.palette(list(style.series_label(runs)) + list(sp["series"]))
     for axis, col in ((ax_size, "increase_mb"), (ax_rate, "rate_mb_s")):
-        sns.scatterplot(
-            data=sp, x="top_s", y=col, hue="series", palette=colors, ax=axis, s=26, alpha=0.7,
-            lw=0, legend=axis is ax_size,
-        )  # fmt: skip
+        for series, group in sp.groupby("series", sort=False):
+            axis.scatter(group["top_s"], group[col], s=26, alpha=0.7, lw=0,
+                         color=colors[series], label=series)  # fmt: skip
+    ax_size.legend(loc="best", fontsize=8)
     ax_size.set(xlabel="", ylabel="increase (MB)")
     ax_size.set_title(f"Spikes over time ({detector} detector), all runs overlaid", loc="left")
-    if ax_size.get_legend():
-        ax_size.get_legend().set_title("")
     rates = sp["rate_mb_s"][sp["rate_mb_s"] > 0]
     if len(rates) and rates.max() > 20 * rates.min():
         ax_rate.set_yscale("log")

@@ -4,7 +4,6 @@ peak relative to its configuration's median, outliers marked."""
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.patches import Rectangle
 
 from figures import style
@@ -40,15 +39,20 @@ def draw_heatmap(ax, var: pd.DataFrame, warn: float) -> None:
         count = "" if pd.isna(count) else f"n={count:g}"
         annot[i, j] = f"{value:.2f}%\n{count}" if pd.notna(value) else f"—\n{count}"
     vmax = max(2 * warn, float(np.nanmax(cv.to_numpy())) if cv.notna().any().any() else 0)
-    ax.set_facecolor("#eaeef2")
-    sns.heatmap(
-        cv, annot=annot, fmt="", cmap="YlOrRd", vmin=0, vmax=vmax, linewidths=1.5,
-        linecolor="white", ax=ax, annot_kws={"fontsize": 8},
-        cbar_kws={"label": "CV of the peak (%)", "shrink": 0.8},
-    )  # fmt: skip
+    image = style.heatmap(ax, cv.to_numpy(float), "YlOrRd", plt.Normalize(0, vmax), annot)
+    ax.set_xticks(range(cv.shape[1]), [f"{v:g}" for v in cv.columns])
+    ax.set_yticks(range(cv.shape[0]), [style.text(r) for r in cv.index])
+    ax.set_xticks(np.arange(cv.shape[1] + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(cv.shape[0] + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="white", linewidth=1.5)
+    ax.tick_params(which="minor", length=0)
+    ax.figure.colorbar(image, ax=ax, label="CV of the peak (%)", shrink=0.8)
     for (i, j), value in np.ndenumerate(cv.to_numpy()):
         if pd.notna(value) and value > warn:
-            ax.add_patch(Rectangle((j, i), 1, 1, fill=False, edgecolor=style.FAIL_COLOR, lw=2.5))
+            frame = Rectangle(
+                (j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=style.FAIL_COLOR, lw=2.5
+            )
+            ax.add_patch(frame)
     n_high = int((var["cv_percent"] > warn).sum())
     ax.set_title(f"CV per configuration — {n_high} above {warn:g}%", loc="left")
     ax.set(xlabel="memory limit (MB)", ylabel="")

@@ -3,8 +3,9 @@
 A figure module draws with these so that all figures read alike:
 
     from figures import style
-    fig = style.figure(height_in=4.8)      # seaborn theme, fixed width and DPI
-    style.save(fig, "results/plots/x.png")
+    style.theme()                           # seaborn's look, the report's DPI
+    fig, ax = plt.subplots(figsize=(style.WIDTH_IN, 4.8), layout="constrained")
+    style.save(fig, "results/plots/x.png")  # writes the PNG, closes the figure, logs it
 
 Tables arrive typed by the readers in scripts/tables.py (nullable dtypes); `plain` turns them
 into NumPy dtypes (NaN for a missing number, False for a missing flag) that matplotlib draws.
@@ -18,7 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
+from matplotlib.style import library  # noqa: E402
 
 log = logging.getLogger("figures")
 
@@ -29,7 +30,12 @@ PASS_COLOR, FAIL_COLOR, MUTED = "#1a7f37", "#cf222e", "#57606a"
 EDGE = {"mec": "black", "mew": 0.5}  # marker edge
 BOX = {"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1.5}  # behind text over data
 NOTE = {"color": FAIL_COLOR, "fontsize": 7.5, "va": "bottom", "bbox": BOX}
-PEAK_LABEL = "peak (MB): the larger of sampled and VmHWM"
+# seaborn's look, from the styles matplotlib ships (importing seaborn would cost a figure job
+# about a second, most of it scipy)
+STYLES = ("seaborn-v0_8-whitegrid", "seaborn-v0_8-notebook", "seaborn-v0_8-colorblind")
+FONT_SCALE = 0.85
+COLORBLIND = library["seaborn-v0_8-colorblind"]["axes.prop_cycle"].by_key()["color"]
+REPEATS = plt.get_cmap("tab10").colors
 
 
 def plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -53,15 +59,13 @@ def series_label(frame: pd.DataFrame) -> pd.Series:
     return frame["bucket_model"].astype(str)
 
 
-def palette(labels) -> dict[str, tuple]:
+def palette(labels) -> dict[str, str]:
     labels = list(dict.fromkeys(labels))
-    colors = sns.color_palette("colorblind", max(len(labels), 1))
-    return {m: colors[i % len(colors)] for i, m in enumerate(labels)}
+    return {m: COLORBLIND[i % len(COLORBLIND)] for i, m in enumerate(labels)}
 
 
 def repeat_color(repeat) -> tuple:
-    colors = sns.color_palette("tab10", 10)
-    return colors[(int(repeat) - 1) % 10] if pd.notna(repeat) else colors[7]
+    return REPEATS[(int(repeat) - 1) % 10] if pd.notna(repeat) else REPEATS[7]
 
 
 def downsample_max(times, values, buckets: int = BUCKETS) -> tuple[np.ndarray, np.ndarray]:
@@ -79,7 +83,10 @@ def downsample_max(times, values, buckets: int = BUCKETS) -> tuple[np.ndarray, n
 
 
 def theme() -> None:
-    sns.set_theme(style="whitegrid", context="notebook", font_scale=0.85)
+    plt.style.use(STYLES)
+    for key in ("font.size", "axes.labelsize", "xtick.labelsize", "ytick.labelsize",
+                "legend.fontsize"):  # fmt: skip
+        plt.rcParams[key] = plt.rcParams[key] * FONT_SCALE
     plt.rcParams.update({"axes.titleweight": "bold", "axes.titlesize": 10, "figure.dpi": DPI})
 
 
@@ -114,6 +121,23 @@ def config_order(frame: pd.DataFrame) -> list[tuple[str, int, str]]:
     return list(
         zip(pairs["variant"], pairs["limit_mb"].astype(int), pairs["bucket_model"], strict=True)
     )
+
+
+def heatmap(ax, matrix, cmap, norm, labels=None):
+    """A grid of coloured cells (grey where NaN) without grid lines, labels[i][j] written in
+    each cell in black or white, whichever reads on its colour. Returns the image."""
+    cmap = plt.get_cmap(cmap) if isinstance(cmap, str) else cmap
+    ax.set_facecolor("#eaeef2")
+    image = ax.imshow(matrix, aspect="auto", cmap=cmap, norm=norm, interpolation="nearest")
+    ax.grid(False)
+    if labels is not None:
+        for (i, j), value in np.ndenumerate(matrix):
+            if labels[i][j]:
+                r, g, b, _ = cmap(norm(value)) if not np.isnan(value) else (0.9, 0.9, 0.9, 1)
+                dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
+                ax.text(j, i, labels[i][j], ha="center", va="center", fontsize=7.5,
+                        color="white" if dark else "black")  # fmt: skip
+    return image
 
 
 def text(value) -> str:

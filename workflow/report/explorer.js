@@ -90,9 +90,7 @@
   if (grid.z.length) {
     await Plotly.newPlot("explore-overview", [{
       type: "heatmap", z: grid.z, x: grid.x, y: grid.y, customdata: grid.index,
-      // green well within the limit, yellow near it, red above it (100% sits at 100/120)
-      colorscale: [[0, "#1a9850"], [0.66, "#a6d96a"], [0.79, "#ffffbf"], [0.833, "#fdae61"],
-        [1, "#d73027"]], zmin: 0, zmax: 120, xgap: 1, ygap: 1,
+      colorscale: meta.peak_scale.stops, zmin: 0, zmax: meta.peak_scale.max, xgap: 1, ygap: 1,
       colorbar: { title: { text: "% of limit" } },
       hovertemplate: "%{y} · %{x} MB<br>peak %{z:.0f}% of the limit<extra>click to see its traces</extra>",
     }], {

@@ -7,7 +7,8 @@ bucket its lowest and its highest sample, plus every spike's top and the run's p
 or spike is lost; then the runs of the configurations that matter (verdicts.focus) get their
 full resolution back, most important first, as far as the budget allows. Times are stored in
 units of 10 microseconds and RSS in kB, both as differences from the previous sample (small
-numbers that compress well). Called by the `digest` rule; by hand:
+numbers that compress well), as little-endian 32-bit integers in base64, so that neither Python
+nor the browser parses a million numbers from text. Called by the `digest` rule; by hand:
 
     >>> import numpy as np, digest
     >>> t = np.arange(10) * 0.01
@@ -18,6 +19,7 @@ numbers that compress well). Called by the `digest` rule; by hand:
     True
 """
 
+import base64
 import gzip
 import json
 import logging
@@ -34,7 +36,7 @@ import verdicts
 DIGEST_POINTS = 1_000_000  # samples in all, a few MB once compressed
 ENVELOPE_BUCKETS = 1000  # per run when it does not fit whole
 TICK_S = 1e-5  # time unit in the file
-RUN_KEYS = {"whole", "samples", "t", "rss"}
+RUN_KEYS = {"whole", "samples", "n", "t", "rss"}
 log = logging.getLogger("digest")
 
 
@@ -51,18 +53,24 @@ def envelope(t: np.ndarray, v: np.ndarray, buckets: int, keep) -> np.ndarray:
     return np.unique(chosen)
 
 
+def packed(values: np.ndarray) -> str:
+    """Differences from the previous value, as base64 of little-endian int32."""
+    steps = np.diff(np.asarray(values, dtype=np.int64), prepend=0)
+    return base64.b64encode(steps.astype("<i4").tobytes()).decode("ascii")
+
+
+def unpacked(text: str) -> np.ndarray:
+    return np.cumsum(np.frombuffer(base64.b64decode(text), dtype="<i4"), dtype=np.int64)
+
+
 def encode(t: np.ndarray, rss_kb: np.ndarray) -> dict:
-    ticks = np.round(np.asarray(t, dtype=float) / TICK_S).astype(np.int64)
-    rss = np.asarray(rss_kb, dtype=np.int64)
-    return {
-        "t": np.diff(ticks, prepend=0).tolist(),
-        "rss": np.diff(rss, prepend=0).tolist(),
-    }
+    ticks = np.round(np.asarray(t, dtype=float) / TICK_S)
+    return {"n": len(ticks), "t": packed(ticks), "rss": packed(rss_kb)}
 
 
 def decode(run: dict) -> tuple[np.ndarray, np.ndarray]:
     """(time in s, RSS in kB) of a run in the digest."""
-    return np.cumsum(run["t"]) * TICK_S, np.cumsum(run["rss"])
+    return unpacked(run["t"]) * TICK_S, unpacked(run["rss"])
 
 
 def spike_tops(spikes: pd.DataFrame, key: tuple) -> np.ndarray:
@@ -92,7 +100,7 @@ def plan(samples: list[int], important: list[bool], budget: int) -> list[bool]:
 
 
 def build(runs: pd.DataFrame, traces: dict, spikes: pd.DataFrame, focus, budget=DIGEST_POINTS):
-    """The digest: {"tick_s", "runs": {run_dir: {"whole", "samples", "t", "rss"}}}."""
+    """The digest: {"tick_s", "runs": {run_dir: {"whole", "samples", "n", "t", "rss"}}}."""
     keys = [tuple(k) for k in runs[tables.KEY].itertuples(index=False)]
     wanted = set(focus)
     important = [k[:3] in wanted for k in keys]
@@ -151,7 +159,7 @@ def main(runs_csv, variance_csv, spikes_csv, out_path) -> None:
     found = build(runs, traces, tables.SPIKES.read(spikes_csv), focus)
     write_digest(found, out_path)
     whole = sum(r["whole"] for r in found["runs"].values())
-    points = sum(len(r["t"]) for r in found["runs"].values())
+    points = sum(r["n"] for r in found["runs"].values())
     total = sum(len(t) for t in traces.values())
     log.info(
         "%d runs (%d whole), %d of %d samples -> %s", len(runs), whole, points, total, out_path

@@ -1,6 +1,7 @@
 // The report's trace explorer: an overview of every configuration (click a cell) and its
 // repeats' traces, zoomable down to single samples. Plotting is Plotly's; this only unpacks the
-// embedded data (gzip-compressed JSON, differences of integer samples) and wires the two charts.
+// embedded data (gzip-compressed JSON; per run, differences of integer samples as base64 of
+// little-endian int32, see scripts/digest.py) and wires the two charts.
 // When it has drawn a configuration it sets data-state="ready" and data-shown on #explorer.
 (async function () {
   "use strict";
@@ -20,12 +21,18 @@
     return;
   }
 
+  function steps(text) {
+    const raw = atob(text), bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return new DataView(bytes.buffer);
+  }
+
   function series(run) {
     // cumulative sums of the stored differences: time in s, RSS in MB
-    const n = run.t.length, x = new Float64Array(n), y = new Float64Array(n);
+    const dt = steps(run.t), dr = steps(run.rss), x = new Float64Array(run.n), y = new Float64Array(run.n);
     let t = 0, r = 0;
-    for (let i = 0; i < n; i++) {
-      t += run.t[i]; r += run.rss[i];
+    for (let i = 0; i < run.n; i++) {
+      t += dt.getInt32(4 * i, true); r += dr.getInt32(4 * i, true);
       x[i] = t * digest.tick_s; y[i] = r / 1024;
     }
     return { x: x, y: y };
@@ -49,7 +56,7 @@
     config.runs.forEach(function (run, k) {
       const data = digest.runs[run.run_dir];
       const color = palette[(run.repeat - 1) % palette.length];
-      if (data && data.t.length) {
+      if (data && data.n) {
         const xy = series(data);
         const note = data.whole ? "" : " (peaks of " + data.samples + " samples; open the trace.csv for all)";
         traces.push({ type: "scatter", mode: "lines", x: xy.x, y: xy.y, line: { color: color, width: 1.4 },

@@ -1,0 +1,212 @@
+"""Measure memsweep at scale: overhead per run, planning time, a 1,000-run campaign, aggregation.
+
+Each part runs the real workflow in a temporary copy of the project and prints its figures:
+
+    $ python benchmarks/scale_bench.py                  # every part, about 15 minutes
+    $ python benchmarks/scale_bench.py overhead plan    # some parts
+    overhead   100 runs   wall 21.3 s   runs 5.1 s   overhead 0.162 s/run
+    ...
+
+- overhead: 100 tiny runs (DEMO_SCALE 0.01: 10 limits x 2 models x 5 repeats), `snakemake
+  --cores 1 all` from nothing: wall time, the sum of the runs' durations (runs.csv), and
+  (wall - runs) / runs. Also the fixed cost: the analysis jobs alone (`--forcerun spikes`).
+- default: the default campaign (39 runs at full scale): wall time / sum of run durations.
+- plan: `snakemake -n` of 1,000 and 10,000 runs: seconds and peak memory.
+- k1000: 25 limits x 4 models x 10 repeats of tiny runs: wall time, overhead per run, the size
+  of results/report.html, and how long headless Chromium takes to load it until the trace
+  explorer has drawn (Debian's chromium; the part says so when it is missing).
+- aggregate: 1,000,000 trace samples (100 runs of 10,000) through the analysis, each stage in a
+  fresh interpreter as a job runs it: seconds per stage and in all.
+"""
+
+import json
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / "scripts"), str(REPO / "tests")]
+PROJECT = ["Snakefile", "config", "workflow", "scripts", "envs", "profiles", "pyproject.toml"]
+TINY = {"solver": {"env": {"DEMO_SCALE": "0.01"}}, "thresholds": []}
+
+
+def project(dest: Path, overlay: dict | None = None) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dest / name)
+    if overlay is not None:
+        (dest / "campaign.yaml").write_text(yaml.safe_dump(overlay))
+    return dest
+
+
+def snakemake(folder: Path, *args: str) -> float:
+    """Seconds of `snakemake ARGS` in folder (failing loudly)."""
+    extra = ["--configfile", "campaign.yaml"] if (folder / "campaign.yaml").exists() else []
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", *args, *extra],
+        cwd=folder, capture_output=True, text=True,
+    )  # fmt: skip
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"snakemake {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
+    return seconds
+
+
+def run_seconds(folder: Path) -> tuple[int, float]:
+    runs = pd.read_csv(folder / "results/summary/runs.csv")
+    return len(runs), float(runs["duration_s"].sum())
+
+
+def tiny_grid(limits: int, models: int, repeats: int) -> dict:
+    models_list = ["2M/4M/2M", "4M/8M/4M", "8M/8M/8M", "2M/2M/2M", "4M/4M/4M"][:models]
+    grid = {"memory_limits_mb": [300 + 25 * i for i in range(limits)],
+            "bucket_models": models_list, "repeats": repeats}  # fmt: skip
+    return {**TINY, "grid": grid}
+
+
+def part_overhead(tmp: Path) -> None:
+    folder = project(tmp / "overhead", tiny_grid(10, 2, 5))
+    wall = snakemake(folder, "--cores", "1", "all")
+    n, runs = run_seconds(folder)
+    fixed = snakemake(folder, "--cores", "1", "all", "--forcerun", "spikes", "launch")
+    print(
+        f"overhead  {n} runs  wall {wall:.1f} s  runs {runs:.1f} s  "
+        f"overhead {(wall - runs) / n:.3f} s/run  (analysis and launch alone: {fixed:.1f} s)"
+    )
+
+
+def part_default(tmp: Path) -> None:
+    folder = project(tmp / "default")
+    wall = snakemake(folder, "--cores", "1", "all")
+    n, runs = run_seconds(folder)
+    print(f"default   {n} runs  wall {wall:.1f} s  runs {runs:.1f} s  ratio {wall / runs:.3f}")
+
+
+def part_plan(tmp: Path) -> None:
+    for limits, models, repeats in ((25, 4, 10), (100, 10, 10)):
+        models_list = [f"{a}M/{b}M/{a}M" for a in (1, 2, 4, 8, 16) for b in (4, 8)][:models]
+        grid = {"memory_limits_mb": list(range(300, 300 + 10 * limits, 10)),
+                "bucket_models": models_list, "repeats": repeats}  # fmt: skip
+        folder = project(tmp / f"plan{limits}", {**TINY, "grid": grid})
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        seconds = snakemake(folder, "-n", "--cores", "1", "all", "--quiet", "rules")
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        memory = f"{peak / 1024:.0f} MB" if peak > before else "below an earlier part's peak"
+        print(
+            f"plan      {limits * models * repeats} runs  dry run {seconds:.1f} s  "
+            f"peak memory {memory}"
+        )
+
+
+def chromium_load(page: Path) -> str:
+    browser = shutil.which("chromium")
+    if browser is None:
+        return "no chromium here to open it"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+    with tempfile.TemporaryDirectory() as profile:
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [browser, *flags, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        seconds = time.perf_counter() - start
+    state = re.search(r'<div id="explorer"[^>]*data-state="(\w+)"', proc.stdout)
+    return f"Chromium loaded it in {seconds:.1f} s (explorer {state[1] if state else 'absent'})"
+
+
+def part_k1000(tmp: Path) -> None:
+    folder = project(tmp / "k1000", tiny_grid(25, 4, 10))
+    wall = snakemake(folder, "--cores", "1", "all")
+    n, runs = run_seconds(folder)
+    page = folder / "results/report.html"
+    print(
+        f"k1000     {n} runs  wall {wall:.1f} s  runs {runs:.1f} s  "
+        f"overhead {(wall - runs) / n:.3f} s/run  report {page.stat().st_size / 2**20:.1f} MB  "
+        f"{chromium_load(page)}"
+    )
+
+
+STAGE_CALLS = {
+    "spikes": "import spikes; spikes.main(P['trace_files'], P['spikes'], SPIKES)",
+    "runs": "import runs; runs.main(P['run_files'], P['spikes'], P['runs'], C['membership'],"
+            " PATTERN)",
+    "variance": "import variance; variance.main(P['runs'], P['variance'], 3.5, 1.0)",
+    "digest": "import digest; digest.main(P['runs'], P['variance'], P['spikes'], P['digest'])",
+    "figure traces": "import draw_figure; draw_figure.main('traces', S, {}, 't.png')",
+    "report": "import report; report.main(S, {}, 'r.html', {'variance': {'cv_warn_percent': 5,"
+              " 'mad_threshold': 3.5}, 'spikes': {'min_increase_mb': 20, 'window_s': 1}}, 'b')",
+}  # fmt: skip
+
+
+def part_aggregate(tmp: Path) -> None:
+    import fixtures_report as fx
+
+    camp = fx.make_campaign(limits=tuple(range(300, 800, 50)), models=("4M/8M/4M",),
+                            repeats=10, thresholds=(), failures=False,
+                            rate_hz=1000.0)  # fmt: skip
+    for run_dir, trace in camp["traces"].items():  # stretch each run to 10,000 samples
+        times = pd.Series(range(10_000)) / 1000.0
+        rss = trace["vmrss_kb"].reindex(range(10_000), method="ffill").ffill()
+        camp["traces"][run_dir] = (
+            trace.reindex(range(10_000)).ffill().assign(time_s=times, vmrss_kb=rss.astype(int))
+        )
+    for record in camp["records"]:
+        record["samples"] = 10_000
+    root = tmp / "aggregate"
+    paths = fx.write_campaign(camp, root)
+    plain = {k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in paths.items()}
+    (root / "bench.json").write_text(json.dumps({"P": plain, "membership": camp["membership"]}))
+    setup = (
+        f"import sys, json; sys.path[:0] = [{str(REPO / 'scripts')!r}, {str(REPO / 'tests')!r}]\n"
+        "import fixtures_report as fx; SPIKES = fx.SPIKES; PATTERN = fx.PATTERN\n"
+        "B = json.load(open('bench.json')); P = B['P']; C = {'membership': B['membership']}\n"
+        "S = {k: P[k] for k in ('runs', 'spikes', 'variance', 'thresholds', 'verdicts',"
+        " 'digest')}\n"
+    )
+    total, parts = 0.0, []
+    for name, call in STAGE_CALLS.items():
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", setup + call], cwd=root,
+                              capture_output=True, text=True)  # fmt: skip
+        if proc.returncode:
+            raise SystemExit(f"aggregate: {name} failed:\n{proc.stderr[-2000:]}")
+        seconds = time.perf_counter() - start
+        total += seconds
+        parts.append(f"{name} {seconds:.1f} s")
+    samples = sum(len(t) for t in camp["traces"].values())
+    print(
+        f"aggregate {samples} samples in {len(camp['records'])} runs: {total:.1f} s  "
+        f"({', '.join(parts)})"
+    )
+
+
+PARTS = {"overhead": part_overhead, "default": part_default, "plan": part_plan,
+         "k1000": part_k1000, "aggregate": part_aggregate}  # fmt: skip
+
+
+def main(argv: list[str]) -> None:
+    chosen = argv or list(PARTS)
+    unknown = [p for p in chosen if p not in PARTS]
+    if unknown:
+        raise SystemExit(f"unknown part(s) {unknown}; choose from {list(PARTS)}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in chosen:
+            PARTS[name](Path(tmp))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

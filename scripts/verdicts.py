@@ -13,7 +13,9 @@ them (KINDS):
   variance.cv_warn_percent;
 - capture: each run with a sampled and a kernel peak: warn when peak_capture is below
   report.capture_warn (the samples missed part of the true peak);
-- leftovers: each run: warn when processes it started outlived it (they were killed).
+- leftovers: each run: warn when processes it started outlived it (they were killed);
+- sampling: each run: warn when the sampler missed more than report.missed_warn_percent of its
+  ticks (the machine was too busy to sample on time: the trace has gaps);
 - search: each row of search.csv: ok for a switch or a least limit found exactly; fail when a
   documented threshold's switch is found elsewhere (or not at all), when a probe reported nothing,
   when a search ran out of max_probes, or min_memory fails even at high_mb; warn for repeats that
@@ -45,6 +47,7 @@ KINDS = {
     "stability": ("Unstable configurations", "configurations"),
     "capture": ("Low peak capture", "runs"),
     "leftovers": ("Processes left behind", "runs"),
+    "sampling": ("Missed samples", "runs"),
     "search": ("Searches", "search findings"),
 }
 log = logging.getLogger("verdicts")
@@ -224,6 +227,19 @@ def search_rows(search: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def sampling_rows(runs: pd.DataFrame, settings: dict) -> list[dict]:
+    bound = float(settings["missed_warn_percent"])
+    rows = []
+    for _, r in runs[runs["missed_ticks"].notna() & runs["samples"].notna()].iterrows():
+        ticks = int(r["samples"]) + int(r["missed_ticks"])
+        share = 100 * int(r["missed_ticks"]) / ticks if ticks else 0.0
+        message = f"missed {int(r['missed_ticks'])} of {ticks} ticks ({share:.1f}%)"
+        level = "warn" if share > bound else "ok"
+        rows.append(verdict("sampling", level, run_subject(r), message, r, value=share,
+                            bound=bound, unit="%"))  # fmt: skip
+    return rows
+
+
 def verdicts_table(runs, variance, thresholds, settings: dict, search=None) -> pd.DataFrame:
     rows = [
         *threshold_rows(thresholds),
@@ -232,6 +248,7 @@ def verdicts_table(runs, variance, thresholds, settings: dict, search=None) -> p
         *stability_rows(variance, settings),
         *capture_rows(runs, settings),
         *leftover_rows(runs),
+        *sampling_rows(runs, settings),
         *(search_rows(search) if search is not None else []),
     ]
     return tables.typed(pd.DataFrame(rows, columns=tables.VERDICTS.names), tables.VERDICTS)

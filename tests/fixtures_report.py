@@ -34,7 +34,7 @@ PLANTED = "<script>window.PWNED=1</script>"
 FAULT_RATE_MB_S = 700.0
 PATTERN = r"Bucket sizes: (\S+)"
 SPIKES = {"rate_threshold_mb_s": 500, "window_s": 1.0, "min_increase_mb": 20}
-VERDICT_SETTINGS = {"cv_warn_percent": 5.0, "capture_warn": 0.9}
+VERDICT_SETTINGS = {"cv_warn_percent": 5.0, "capture_warn": 0.9, "missed_warn_percent": 1.0}
 
 
 def auto_model(limit_mb: int) -> str:

@@ -8,7 +8,7 @@ import verdicts
 from contracts import VERDICT_COLUMNS
 from fixtures_report import make_campaign, read_tables, write_campaign
 
-SETTINGS = {"cv_warn_percent": 5.0, "capture_warn": 0.9}
+SETTINGS = {"cv_warn_percent": 5.0, "capture_warn": 0.9, "missed_warn_percent": 1.0}
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +97,20 @@ def test_overall_is_the_worst_level_and_failures_list_fail_rows(campaign):
     lines = verdicts.failures(table)
     assert len(lines) == int((table["level"] == "fail").sum()) == 3
     assert all(line.startswith("  run_status: default · ") for line in lines)
+
+
+def test_runs_that_missed_ticks_warn_above_the_setting():
+    runs = tables.typed(
+        pd.DataFrame({"variant": "v", "limit_mb": [1, 2, 3], "bucket_model": "auto", "repeat": 1,
+                      "samples": [990, 1000, 0], "missed_ticks": [10, 5, 0]})
+        .reindex(columns=tables.RUNS.names),
+        tables.RUNS,
+    )  # fmt: skip
+    rows = verdicts.sampling_rows(runs, SETTINGS)
+    assert [(r["level"], r["message"]) for r in rows] == [
+        ("ok", "missed 10 of 1000 ticks (1.0%)"),
+        ("ok", "missed 5 of 1005 ticks (0.5%)"),
+        ("ok", "missed 0 of 0 ticks (0.0%)"),
+    ]
+    strict = verdicts.sampling_rows(runs, {"missed_warn_percent": 0.6})
+    assert [r["level"] for r in strict] == ["warn", "ok", "ok"]

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 import digest as digest_stage
-import launch
+import runfiles
 import runs as runs_stage
 import spikes as spikes_stage
 import tables
@@ -90,34 +90,21 @@ def run_record(variant, limit, model, repeat, trace: pd.DataFrame, **extra) -> d
     """A run.json as the run wrapper writes it, with the figures the trace implies."""
     rss = trace["vmrss_kb"]
     peak = int(rss.max()) if len(rss) else None
-    record = {
-        "variant": variant,
-        "limit_mb": limit,
-        "bucket_model": model,
-        "repeat": repeat,
-        "status": "ok",
-        "exit_code": 0,
-        "signal": None,
-        "timed_out": False,
-        "oom_killed": None,
+    implied = {
         "duration_s": float(trace["time_s"].iloc[-1]) if len(trace) else 0.02,
         "samples": len(trace),
         "effective_interval_ms": 5.0 if len(trace) else None,
-        "missed_ticks": 0,
         "peak_rss_kb": peak,
         "peak_rss_time_s": float(trace["time_s"][rss.idxmax()]) if len(rss) else None,
         "hwm_kb": peak,
         "maxrss_kb": peak,
-        "cgroup_peak_kb": None,
         "peak_capture": 1.0 if peak else None,
         "peak_vmsize_kb": int(trace["vmsize_kb"].max()) if len(rss) else None,
         "hostname": "node-7",
         "kernel": "6.1.0-28-amd64",
         "sampler_version": "1.0.0",
-        "run_dir": launch.run_dir(variant, limit, model, repeat),
-        "leftover_processes": [],
     }
-    return {**record, **extra}
+    return runfiles.record(variant, limit, model, repeat, **{**implied, **extra})
 
 
 def make_campaign(

@@ -28,6 +28,7 @@ import sys
 from functools import cache
 from pathlib import Path
 
+import baselines
 import jsonschema
 import launch
 import pandas as pd
@@ -241,7 +242,21 @@ def load(cfg: dict, cwd: Path | None = None) -> dict:
     for threshold in cfg["thresholds"]:
         threshold.setdefault("pattern", cfg["solver"]["report_pattern"])
     check(cfg, Path.cwd() if cwd is None else cwd)
+    check_baseline(cfg, Path.cwd() if cwd is None else cwd)
     return cfg
+
+
+def check_baseline(cfg: dict, cwd: Path) -> None:
+    """compare.baseline names a variant or an earlier campaign's results folder that shares a
+    configuration with this campaign (scripts/baselines.py)."""
+    value = cfg["compare"]["baseline"]
+    if value is None:
+        return
+    try:
+        baseline = baselines.resolve(value, list(variants(cfg)), cwd)
+        baselines.check(baseline, build_runs(cfg))
+    except baselines.BaselineError as err:
+        raise ConfigError(f"config error at compare.baseline: {err}") from None
 
 
 def build_runs(cfg: dict) -> pd.DataFrame:

@@ -18,15 +18,15 @@ import stage
 import tables
 
 log = logging.getLogger("draw_figure")
-BY_NAME = {table.name: table for table in tables.SUMMARY_TABLES}
+BY_NAME = tables.BY_NAME
 
 
 def load(name: str, table_paths: dict, settings: dict) -> dict:
     """The data a figure needs: its tables, and every run's trace when it reads traces."""
-    spec = figures.FIGURES[name]
+    spec = figures.ALL[name]
     data = {table: BY_NAME[table].read(table_paths[table]) for table in spec.tables}
     if spec.traces:
-        runs = data["runs"]
+        runs = figures.trace_runs(name, data)
         data["traces"] = {
             run_dir: tables.read_trace(f"{run_dir}/trace.csv", samples)
             for run_dir, samples in zip(runs["run_dir"], runs["samples"], strict=True)
@@ -42,10 +42,7 @@ if "snakemake" in globals():
     stage.run(
         main,
         snakemake.wildcards.figure,
-        {
-            table: snakemake.input[table]
-            for table in figures.FIGURES[snakemake.wildcards.figure].tables
-        },
+        {table: snakemake.input[table] for table in figures.ALL[snakemake.wildcards.figure].tables},
         dict(snakemake.params.settings),
         snakemake.output.png,
         log_path=snakemake.log[0],
@@ -56,5 +53,5 @@ elif __name__ == "__main__":
     figure, out = sys.argv[1:3]
     with open("config/config.yaml") as fh:
         config = yaml.safe_load(fh)
-    paths = {table: BY_NAME[table].path for table in figures.FIGURES[figure].tables}
+    paths = {table: BY_NAME[table].path for table in figures.ALL[figure].tables}
     stage.run(main, figure, paths, figures.settings_of(figure, config), out)

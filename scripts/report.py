@@ -19,6 +19,8 @@ import struct
 from pathlib import Path
 from types import SimpleNamespace
 
+import compare_stats
+import compare_summary
 import docutils.core
 import figures
 import jinja2
@@ -33,6 +35,7 @@ TEMPLATES = ROOT / "workflow/report"
 NA = '<span class="na">–</span>'
 BADGE = {"ok": "ok", "PASS": "ok", "FAIL": "fail", "failed": "fail", "killed": "fail"}
 BADGE |= {"timeout": "warn", "oom": "oom", "warn": "warn", "fail": "fail"}
+BADGE |= {"regression": "fail", "improvement": "ok", "unchanged": "ok", "inconclusive": "warn"}
 LEVEL_WORD = {"ok": "OK", "warn": "CHECK", "fail": "FAIL"}
 ROW_CLASS = {"ok": "", "warn": "hot", "fail": "bad"}
 TAIL_LINES = 20
@@ -103,6 +106,8 @@ def cards(found: pd.DataFrame, root: Path) -> str:
     out = []
     for kind, (title, noun) in verdict_stage.KINDS.items():
         rows = found[found["kind"] == kind]
+        if rows.empty and kind in verdict_stage.COMPARE_KINDS:
+            continue
         bad = rows[rows["level"] != "ok"]
         level = verdict_stage.overall(rows)
         if rows.empty:
@@ -167,7 +172,7 @@ def caption_html(name: str, config: dict) -> str:
 
 
 def figure_html(name: str, path, config: dict) -> str:
-    title = figures.FIGURES[name].title
+    title = figures.ALL[name].title
     data = Path(path).read_bytes() if path and Path(path).is_file() else b""
     size = png_size(data)
     if size is None:
@@ -216,6 +221,24 @@ def tables_html(data: dict) -> str:
     return "".join(parts)
 
 
+def compare_html(data: dict, figure_paths: dict, config: dict) -> str:
+    """The comparison: its verdicts first (worst first), where both sides ran, its figures."""
+    found, env, key = data["verdicts"], data["compare_env"], tables.CONFIG_KEY
+    rank = {verdict: i for i, verdict in enumerate(compare_summary.ORDER)}
+    compare = data["compare"].sort_values("verdict", key=lambda v: v.map(rank), kind="stable")
+    tests = int(compare["p_value"].notna().sum())
+    rule = compare_stats.describe(config["compare"], tests)
+    counts = compare_summary.phrase(compare_summary.counts(compare))
+    parts = [
+        f'<p class="note">{esc(counts or "Nothing compared")}. {esc(rule)}</p>',
+        table_html(compare, tables.COMPARE, levels_for(compare, found, "compare", key)),
+        "<h3>Where each side ran</h3>",
+        table_html(env, tables.COMPARE_ENV, env["level"]),
+    ]
+    parts += [figure_html(n, figure_paths.get(n), config) for n in figures.COMPARE_FIGURES]
+    return "".join(parts)
+
+
 def environment(runs: pd.DataFrame, version: str) -> str:
     def distinct(col):
         values = runs[col].dropna().astype(str).unique()
@@ -254,6 +277,9 @@ def build_report(data: dict, figure_paths: dict, config: dict, version: str, roo
         ("config", "Config", f"<pre>{esc(dump)}</pre>"),
         ("environment", "Environment", environment(runs, version)),
     ]
+    if "compare" in data:
+        title = f"Compared with {config['compare']['baseline']}"
+        sections.insert(1, ("compare", title, compare_html(data, figure_paths, config)))
     n_checks = int(runs["threshold_check"].fillna(False).sum())
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     return env.get_template("report.html.j2").render(
@@ -269,18 +295,18 @@ def build_report(data: dict, figure_paths: dict, config: dict, version: str, roo
 
 
 def main(table_paths: dict, figure_paths: dict, html_path, config: dict, version: str) -> None:
-    by_name = {table.name: table for table in tables.SUMMARY_TABLES}
-    data = {name: by_name[name].read(path) for name, path in table_paths.items()}
+    data = {name: tables.BY_NAME[name].read(path) for name, path in table_paths.items()}
     page = build_report(data, figure_paths, config, version)
     Path(html_path).write_text(page, encoding="utf-8")
     log.info("wrote %s: %d kB, %d runs", html_path, len(page) // 1024, len(data["runs"]))
 
 
 if "snakemake" in globals():
+    given = set(snakemake.input.keys())  # the comparison's tables and figures when it ran
     stage.run(
         main,
-        {table.name: snakemake.input[table.name] for table in tables.SUMMARY_TABLES},
-        {name: snakemake.input[f"fig_{name}"] for name in figures.FIGURES},
+        {name: snakemake.input[name] for name in tables.BY_NAME if name in given},
+        {name: snakemake.input[f"fig_{name}"] for name in figures.ALL if f"fig_{name}" in given},
         snakemake.output.html,
         dict(snakemake.params.config),
         snakemake.params.version,

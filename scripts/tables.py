@@ -11,7 +11,8 @@ TableError naming the file, what is wrong and how to redo it. Writers write exac
     'peak MB'
 
 Tables: TRACE (a run's trace.csv, written by the sampler), RUNS, SPIKES, VARIANCE, THRESHOLDS,
-VERDICTS (results/summary/*.csv). run.json is read by read_run, solver.log by reported_config.
+VERDICTS (results/summary/*.csv), and with compare.baseline set COMPARE, COMPARE_RUNS and
+COMPARE_ENV. run.json is read by read_run, solver.log by reported_config.
 """
 
 from __future__ import annotations
@@ -190,6 +191,57 @@ VERDICTS = Table(
     "one row per check and subject: level ok / warn / fail, and the figures behind it",
 )
 SUMMARY_TABLES = (RUNS, SPIKES, VARIANCE, THRESHOLDS, VERDICTS)
+# The comparison's tables (scripts/compare.py), written only when compare.baseline is set.
+COMPARE = Table(
+    "compare",
+    (
+        C("verdict", "string", "verdict", "badge"), *IDENTITY,
+        C("baseline_variant", "string", "vs", "key"), C("presence", "string"),
+        C("n_baseline", "Int64", "n base", 0), C("n_candidate", "Int64", "n new", 0),
+        C("median_baseline_mb", "Float64"),
+        C("median_candidate_mb", "Float64"),
+        C("mean_baseline_mb", "Float64", "base mean MB", 2),
+        C("mean_candidate_mb", "Float64", "new mean MB", 2),
+        C("diff_mb", "Float64", "change MB", 2), C("diff_percent", "Float64", "change %", 2),
+        C("ci_low_mb", "Float64"), C("ci_high_mb", "Float64"),
+        C("ci_low_percent", "Float64", "interval from %", 2),
+        C("ci_high_percent", "Float64", "to %", 2),
+        C("threshold_mb", "Float64", "threshold MB", 2),
+        C("p_value", "Float64"), C("p_adjusted", "Float64", "p adjusted", 4),
+        C("peak_verdict", "string", "peak", "badge"),
+        C("status_baseline", "string", "base status", "key"),
+        C("status_candidate", "string", "new status", "key"),
+        C("status_change", "string", "status", "badge"),
+        C("reported_baseline", "string"), C("reported_candidate", "string"),
+        C("reported_changed", "boolean", "reported changed", "bool"),
+        C("threshold_baseline", "string"), C("threshold_candidate", "string"),
+        C("threshold_change", "string", "threshold check", "badge"),
+        C("reason", "string", "why", "text"), C("baseline", "string"),
+    ),
+    "per configuration, the candidate against the baseline: peak change, its interval and "
+    "verdict, and changes of status, reported configuration and threshold verdict",
+)  # fmt: skip
+COMPARE_RUNS = Table(
+    "compare_runs",
+    (
+        C("side", "string", "side", "key"), *IDENTITY, C("repeat", "Int64", "rep", 0),
+        C("status", "string", "status", "badge"), C("peak_mb", "Float64", "peak MB", 1),
+        C("in_grid", "boolean"), C("samples", "Int64"),
+        C("run_dir", "string", "run folder", "text"),
+    ),
+    "the runs of both sides of a comparison, their folders seen from this project",
+)  # fmt: skip
+COMPARE_ENV = Table(
+    "compare_env",
+    (
+        C("aspect", "string", "what", "key"), C("baseline", "string", "baseline", "text"),
+        C("candidate", "string", "candidate", "text"), C("level", "string", "level", "badge"),
+        C("note", "string", "note", "text"),
+    ),
+    "where each side ran (host, kernel, sampler, interval, enforcement), side by side",
+)  # fmt: skip
+COMPARE_TABLES = (COMPARE, COMPARE_RUNS, COMPARE_ENV)
+BY_NAME = {table.name: table for table in (*SUMMARY_TABLES, *COMPARE_TABLES)}
 TRACE = Table(
     "trace",
     tuple(C(name, "Float64" if name == "time_s" else "Int64") for name in TRACE_COLUMNS),

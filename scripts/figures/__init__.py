@@ -6,6 +6,7 @@ figure is a module of this package with `draw(data, settings, out_path)`, where 
 names to typed frames (and "traces" to {run_dir: trace frame} for figures that read traces), and
 settings maps each listed setting's last key to its value. Its caption, for both reports, is
 workflow/report/figures/<name>.rst. Adding a figure: a module, an entry below, a caption.
+FIGURES are every campaign's; COMPARE_FIGURES are drawn only when a comparison is configured.
 
     >>> import figures
     >>> figures.FIGURES["stability"].settings
@@ -26,7 +27,7 @@ class Figure:
     title: str
     tables: tuple[str, ...]  # summary tables read (names in scripts/tables.py)
     settings: tuple[str, ...] = ()  # config keys, "section.key"
-    traces: bool = False  # reads every run's trace.csv
+    traces: bool = False  # reads run traces: every run's, or those its module's select_runs picks
 
 
 FIGURES = {
@@ -40,6 +41,16 @@ FIGURES = {
         Figure("thresholds", "Threshold checks", ("thresholds",)),
     )
 }  # fmt: skip
+# Drawn only when compare.baseline is set; the report shows them in its comparison section.
+COMPARE_FIGURES = {
+    f.name: f
+    for f in (
+        Figure("compare_diff", "Change of the peak per configuration", ("compare",)),
+        Figure("compare_traces", "Most changed configuration, baseline and candidate",
+               ("compare", "compare_runs"), traces=True),
+    )
+}  # fmt: skip
+ALL = {**FIGURES, **COMPARE_FIGURES}
 CAPTION = "workflow/report/figures/{name}.rst"
 PATH = "results/plots/{name}.png"
 
@@ -47,7 +58,7 @@ PATH = "results/plots/{name}.png"
 def settings_of(name: str, config: dict) -> dict:
     """{last key: value} of the settings a figure uses, from the campaign's config."""
     out = {}
-    for key in FIGURES[name].settings:
+    for key in ALL[name].settings:
         section, _, leaf = key.partition(".")
         out[leaf] = config[section][leaf]
     return out
@@ -61,6 +72,13 @@ def caption_rst(name: str, config: dict) -> str:
     text = (ROOT / CAPTION.format(name=name)).read_text()
     env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True)
     return env.from_string(text).render(snakemake=SimpleNamespace(config=config))
+
+
+def trace_runs(name: str, data: dict):
+    """The runs whose traces a figure draws: those its module's select_runs(data) picks, else
+    every run of its runs table."""
+    select = getattr(import_module(f"figures.{name}"), "select_runs", None)
+    return select(data) if select else data["runs"]
 
 
 def draw(name: str, data: dict, settings: dict, out_path) -> None:

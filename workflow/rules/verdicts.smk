@@ -5,6 +5,7 @@ rule verdicts:
         runs=SUMMARY["runs"],
         variance=SUMMARY["variance"],
         thresholds=SUMMARY["thresholds"],
+        compare=get_verdict_compare_inputs(),
     output:
         csv=report(
             SUMMARY["verdicts"],

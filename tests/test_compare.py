@@ -365,7 +365,8 @@ def test_the_captions_render_as_snakemake_does():
     config["compare"]["baseline"] = "main-results"
     snakemake = type("Snakemake", (), {"config": config})
     env = Environment(trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
-    names = ["compare_table", "compare_md"] + [f"figures/{n}" for n in figures.COMPARE_FIGURES]
+    names = ["workflow", "compare_table", "compare_md"]
+    names += [f"figures/{n}" for n in figures.COMPARE_FIGURES]
     for name in names:
         text = (campaign.ROOT / "workflow" / "report" / f"{name}.rst").read_text()
         rendered = env.from_string(text).render(snakemake=snakemake)

@@ -32,6 +32,7 @@ import jsonschema
 import pandas as pd
 import yaml
 
+import baselines
 import launch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -286,7 +287,21 @@ def load(cfg: dict, cwd: Path | None = None) -> dict:
         search.setdefault("enforce", cfg["limits"]["enforce"])
         search.setdefault("name", search_name(search))
     check(cfg, Path.cwd() if cwd is None else cwd)
+    check_baseline(cfg, Path.cwd() if cwd is None else cwd)
     return cfg
+
+
+def check_baseline(cfg: dict, cwd: Path) -> None:
+    """compare.baseline names a variant or an earlier campaign's results folder that shares a
+    configuration with this campaign (scripts/baselines.py)."""
+    value = cfg["compare"]["baseline"]
+    if value is None:
+        return
+    try:
+        baseline = baselines.resolve(value, list(variants(cfg)), cwd)
+        baselines.check(baseline, build_runs(cfg))
+    except baselines.BaselineError as err:
+        raise ConfigError(f"config error at compare.baseline: {err}") from None
 
 
 def build_runs(cfg: dict) -> pd.DataFrame:

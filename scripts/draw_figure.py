@@ -25,15 +25,22 @@ BY_NAME = tables.BY_NAME
 
 
 def load(name: str, table_paths: dict, settings: dict) -> dict:
-    """The data a figure needs: its tables, and every run's trace when it draws traces."""
+    """The data a figure needs: its tables, and the traces it draws (from the digest of
+    traces, or the trace.csv of the runs its module picks)."""
     spec = figures.FIGURES[name]
     data = {table: BY_NAME[table].read(table_paths[table]) for table in spec.tables}
-    if spec.traces:
+    if spec.traces == "digest":
         found = digest.read_digest(table_paths["digest"], data["runs"]["run_dir"])
         data["traces"] = {}
         for run_dir, run in found["runs"].items():
             t, rss = digest.decode(run)
             data["traces"][run_dir] = pd.DataFrame({"time_s": t, "vmrss_kb": rss})
+    elif spec.traces == "picked":
+        picked = figures.trace_runs(name, data)
+        data["traces"] = {
+            run_dir: tables.read_trace(f"{run_dir}/trace.csv", samples)
+            for run_dir, samples in zip(picked["run_dir"], picked["samples"], strict=True)
+        }
     return data
 
 

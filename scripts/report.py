@@ -24,6 +24,8 @@ import jinja2
 import pandas as pd
 import yaml
 
+import compare_stats
+import compare_summary
 import digest
 import explorer
 import figures
@@ -36,6 +38,7 @@ TEMPLATES = ROOT / "workflow/report"
 NA = '<span class="na">–</span>'
 BADGE = {"ok": "ok", "PASS": "ok", "FAIL": "fail", "failed": "fail", "killed": "fail"}
 BADGE |= {"timeout": "warn", "oom": "oom", "warn": "warn", "fail": "fail"}
+BADGE |= {"regression": "fail", "improvement": "ok", "unchanged": "ok", "inconclusive": "warn"}
 LEVEL_WORD = {"ok": "OK", "warn": "CHECK", "fail": "FAIL"}
 ROW_CLASS = {"ok": "", "warn": "hot", "fail": "bad"}
 TAIL_LINES = 20
@@ -107,6 +110,8 @@ def cards(found: pd.DataFrame, root: Path) -> str:
     out = []
     for kind, (title, noun) in verdict_stage.KINDS.items():
         rows = found[found["kind"] == kind]
+        if rows.empty and kind in verdict_stage.OPTIONAL_KINDS:
+            continue
         bad = rows[rows["level"] != "ok"]
         level = verdict_stage.overall(rows)
         if rows.empty:
@@ -254,6 +259,27 @@ def search_section(data: dict, figure_paths: dict, config: dict) -> list[tuple[s
     return [("search", "Searches", body)]
 
 
+def compare_html(data: dict, figure_paths: dict, config: dict) -> str:
+    """The comparison: its verdicts first (worst first), where both sides ran, its figures."""
+    found, env, key = data["verdicts"], data["compare_env"], tables.CONFIG_KEY
+    rank = {verdict: i for i, verdict in enumerate(compare_summary.ORDER)}
+    compare = data["compare"].sort_values("verdict", key=lambda v: v.map(rank), kind="stable")
+    tests = int(compare["p_value"].notna().sum())
+    rule = compare_stats.describe(config["compare"], tests)
+    counts = compare_summary.phrase(compare_summary.counts(compare))
+    parts = [
+        f'<p class="note">{esc(counts or "Nothing compared")}. {esc(rule)}</p>',
+        table_html(compare, tables.COMPARE, levels_for(compare, found, "compare", key)),
+        "<h3>Where each side ran</h3>",
+        table_html(env, tables.COMPARE_ENV, env["level"]),
+    ]
+    parts += [
+        figure_html(n, figure_paths.get(n), config)
+        for n in figures.in_section(figures.FIGURES, "compare")
+    ]
+    return "".join(parts)
+
+
 def environment(runs: pd.DataFrame, version: str) -> str:
     def distinct(col):
         values = runs[col].dropna().astype(str).unique()
@@ -306,6 +332,9 @@ def build_report(
         ("config", "Config", f"<pre>{esc(dump)}</pre>"),
         ("environment", "Environment", environment(runs, version)),
     ]
+    if "compare" in data:
+        title = f"Compared with {config['compare']['baseline']}"
+        sections.insert(1, ("compare", title, compare_html(data, figure_paths, config)))
     n_checks = int(runs["threshold_check"].fillna(False).sum())
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     return env.get_template("report.html.j2").render(

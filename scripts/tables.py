@@ -11,9 +11,10 @@ TableError naming the file, what is wrong and how to redo it. Writers write exac
     'peak MB'
 
 Tables: TRACE (a run's trace.csv, written by the sampler), RUNS, SPIKES, VARIANCE, THRESHOLDS,
-VERDICTS, and with searches configured SEARCH and SEARCH_PROBES (results/summary/*.csv). run.json
-is read by read_run, solver.log by reported_config; the digest of every trace
-(results/summary/traces.json.gz) has its reader in scripts/digest.py.
+VERDICTS (results/summary/*.csv), with searches configured SEARCH and SEARCH_PROBES, and with
+compare.baseline set COMPARE, COMPARE_RUNS and COMPARE_ENV. run.json is read by read_run,
+solver.log by reported_config; the digest of every trace (results/summary/traces.json.gz) has its
+reader in scripts/digest.py.
 """
 
 from __future__ import annotations
@@ -86,53 +87,36 @@ def C(name, dtype, label="", fmt="text") -> Column:  # noqa: N802 (reads like a 
 
 
 IDENTITY = (
-    C("variant", "string", "variant", "key"),
-    C("limit_mb", "Int64", "limit MB", 0),
+    C("variant", "string", "variant", "key"), C("limit_mb", "Int64", "limit MB", 0),
     C("bucket_model", "string", "model", "key"),
-)
+)  # fmt: skip
 RUNS = Table(
     "runs",
     (
-        *IDENTITY,
-        C("repeat", "Int64", "rep", 0),
-        C("status", "string", "status", "badge"),
-        C("exit_code", "Int64"),
-        C("signal", "Int64"),
-        C("timed_out", "boolean"),
-        C("oom_killed", "boolean"),
-        C("duration_s", "Float64", "time s", 2),
+        *IDENTITY, C("repeat", "Int64", "rep", 0), C("status", "string", "status", "badge"),
+        C("exit_code", "Int64"), C("signal", "Int64"), C("timed_out", "boolean"),
+        C("oom_killed", "boolean"), C("duration_s", "Float64", "time s", 2),
         C("samples", "Int64", "samples", 0),
         C("effective_interval_ms", "Float64", "interval ms", 2),
-        C("missed_ticks", "Int64", "missed", 0),
-        C("peak_mb", "Float64", "peak MB", 1),
-        C("peak_rss_mb", "Float64", "sampled peak MB", 1),
-        C("peak_rss_time_s", "Float64"),
-        C("hwm_mb", "Float64", "VmHWM MB", 1),
-        C("maxrss_mb", "Float64"),
+        C("missed_ticks", "Int64", "missed", 0), C("peak_mb", "Float64", "peak MB", 1),
+        C("peak_rss_mb", "Float64", "sampled peak MB", 1), C("peak_rss_time_s", "Float64"),
+        C("hwm_mb", "Float64", "VmHWM MB", 1), C("maxrss_mb", "Float64"),
         C("cgroup_peak_mb", "Float64", "cgroup peak MB", 1),
-        C("peak_capture", "Float64", "capture", 3),
-        C("peak_vmsize_mb", "Float64"),
+        C("peak_capture", "Float64", "capture", 3), C("peak_vmsize_mb", "Float64"),
         C("over_budget", "boolean", "over budget", "bool"),
         C("reported_config", "string", "reported", "text"),
-        C("n_spikes", "Int64", "spikes", 0),
-        C("in_grid", "boolean"),
-        C("threshold_check", "boolean"),
-        C("hostname", "string"),
-        C("kernel", "string"),
-        C("sampler_version", "string"),
-        C("run_dir", "string"),
+        C("n_spikes", "Int64", "spikes", 0), C("in_grid", "boolean"),
+        C("threshold_check", "boolean"), C("hostname", "string"), C("kernel", "string"),
+        C("sampler_version", "string"), C("run_dir", "string"),
         C("n_leftover", "Int64", "left behind", 0),
     ),
     "one row per run: status, timing, every peak, reported configuration, spikes",
-)
+)  # fmt: skip
 SPIKE_FIELDS = (
-    C("detector", "string", "detector", "key"),
-    C("time_s", "Float64", "start s", 3),
-    C("rss_mb", "Float64", "RSS at top MB", 1),
-    C("increase_mb", "Float64", "increase MB", 1),
-    C("duration_ms", "Float64", "duration ms", 1),
-    C("rate_mb_s", "Float64", "rate MB/s", 0),
-)
+    C("detector", "string", "detector", "key"), C("time_s", "Float64", "start s", 3),
+    C("rss_mb", "Float64", "RSS at top MB", 1), C("increase_mb", "Float64", "increase MB", 1),
+    C("duration_ms", "Float64", "duration ms", 1), C("rate_mb_s", "Float64", "rate MB/s", 0),
+)  # fmt: skip
 SPIKES = Table(
     "spikes",
     (*IDENTITY, C("repeat", "Int64", "rep", 0), *SPIKE_FIELDS),
@@ -141,56 +125,40 @@ SPIKES = Table(
 VARIANCE = Table(
     "variance",
     (
-        *IDENTITY,
-        C("n", "Int64", "n", 0),
-        C("n_failed", "Int64", "not ok", 0),
-        C("mean_peak_mb", "Float64", "mean MB", 1),
-        C("std_mb", "Float64", "std MB", 2),
-        C("cv_percent", "Float64", "CV %", 2),
-        C("min_mb", "Float64", "min MB", 1),
-        C("max_mb", "Float64", "max MB", 1),
-        C("median_mb", "Float64", "median MB", 1),
+        *IDENTITY, C("n", "Int64", "n", 0), C("n_failed", "Int64", "not ok", 0),
+        C("mean_peak_mb", "Float64", "mean MB", 1), C("std_mb", "Float64", "std MB", 2),
+        C("cv_percent", "Float64", "CV %", 2), C("min_mb", "Float64", "min MB", 1),
+        C("max_mb", "Float64", "max MB", 1), C("median_mb", "Float64", "median MB", 1),
         C("n_outliers", "Int64", "outliers", 0),
         C("outlier_repeats", "string", "outlier repeats", "key"),
     ),
     "peak statistics across repeats per configuration",
-)
+)  # fmt: skip
 THRESHOLDS = Table(
     "thresholds",
     (
-        C("variant", "string", "variant", "key"),
-        C("threshold_mb", "Int64", "threshold MB", 0),
-        C("position", "string", "position", "key"),
-        C("limit_mb", "Int64", "limit MB", 0),
-        C("bucket_model", "string", "model", "key"),
-        C("repeat", "Int64", "rep", 0),
+        C("variant", "string", "variant", "key"), C("threshold_mb", "Int64", "threshold MB", 0),
+        C("position", "string", "position", "key"), C("limit_mb", "Int64", "limit MB", 0),
+        C("bucket_model", "string", "model", "key"), C("repeat", "Int64", "rep", 0),
         C("status", "string", "status", "badge"),
         C("reported_config", "string", "reported", "text"),
-        C("expected", "string", "expected", "text"),
-        C("verdict", "string", "verdict", "badge"),
-        C("peak_mb", "Float64", "peak MB", 1),
-        C("run_dir", "string", "run folder", "text"),
+        C("expected", "string", "expected", "text"), C("verdict", "string", "verdict", "badge"),
+        C("peak_mb", "Float64", "peak MB", 1), C("run_dir", "string", "run folder", "text"),
     ),
     "PASS / FAIL per run checked at a threshold - 1, the threshold, and + 1",
-)
+)  # fmt: skip
 VERDICTS = Table(
     "verdicts",
     (
-        C("kind", "string", "check", "key"),
-        C("level", "string", "level", "badge"),
-        C("subject", "string", "subject", "text"),
-        C("message", "string", "finding", "text"),
-        C("variant", "string"),
-        C("limit_mb", "Int64"),
-        C("bucket_model", "string"),
-        C("repeat", "Int64"),
-        C("value", "Float64", "value", 3),
-        C("bound", "Float64", "bound", 3),
-        C("unit", "string", "unit", "key"),
+        C("kind", "string", "check", "key"), C("level", "string", "level", "badge"),
+        C("subject", "string", "subject", "text"), C("message", "string", "finding", "text"),
+        C("variant", "string"), C("limit_mb", "Int64"), C("bucket_model", "string"),
+        C("repeat", "Int64"), C("value", "Float64", "value", 3),
+        C("bound", "Float64", "bound", 3), C("unit", "string", "unit", "key"),
         C("run_dir", "string"),
     ),
     "one row per check and subject: level ok / warn / fail, and the figures behind it",
-)
+)  # fmt: skip
 SUMMARY_TABLES = (RUNS, SPIKES, VARIANCE, THRESHOLDS, VERDICTS)
 SEARCH = Table(
     "search",
@@ -223,7 +191,57 @@ SEARCH_PROBES = Table(
     "every run of every search, in the order the search used them",
 )  # fmt: skip
 SEARCH_TABLES = (SEARCH, SEARCH_PROBES)  # written when the config has searches
-BY_NAME = {table.name: table for table in (*SUMMARY_TABLES, *SEARCH_TABLES)}
+# The comparison's tables (scripts/compare.py), written only when compare.baseline is set.
+COMPARE = Table(
+    "compare",
+    (
+        C("verdict", "string", "verdict", "badge"), *IDENTITY,
+        C("baseline_variant", "string", "vs", "key"), C("presence", "string"),
+        C("n_baseline", "Int64", "n base", 0), C("n_candidate", "Int64", "n new", 0),
+        C("median_baseline_mb", "Float64"),
+        C("median_candidate_mb", "Float64"),
+        C("mean_baseline_mb", "Float64", "base mean MB", 2),
+        C("mean_candidate_mb", "Float64", "new mean MB", 2),
+        C("diff_mb", "Float64"), C("diff_percent", "Float64", "change %", 2),
+        C("ci_low_mb", "Float64"), C("ci_high_mb", "Float64"),
+        C("ci_low_percent", "Float64", "interval from %", 2),
+        C("ci_high_percent", "Float64", "to %", 2),
+        C("threshold_mb", "Float64"),
+        C("p_value", "Float64"), C("p_adjusted", "Float64", "p adjusted", 4),
+        C("peak_verdict", "string"),
+        C("status_baseline", "string"),
+        C("status_candidate", "string"),
+        C("status_change", "string", "status", "badge"),
+        C("reported_baseline", "string"), C("reported_candidate", "string"),
+        C("reported_changed", "boolean"),
+        C("threshold_baseline", "string"), C("threshold_candidate", "string"),
+        C("threshold_change", "string", "threshold check", "badge"),
+        C("reason", "string", "why", "text"), C("baseline", "string"),
+    ),
+    "per configuration, the candidate against the baseline: peak change, its interval and "
+    "verdict, and changes of status, reported configuration and threshold verdict",
+)  # fmt: skip
+COMPARE_RUNS = Table(
+    "compare_runs",
+    (
+        C("side", "string", "side", "key"), *IDENTITY, C("repeat", "Int64", "rep", 0),
+        C("status", "string", "status", "badge"), C("peak_mb", "Float64", "peak MB", 1),
+        C("in_grid", "boolean"), C("samples", "Int64"),
+        C("run_dir", "string", "run folder", "text"),
+    ),
+    "the runs of both sides of a comparison, their folders seen from this project",
+)  # fmt: skip
+COMPARE_ENV = Table(
+    "compare_env",
+    (
+        C("aspect", "string", "what", "key"), C("baseline", "string", "baseline", "text"),
+        C("candidate", "string", "candidate", "text"), C("level", "string", "level", "badge"),
+        C("note", "string", "note", "text"),
+    ),
+    "where each side ran (host, kernel, sampler, interval, enforcement), side by side",
+)  # fmt: skip
+COMPARE_TABLES = (COMPARE, COMPARE_RUNS, COMPARE_ENV)
+BY_NAME = {table.name: table for table in (*SUMMARY_TABLES, *SEARCH_TABLES, *COMPARE_TABLES)}
 TRACE = Table(
     "trace",
     tuple(C(name, "Float64" if name == "time_s" else "Int64") for name in TRACE_COLUMNS),

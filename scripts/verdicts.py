@@ -21,6 +21,9 @@ them (KINDS):
   when a search ran out of max_probes, or min_memory fails even at high_mb; warn for repeats that
   disagree, a flaky boundary, no switch in the range, success already at low_mb, and a switch
   search whose configurations are not monotonic in the limit.
+- compare (with compare.baseline set): each configuration of compare.csv: fail on a regression,
+  warn when the reported configuration changed or an apparent regression could be noise;
+- compare_env: each aspect of compare_env.csv (host, kernel, ...): warn when the sides differ.
 
 Called by the `verdicts` rule; by hand:
 
@@ -41,6 +44,8 @@ import tables
 
 # kind: (title, what a subject is); the report's cards follow this order
 KINDS = {
+    "compare": ("Compared with the baseline", "configurations"),
+    "compare_env": ("Comparison environment", "aspects"),
     "threshold": ("Threshold checks", "threshold runs"),
     "run_status": ("Runs that did not finish", "runs"),
     "budget": ("Over budget (peak > limit)", "configurations"),
@@ -50,6 +55,8 @@ KINDS = {
     "sampling": ("Missed samples", "runs"),
     "search": ("Searches", "search findings"),
 }
+# kinds a campaign has only when configured (a comparison's baseline, searches)
+OPTIONAL_KINDS = ("compare", "compare_env", "search")
 log = logging.getLogger("verdicts")
 
 
@@ -240,8 +247,38 @@ def sampling_rows(runs: pd.DataFrame, settings: dict) -> list[dict]:
     return rows
 
 
-def verdicts_table(runs, variance, thresholds, settings: dict, search=None) -> pd.DataFrame:
+def truth(value) -> bool:
+    """A nullable boolean as a plain one (NA is False)."""
+    return bool(value) if pd.notna(value) else False
+
+
+def compare_rows(compare: pd.DataFrame, env: pd.DataFrame) -> list[dict]:
+    """The comparison's verdicts: compare.csv decided them; here they get their level."""
+    rows = []
+    for _, r in compare.iterrows():
+        suspect = r["verdict"] == "inconclusive" and truth(r["diff_mb"] > r["threshold_mb"])
+        level = "fail" if r["verdict"] == "regression" else "ok"
+        if level == "ok" and (truth(r["reported_changed"]) or suspect):
+            level = "warn"
+        subject = f"{r['variant']} vs {r['baseline_variant']} · {mb(r['limit_mb'])} MB · "
+        subject += str(r["bucket_model"])
+        bound = 100 * r["threshold_mb"] / r["mean_baseline_mb"]
+        rows.append(verdict("compare", level, subject, f"{r['verdict']}: {r['reason']}", r,
+                            value=r["diff_percent"], bound=bound, unit="%"))  # fmt: skip
+    for _, r in env.iterrows():
+        message = f"baseline {r['baseline']}, candidate {r['candidate']}"
+        message += f": {r['note']}" if r["level"] != "ok" else ""
+        rows.append(verdict("compare_env", r["level"], r["aspect"], message))
+    return rows
+
+
+def verdicts_table(
+    runs, variance, thresholds, settings: dict, *, search=None, compare=None
+) -> pd.DataFrame:
+    """Every verdict; search is search.csv when there are searches, compare (compare.csv,
+    compare_env.csv) when a comparison ran."""
     rows = [
+        *(compare_rows(*compare) if compare else []),
         *threshold_rows(thresholds),
         *status_rows(runs),
         *budget_rows(runs),
@@ -283,13 +320,22 @@ def failures(table: pd.DataFrame) -> list[str]:
     return [f"  {r.kind}: {r.subject}: {r.message}" for r in failed.itertuples()]
 
 
-def main(runs_csv, variance_csv, thresholds_csv, out_csv, settings: dict, search_csv=()) -> None:
+def main(
+    runs_csv, variance_csv, thresholds_csv, out_csv, settings: dict, *, search_csv=(), compare=()
+) -> None:
+    """search_csv: the path of search.csv, or nothing; compare: the paths of compare.csv and
+    compare_env.csv, or nothing."""
     table = verdicts_table(
         tables.RUNS.read(runs_csv),
         tables.VARIANCE.read(variance_csv),
         tables.THRESHOLDS.read(thresholds_csv),
         settings,
-        tables.SEARCH.read(search_csv[0]) if search_csv else None,
+        search=tables.SEARCH.read(search_csv[0]) if search_csv else None,
+        compare=(
+            (tables.COMPARE.read(compare[0]), tables.COMPARE_ENV.read(compare[1]))
+            if compare
+            else None
+        ),
     )
     tables.VERDICTS.write(table, out_csv)
     counts = table["level"].value_counts().to_dict()
@@ -304,6 +350,7 @@ if "snakemake" in globals():
         snakemake.input.thresholds,
         snakemake.output.csv,
         dict(snakemake.params.settings),
-        list(snakemake.input.search),
+        search_csv=list(snakemake.input.search),
+        compare=list(snakemake.input.compare),
         log_path=snakemake.log[0],
     )

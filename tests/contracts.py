@@ -36,3 +36,20 @@ SEARCH_PROBE_COLUMNS = [
     "variant", "search", "kind", "order", "step", "limit_mb", "bucket_model", "repeat", "role",
     "status", "reported_config", "peak_mb", "reused", "run_dir",
 ]  # fmt: skip
+COMPARE_COLUMNS = [
+    "verdict", "variant", "limit_mb", "bucket_model", "baseline_variant", "presence",
+    "n_baseline", "n_candidate", "median_baseline_mb", "median_candidate_mb", "mean_baseline_mb",
+    "mean_candidate_mb", "diff_mb", "diff_percent", "ci_low_mb", "ci_high_mb", "ci_low_percent",
+    "ci_high_percent", "threshold_mb", "p_value", "p_adjusted", "peak_verdict",
+    "status_baseline", "status_candidate", "status_change", "reported_baseline",
+    "reported_candidate", "reported_changed", "threshold_baseline", "threshold_candidate",
+    "threshold_change", "reason", "baseline",
+]  # fmt: skip
+COMPARE_RUN_COLUMNS = [
+    "side", "variant", "limit_mb", "bucket_model", "repeat", "status", "peak_mb", "in_grid",
+    "samples", "run_dir",
+]  # fmt: skip
+COMPARE_ENV_COLUMNS = ["aspect", "baseline", "candidate", "level", "note"]
+# github-action-benchmark's customSmallerIsBetter entries: required and optional keys
+BENCHMARK_KEYS = {"name", "unit", "value"}
+BENCHMARK_OPTIONAL_KEYS = {"range", "extra"}

@@ -19,6 +19,7 @@ BAD_CONFIGS = [
     ({"grid": {"repeats": 1, "colour": "red"}}, ["grid", "colour", "repeats"]),
     ({"grid": {"bucket_models": ["4M/8M"]}}, ["grid.bucket_models[0]", "'4M/8M'", "auto"]),
     ({"solver": {"command": "./no-such-solver {memory_mb}"}}, ["solver.command", "no-such-solver"]),
+    ({"compare": {"baseline": "nope"}}, ["compare.baseline", "'nope' is neither a variant"]),
 ]
 
 

@@ -7,8 +7,8 @@ names to typed frames (and "traces" to {run_dir: frame of time_s, vmrss_kb} for 
 draw traces, from the digest), and
 settings maps each listed setting's last key to its value. Its caption, for both reports, is
 workflow/report/figures/<name>.rst. Adding a figure: a module, an entry below, a caption. A figure
-with `when` is drawn only when the config has that (e.g. searches), and the report shows it in
-its `section`.
+with `when` is drawn only when that config value is set (searches, a comparison's baseline),
+and the report shows it in its `section`.
 
     >>> import figures
     >>> figures.FIGURES["stability"].settings
@@ -29,8 +29,10 @@ class Figure:
     title: str
     tables: tuple[str, ...]  # summary tables read (names in scripts/tables.py)
     settings: tuple[str, ...] = ()  # config keys, "section.key"
-    traces: bool = False  # draws every run's trace (from the digest of traces)
-    when: str = ""  # a top-level config key: drawn only when its value is not empty
+    # traces it draws: "digest", every run's from the digest of traces; "picked", the trace.csv of
+    # the runs its module's select_runs(data) picks (they may be another campaign's)
+    traces: str = ""
+    when: str = ""  # a config key, "section" or "section.key": drawn only when its value is set
     section: str = "figures"  # the report section that shows it
 
 
@@ -38,7 +40,7 @@ FIGURES = {
     f.name: f
     for f in (
         Figure("overview", "Overview", ("variance", "verdicts"), ("variance.cv_warn_percent",)),
-        Figure("traces", "Memory traces", ("runs", "spikes", "variance"), traces=True),
+        Figure("traces", "Memory traces", ("runs", "spikes", "variance"), traces="digest"),
         Figure("peak_vs_limit", "Peak vs memory limit", ("runs",)),
         Figure("stability", "Stability across repeats", ("variance", "runs"),
                ("variance.cv_warn_percent",)),
@@ -46,6 +48,11 @@ FIGURES = {
         Figure("thresholds", "Threshold checks", ("thresholds",)),
         Figure("search", "Search probes", ("search", "search_probes"), when="search",
                section="search"),
+        Figure("compare_diff", "Change of the peak per configuration", ("compare",),
+               when="compare.baseline", section="compare"),
+        Figure("compare_traces", "Most changed configuration, baseline and candidate",
+               ("compare", "compare_runs"), traces="picked", when="compare.baseline",
+               section="compare"),
     )
 }  # fmt: skip
 CAPTION = "workflow/report/figures/{name}.rst"
@@ -57,10 +64,22 @@ PEAK_SCALE = [(0, "#1a9850"), (0.66, "#a6d96a"), (0.79, "#ffffbf"), (0.833, "#fd
 PATH = "results/plots/{name}.png"
 
 
+def setting(config: dict, key: str):
+    """A config value by its dotted key ("section.key"), None when absent."""
+    value = config
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 def drawn(config: dict) -> list[str]:
-    """The figures a campaign draws, in the registry's order (a figure with `when` only when
-    that config value is not empty)."""
-    return [name for name, spec in FIGURES.items() if not spec.when or config.get(spec.when)]
+    """The figures a campaign draws, in the registry's order (a figure with `when` only when that
+    config value is set)."""
+    return [name for name, spec in FIGURES.items() if not spec.when or setting(config, spec.when)]
+
+
+def in_section(names, section: str) -> list[str]:
+    return [name for name in names if FIGURES[name].section == section]
 
 
 def settings_of(name: str, config: dict) -> dict:
@@ -80,6 +99,11 @@ def caption_rst(name: str, config: dict) -> str:
     text = (ROOT / CAPTION.format(name=name)).read_text()
     env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True)
     return env.from_string(text).render(snakemake=SimpleNamespace(config=config))
+
+
+def trace_runs(name: str, data: dict):
+    """The runs whose trace.csv a figure with traces="picked" reads: its select_runs(data)."""
+    return import_module(f"figures.{name}").select_runs(data)
 
 
 def draw(name: str, data: dict, settings: dict, out_path) -> None:

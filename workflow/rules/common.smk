@@ -11,7 +11,8 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
-import campaign  # noqa: E402  (the modules below live in scripts/)
+import baselines  # noqa: E402  (the modules below live in scripts/)
+import campaign  # noqa: E402
 import figures  # noqa: E402
 import launch  # noqa: E402
 import search_step  # noqa: E402
@@ -32,6 +33,18 @@ SEARCHES = {search["name"]: search for search in config["search"]}
 SEARCH_TABLES = {table.name: table.path for table in tables.SEARCH_TABLES}
 SUMMARY = {table.name: table.path for table in tables.SUMMARY_TABLES}
 SUMMARY |= SEARCH_TABLES if SEARCHES else {}
+# The baseline of a comparison (compare.baseline, checked above), or None: no comparison.
+BASELINE = (
+    baselines.resolve(config["compare"]["baseline"], list(VARIANTS))
+    if config["compare"]["baseline"] is not None
+    else None
+)
+COMPARED = {table.name: table.path for table in tables.COMPARE_TABLES}
+COMPARE_FILES = {
+    "md": "results/compare.md",
+    "json": "results/compare.json",
+    "benchmark": "results/compare_benchmark.json",
+}
 PLOTS = {name: figures.PATH.format(name=name) for name in figures.drawn(config)}
 # Modules the scripts import: inputs of the rules, so that editing one reruns what uses it.
 SAMPLER_CODE = [f"scripts/{name}.py" for name in ("run_monitored", "sampler", "cgroups", "launch")]
@@ -64,6 +77,8 @@ localrules:
     report_html,
     search_step,
     search,
+    compare,
+    compare_summary,
 
 
 def run_files(name, runs=RUNS):
@@ -126,11 +141,13 @@ def get_search_table(wildcards):
 
 def get_figure_inputs(wildcards):
     spec = figures.FIGURES[wildcards.figure]
-    inputs = {table: SUMMARY[table] for table in spec.tables}
+    inputs = {table: {**SUMMARY, **COMPARED}[table] for table in spec.tables}
     inputs["code"] = [*FIGURE_CODE, f"scripts/figures/{spec.name}.py"]
     inputs["caption"] = figures.CAPTION.format(name=spec.name)
-    if spec.traces:
+    if spec.traces == "digest":
         inputs["digest"] = tables.DIGEST
+    if spec.traces == "picked":
+        inputs["traces"] = run_files("trace.csv") + baseline_traces()
     return inputs
 
 
@@ -144,10 +161,12 @@ def get_figure_caption(wildcards):
 
 def get_report_inputs(wildcards):
     inputs = dict(SUMMARY)
+    inputs |= COMPARED if BASELINE else {}
     inputs["digest"] = tables.DIGEST
     inputs |= {f"fig_{name}": path for name, path in PLOTS.items()}
     inputs["code"] = [*STAGE_CODE, "scripts/verdicts.py", "scripts/figures/__init__.py"]
     inputs["code"] += ["scripts/explorer.py", "scripts/digest.py"]
+    inputs["code"] += ["scripts/compare_stats.py", "scripts/compare_summary.py"]
     inputs["templates"] = [
         f"workflow/report/{name}" for name in ("report.css", "report.html.j2", "explorer.js")
     ]
@@ -156,7 +175,8 @@ def get_report_inputs(wildcards):
 
 
 def get_final_outputs():
-    return [*SUMMARY.values(), *PLOTS.values(), "results/report.html"]
+    compared = [*COMPARED.values(), *COMPARE_FILES.values()] if BASELINE else []
+    return [*SUMMARY.values(), *compared, *PLOTS.values(), "results/report.html"]
 
 
 # --- searches: a bisection per search and variant, one checkpoint job per step -----------------
@@ -221,3 +241,37 @@ def get_search_inputs(wildcards):
             for key, files in probe_files(state).items():
                 inputs[key] += files
     return inputs
+
+
+# --- the comparison (compare.baseline) --------------------------------------------------------
+
+
+def get_compare_inputs(wildcards):
+    """This campaign's tables, and in folder mode the baseline campaign's."""
+    inputs = {"code": [*STAGE_CODE, "scripts/compare_stats.py", "scripts/baselines.py"]}
+    inputs |= {"runs": SUMMARY["runs"], "thresholds": SUMMARY["thresholds"]}
+    if BASELINE.mode == "folder":
+        inputs["baseline"] = [BASELINE.table_path(t) for t in (tables.RUNS, tables.THRESHOLDS)]
+    return inputs
+
+
+def get_compare_settings():
+    """What decides a verdict (the baseline itself is a param of its own)."""
+    return {key: value for key, value in config["compare"].items() if key != "baseline"}
+
+
+def baseline_traces():
+    """The baseline campaign's trace files that were kept (folder mode), for the figures."""
+    if BASELINE is None or BASELINE.mode != "folder":
+        return []
+    runs = baselines.read_runs(BASELINE)
+    dirs = [
+        BASELINE.run_dir(r.variant, int(r.limit_mb), r.bucket_model, int(r.repeat))
+        for r in runs.itertuples()
+    ]
+    return [f"{d}/trace.csv" for d in dirs if Path(d, "trace.csv").is_file()]
+
+
+def get_verdict_compare_inputs():
+    """compare.csv and compare_env.csv when a comparison is configured, else nothing."""
+    return [COMPARED["compare"], COMPARED["compare_env"]] if BASELINE else []

@@ -6,6 +6,7 @@ rule verdicts:
         variance=SUMMARY["variance"],
         thresholds=SUMMARY["thresholds"],
         search=get_search_table,
+        compare=get_verdict_compare_inputs(),
     output:
         csv=report(
             SUMMARY["verdicts"],

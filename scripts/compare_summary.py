@@ -1,0 +1,195 @@
+"""Render the comparison for people and machines: results/compare.md (ready to paste into a pull
+request), results/compare.json (everything, machine-readable) and results/compare_benchmark.json
+(the candidate's mean peak per configuration as a "smaller is better" series, the format of
+github-action-benchmark's `customSmallerIsBetter` tool). A renderer only: compare.csv decided.
+
+Called by the `compare_summary` rule; by hand, from the project folder after a campaign:
+
+    python scripts/compare_summary.py
+    # -> results/compare.md, starting "### memsweep: compared with base: 1 regression ..."
+"""
+
+import json
+import logging
+import math
+from pathlib import Path
+
+import pandas as pd
+
+import compare_stats
+import stage
+import tables
+
+log = logging.getLogger("compare_summary")
+ORDER = ("regression", "improvement", "inconclusive", "unchanged", "not compared")
+FORMAT = "memsweep-compare/1"
+
+
+def plain(value):
+    """A JSON value: NA and NaN as null, NumPy numbers as Python ones."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    return None if isinstance(value, float) and math.isinf(value) else value
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def number(value, fmt: str = ".1f", unit: str = "") -> str:
+    """A number as text; a sign as a typographic minus; NA as a dash."""
+    if pd.isna(value):
+        return "–"
+    text = f"{value:{fmt}}{unit}"
+    return "−" + text[1:] if text.startswith("-") else text
+
+
+def phrase(n: dict) -> str:
+    """'2 regressions, 1 unchanged' from counts per verdict (zeros left out)."""
+    words = {"regression": "regressions", "improvement": "improvements"}
+    return ", ".join(f"{c} {words.get(v, v) if c > 1 else v}" for v, c in n.items() if c)
+
+
+def mean(value, n) -> str:
+    return "–" if pd.isna(value) else f"{value:.1f} (n={n})"
+
+
+def counts(compare: pd.DataFrame) -> dict[str, int]:
+    found = compare["verdict"].value_counts()
+    return {verdict: int(found.get(verdict, 0)) for verdict in ORDER}
+
+
+def md_row(r) -> str:
+    change = f"{number(r['diff_percent'], '+.2f', '%')} ({number(r['diff_mb'], '+.2f', ' MB')})"
+    interval = f"{number(r['ci_low_percent'], '+.2f')} to {number(r['ci_high_percent'], '+.2f')}%"
+    status = r["status_candidate"] if r["status_change"] == "unchanged" else (
+        f"{r['status_baseline']} → {r['status_candidate']}")  # fmt: skip
+    check = r["threshold_candidate"] if r["threshold_change"] == "unchanged" else (
+        f"{r['threshold_baseline']} → {r['threshold_candidate']}")  # fmt: skip
+    check = "" if pd.isna(r["threshold_change"]) else check
+    verdict = f"**{r['verdict']}**" if r["verdict"] == "regression" else r["verdict"]
+    cells = [
+        verdict, r["variant"], f"{r['limit_mb']} MB", f"`{r['bucket_model']}`",
+        mean(r["mean_baseline_mb"], r["n_baseline"]),
+        mean(r["mean_candidate_mb"], r["n_candidate"]),
+        change if pd.notna(r["diff_mb"]) else "–",
+        interval if pd.notna(r["ci_low_percent"]) else "–",
+        number(r["p_adjusted"], ".2g"), status or "–", check,
+    ]  # fmt: skip
+    return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+
+
+MD_HEAD = (
+    "| verdict | variant | limit | model | baseline MB | candidate MB | change | interval | "
+    "p adj. | status | threshold check |\n|---|---|---:|---|---:|---:|---:|---|---:|---|---|"
+)
+
+
+def untyped(frame: pd.DataFrame) -> pd.DataFrame:
+    """Python values with None for a missing one, so that a comparison with NA is just False."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def markdown(compare: pd.DataFrame, env: pd.DataFrame, settings: dict) -> str:
+    """compare.md: the changes first, the unchanged configurations folded, the environment."""
+    compare = untyped(compare)
+    head = phrase(counts(compare))
+    baseline = compare["baseline"].dropna().iloc[0] if len(compare) else settings["baseline"]
+    lines = [f"### memsweep: compared with `{baseline}`: {head or 'nothing compared'}", ""]
+    rank = {verdict: i for i, verdict in enumerate(ORDER)}
+    ordered = compare.sort_values("verdict", key=lambda v: v.map(rank), kind="stable")
+    quiet = ordered["verdict"].isin(["unchanged", "not compared"])
+    if (~quiet).any():
+        lines += [MD_HEAD, *(md_row(r) for _, r in ordered[~quiet].iterrows()), ""]
+    if quiet.any():
+        folded = f"{int(quiet.sum())} configuration(s) unchanged or on one side only"
+        rows = [md_row(r) for _, r in ordered[quiet].iterrows()]
+        lines += [f"<details><summary>{folded}</summary>", "", MD_HEAD, *rows, "", "</details>"]
+    for r in env[env["level"] != "ok"].itertuples():
+        lines.append(f"> **Warning**: {r.aspect}: baseline {r.baseline}, candidate "
+                     f"{r.candidate}: {r.note}.")  # fmt: skip
+    lines += ["", "| | baseline | candidate |", "|---|---|---|"]
+    lines += [f"| {r.aspect} | {r.baseline} | {r.candidate} |" for r in env.itertuples()]
+    tests = int(compare["p_value"].notna().sum())
+    lines += ["", compare_stats.describe(settings, tests), ""]
+    return "\n".join(lines)
+
+
+def benchmark(compare: pd.DataFrame, runs: pd.DataFrame) -> list[dict]:
+    """The candidate's mean peak per configuration, github-action-benchmark's custom format."""
+    cand = runs[(runs["side"] == "candidate") & runs["in_grid"].fillna(False)]
+    cand = cand[cand["status"].eq("ok").fillna(False)]
+    spread = cand.groupby(tables.CONFIG_KEY)["peak_mb"].std()
+    out = []
+    for _, r in untyped(compare[compare["mean_candidate_mb"].notna()]).iterrows():
+        sd = spread.get((r["variant"], r["limit_mb"], r["bucket_model"]))
+        extra = f"n={r['n_candidate']}; {r['verdict']}"
+        if pd.notna(r["diff_percent"]):
+            extra += f" ({r['diff_percent']:+.2f}% against {r['mean_baseline_mb']:.2f} MB)"
+        entry = {
+            "name": f"peak {r['variant']} {r['limit_mb']} MB {r['bucket_model']}",
+            "unit": "MB",
+            "value": round(float(r["mean_candidate_mb"]), 3),
+            "extra": extra,
+        }
+        if sd is not None and pd.notna(sd):
+            entry["range"] = f"± {sd:.3f}"
+        out.append(entry)
+    return out
+
+
+def summary(compare, runs, env, settings: dict) -> dict:
+    tests = int(compare["p_value"].notna().sum())
+    return {
+        "format": FORMAT,
+        "baseline": settings["baseline"],
+        "regressed": bool((compare["verdict"] == "regression").any()),
+        "counts": counts(compare),
+        "rule": {
+            "test": "Welch's t-test, two-sided",
+            "correction": "Bonferroni",
+            "tests": tests,
+            "alpha": settings["alpha"],
+            "min_change_percent": settings["min_change_percent"],
+            "min_change_mb": settings["min_change_mb"],
+            "text": compare_stats.describe(settings, tests),
+        },
+        "environment": records(env),
+        "configurations": records(compare),
+        "benchmark": benchmark(compare, runs),
+    }
+
+
+def main(compare_csv, runs_csv, env_csv, out: dict, settings: dict) -> None:
+    compare = tables.COMPARE.read(compare_csv)
+    runs = tables.COMPARE_RUNS.read(runs_csv)
+    env = tables.COMPARE_ENV.read(env_csv)
+    document = summary(compare, runs, env, settings)
+    Path(out["md"]).write_text(markdown(compare, env, settings), encoding="utf-8")
+    Path(out["json"]).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    series = json.dumps(document["benchmark"], indent=2, ensure_ascii=False)
+    Path(out["benchmark"]).write_text(series + "\n", encoding="utf-8")
+    log.info("%s -> %s, %s, %s", document["counts"], out["md"], out["json"], out["benchmark"])
+
+
+if "snakemake" in globals():
+    stage.run(
+        main,
+        snakemake.input.compare,
+        snakemake.input.runs,
+        snakemake.input.env,
+        dict(snakemake.output.items()),
+        dict(snakemake.params.settings),
+        log_path=snakemake.log[0],
+    )
+elif __name__ == "__main__":
+    import campaign
+
+    cfg = campaign.load(campaign.read_config_file(campaign.DEFAULT_CONFIG))
+    outputs = {name: f"results/{stem}" for name, stem in
+               (("md", "compare.md"), ("json", "compare.json"),
+                ("benchmark", "compare_benchmark.json"))}  # fmt: skip
+    stage.run(main, tables.COMPARE.path, tables.COMPARE_RUNS.path, tables.COMPARE_ENV.path,
+              outputs, cfg["compare"])  # fmt: skip

@@ -363,6 +363,8 @@ def read_trace(path, samples: int | None = None) -> pd.DataFrame:
                     f"{','.join(TRACE.names)!r}; {redo}"
                 )
             frame = pd.read_csv(fh, header=None, names=TRACE.names, dtype=dtypes)
+    except TableError:
+        raise
     except FileNotFoundError:
         raise TableError(f"{path}: missing; {redo}") from None
     except pd.errors.EmptyDataError:

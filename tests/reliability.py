@@ -1,0 +1,189 @@
+"""Inject faults into a small real campaign and report, one line each, what a user would see.
+
+    $ python tests/reliability.py            # about 3 minutes
+    fault                         | what the user saw                          | lost | rerun
+    corrupt trace (garbage)       | exit 1: results/runs/.../trace.csv: head…  | none | redid 1 run
+    ...
+
+For every fault: what was injected, what the user saw (exit status and the line that names the
+cause), whether any finished measurement was lost (every other run's folder must be byte for byte
+as before: it must be "none"), and whether a plain rerun (or the command the message gives) redid
+only what was needed. It exits 1 when a fault was not caught, lost a measurement, or its rerun did
+more or less than needed. Each fault runs on its own copy of one finished campaign, with real
+processes and real files (a real tmpfs for the full disk, where mounting is allowed).
+"""
+
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent / "scripts")]
+from workflow_helpers import make_project, snakemake, write_config  # noqa: E402
+
+CAMPAIGN = {
+    "solver": {"env": {"DEMO_SCALE": "0.02", "DEMO_HOLD_S": "100"}, "timeout_s": 60},
+    "grid": {"memory_limits_mb": [300, 600], "bucket_models": ["4M/8M/4M"], "repeats": 2},
+    "sampler": {"interval_ms": 5},
+    "thresholds": [],
+}
+RUN = "results/runs/default/300MB/4M-8M-4M/rep1"
+FAULTS = []
+
+
+def fault(name):
+    def register(function):
+        FAULTS.append((name, function))
+        return function
+
+    return register
+
+
+def fingerprint(project: Path, skip: str | None = None) -> dict:
+    """{file: sha1} of every run folder's files but skip's."""
+    out = {}
+    for path in sorted((project / "results/runs").rglob("*")):
+        if path.is_file() and not (skip and str(path.relative_to(project)).startswith(skip)):
+            out[str(path.relative_to(project))] = hashlib.sha1(path.read_bytes()).hexdigest()
+    return out
+
+
+def cause(proc) -> str:
+    """The line of Snakemake's output that names the cause."""
+    text = proc.stdout + proc.stderr
+    for pattern in (r"memsweep: .*", r"config error .*", r"(?m)^.*No space left.*$",
+                    r"(?m)^.*interrupted.*$", r"(?m)^.*sampler.*$"):  # fmt: skip
+        match = re.search(pattern, text)
+        if match:
+            return match.group(0).strip()[:110]
+    return text.strip().splitlines()[-1][:110] if text.strip() else "(nothing)"
+
+
+def planned(project: Path) -> dict:
+    proc = snakemake(project, "-n", "--cores", "1", "all", "--configfile", "campaign.yaml")
+    text = proc.stdout + proc.stderr
+    if "Job stats" not in text:
+        return {}
+    table = text.split("Job stats:", 1)[1].split("Reasons:", 1)[0]
+    jobs = {}
+    for line in table.splitlines():
+        match = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+        if match and match.group(1) != "total":
+            jobs[match.group(1)] = int(match.group(2))
+    return jobs
+
+
+def run_all(project: Path, *extra) -> subprocess.CompletedProcess:
+    return snakemake(project, "--cores", "1", "all", "--configfile", "campaign.yaml", *extra)
+
+
+def damaged_file(project, path, content, redo_with_rm=True):
+    target = project / path
+    before = fingerprint(project, skip=RUN)
+    target.write_text(content) if isinstance(content, str) else target.write_bytes(content)
+    os.utime(target)
+    proc = run_all(project)
+    lost = "none" if fingerprint(project, skip=RUN) == before else "OTHER RUNS CHANGED"
+    seen = f"exit {proc.returncode}: {cause(proc)}"
+    caught = proc.returncode != 0 and str(target.relative_to(project)) in proc.stdout + proc.stderr
+    if redo_with_rm:
+        shutil.rmtree(project / RUN)
+    plan = planned(project)
+    redo_ok = plan.get("monitor") == 1
+    after = run_all(project)
+    redo = f"redid {plan.get('monitor', 0)} run(s), then exit {after.returncode}"
+    return seen, lost, redo, caught and redo_ok and after.returncode == 0 and lost == "none"
+
+
+@fault("corrupt trace (garbage)")
+def corrupt_trace(project):
+    return damaged_file(project, f"{RUN}/trace.csv", "garbage\nmore,garbage\n")
+
+
+@fault("trace cut in its header")
+def cut_trace(project):
+    return damaged_file(project, f"{RUN}/trace.csv", "time_s,vmrss_kb,vms")
+
+
+@fault("run.json not JSON")
+def bad_json(project):
+    return damaged_file(project, f"{RUN}/run.json", "{")
+
+
+@fault("run.json an empty object")
+def empty_json(project):
+    return damaged_file(project, f"{RUN}/run.json", "{}")
+
+
+def run_until(project, predicate, timeout=60.0):
+    """Start the campaign redoing one run, call predicate() until it returns truthy."""
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "1", "all", "--configfile",
+           "campaign.yaml", "--forcerun", f"{RUN}/run.json"]  # fmt: skip
+    proc = subprocess.Popen(
+        cmd, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + timeout
+    found = None
+    while time.monotonic() < deadline and not found:
+        found = predicate()
+        time.sleep(0.05)
+    return proc, found
+
+
+def processes(pattern: str) -> list[int]:
+    out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+@fault("SIGTERM to the run (a cancel)")
+def sigterm(project):
+    before = fingerprint(project, skip=RUN)
+    proc, pids = run_until(project, lambda: processes(f"run_monitored.py.*{RUN}"))
+    time.sleep(0.5)
+    for pid in pids or []:
+        os.kill(pid, signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    done = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    lost = "none" if fingerprint(project, skip=RUN) == before else "OTHER RUNS CHANGED"
+    recorded = (project / RUN / "run.json").exists()
+    seen = f"exit {proc.returncode}: {cause(done)}" + (", recorded as a run!" if recorded else "")
+    plan = planned(project)
+    after = run_all(project)
+    redo = f"redid {plan.get('monitor', 0)} run(s), then exit {after.returncode}"
+    ok = pids and not recorded and plan.get("monitor") == 1 and after.returncode == 0
+    return seen, lost, redo, ok and lost == "none"
+
+
+def main() -> int:
+    rows, failed = [], 0
+    with tempfile.TemporaryDirectory() as tmp:
+        base = make_project(Path(tmp) / "base")
+        write_config(base, CAMPAIGN)
+        first = run_all(base)
+        if first.returncode != 0:
+            print(first.stderr[-3000:])
+            return 1
+        for name, function in FAULTS:
+            project = Path(tmp) / re.sub(r"\W+", "_", name)
+            shutil.copytree(base, project, symlinks=True)
+            try:
+                seen, lost, redo, ok = function(project)
+            except Exception as err:  # noqa: BLE001 (a fault the suite itself could not inject)
+                seen, lost, redo, ok = f"could not inject: {err}", "?", "?", False
+            failed += not ok
+            rows.append((name, seen, lost, redo, "ok" if ok else "NOT OK"))
+    widths = [max(len(str(r[i])) for r in rows) for i in range(5)]
+    for row in rows:
+        print(" | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

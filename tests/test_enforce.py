@@ -1,4 +1,4 @@
-"""Tests of memory-limit enforcement (issue 6): cgroup v1 for real, v2 on a fake tree, rlimit.
+"""Tests of memory-limit enforcement: cgroup v1 for real, v2 on a fake tree, rlimit.
 
 The real cgroup tests need a writable memory controller (root here and in CI). Where there is
 none they are skipped, except under CI=true, where they fail with the reason. Runs that must
@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import cgroups
+import launch
 import pytest
-import sampler
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLER = ROOT / "scripts" / "sampler.py"
@@ -24,7 +24,7 @@ PY = sys.executable
 MIB = 1024
 NEED = "enforce=cgroup needs a writable cgroup memory controller"
 
-PROBLEM = sampler.enforcement_problem("cgroup")
+PROBLEM = launch.enforcement_problem("cgroup")
 
 
 @pytest.fixture
@@ -73,20 +73,27 @@ def test_cgroup_over_the_limit_is_oom_killed(tmp_path, real_cgroup):
     args = ["--enforce", "cgroup", "--memory-limit-mb", "30", "--", *burst(90)]  # 3x the limit
     p, _, err, s = run(args, tmp_path)
     assert p.returncode == 137 and s["exit_code"] == 137 and s["signal"] == 9
-    assert s["oom_killed"] is True
+    assert s["oom_killed"] is True and s["cgroup_events_oom_kill"] >= 1
+    if real_cgroup[1] == 2:
+        assert s["cgroup_events_max"] >= 1 and s["cgroup_events_oom"] >= 1
     assert 0.5 * 30 * MIB <= s["cgroup_peak_kb"] <= 30 * MIB
     assert s["enforce"] == "cgroup" and s["memory_limit_mb"] == 30
     assert leftover_cgroups(real_cgroup[0], p.pid) == []
 
 
 def test_cgroup_within_the_limit_is_ok(tmp_path, real_cgroup):
-    args = ["--enforce", "cgroup", "--memory-limit-mb", "100", "--", *burst(30)]
+    args = ["--enforce", "cgroup", "--memory-limit-mb", "100", "--", *burst(30, hold_ms=400)]
     p, out, _, s = run(args, tmp_path)
     assert p.returncode == 0 and s["exit_code"] == 0 and s["oom_killed"] is False
     # The cgroup is charged for the burst. It is NOT always >= hwm_kb: VmHWM also counts file
     # pages (interpreter, libraries) that were charged to the cgroup which first read them.
     assert 30 * MIB <= s["cgroup_peak_kb"] <= 100 * MIB
     assert s["hwm_kb"] >= 30 * MIB
+    assert s["cgroup_events_oom_kill"] == 0
+    # the split at the highest charge read (every 100 ms, the burst is held 400 ms)
+    assert 30 * MIB <= s["cgroup_anon_kb"] <= 100 * MIB and s["cgroup_file_kb"] >= 0
+    if real_cgroup[1] == 1:  # v1 has neither these counters nor pressure stall information
+        assert s["cgroup_events_max"] is None and s["cgroup_pressure_some_us"] is None
     assert leftover_cgroups(real_cgroup[0], p.pid) == []
 
 
@@ -109,7 +116,7 @@ def test_cgroup_leftovers_are_killed_and_the_cgroup_removed(tmp_path, real_cgrou
     assert leftover_cgroups(real_cgroup[0], p.pid) == []
 
 
-def test_cgroup_removed_after_a_forwarded_signal(tmp_path, real_cgroup):
+def test_cgroup_removed_after_an_interrupt(tmp_path, real_cgroup):
     out, summ = tmp_path / "t.csv", tmp_path / "s.json"
     enforce = ["--enforce", "cgroup", "--memory-limit-mb", "50"]
     command = ["sh", "-c", "echo ready; sleep 30"]
@@ -130,7 +137,8 @@ def test_cgroup_removed_after_a_forwarded_signal(tmp_path, real_cgroup):
         p.terminate()
         p.wait(timeout=10)
     s = json.loads(summ.read_text())
-    assert p.returncode == 143 and s["signal"] == 15 and s["oom_killed"] is False
+    assert p.returncode == 143 and s["interrupted"] is True and s["signal"] == 15
+    assert s["oom_killed"] is False
     assert leftover_cgroups(real_cgroup[0], p.pid) == []
 
 
@@ -234,7 +242,7 @@ def test_no_controller_is_a_clear_error_before_the_command_runs(tmp_path):
     empty = tmp_path / "nothing-here"
     empty.mkdir()
     env = {cgroups.ROOT_ENV: str(empty)}
-    assert sampler.enforcement_problem("cgroup") == PROBLEM  # not changed by the call below
+    assert launch.enforcement_problem("cgroup") == PROBLEM  # not changed by the call below
     marker = tmp_path / "ran"
     args = ["--enforce", "cgroup", "--memory-limit-mb", "64", "--", "touch", str(marker)]
     p, _, err, s = run(args, tmp_path, env=env)
@@ -256,9 +264,9 @@ def test_default_search_names_what_is_missing(monkeypatch):
 
 
 def test_enforcement_problem_for_other_modes():
-    assert sampler.enforcement_problem("none") is None
-    assert sampler.enforcement_problem("rlimit") is None
-    assert "unknown enforce mode 'swap'" in sampler.enforcement_problem("swap")
+    assert launch.enforcement_problem("none") is None
+    assert launch.enforcement_problem("rlimit") is None
+    assert "unknown enforce mode 'swap'" in launch.enforcement_problem("swap")
 
 
 # --- rlimit ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ context switches of everything it reaped, and the I/O read from each child's zom
     >>> g.command_pid > 0, g.image_kb > 0
     (True, True)
     >>> sorted(g.finish())  # after the command exited; a GuardianError if the guardian failed
-    ['children', 'io', 'leftovers', 'rusage', 'status', 'unkilled']
+    ['children', 'exited_at', 'io', 'leftovers', 'rusage', 'status', 'unkilled']
 
 The command gets PR_SET_PDEATHSIG(SIGKILL) towards the guardian, so it dies with the guardian.
 """
@@ -83,7 +83,8 @@ class Guardian:
 
     @classmethod
     def start(cls, argv: list[str], env: dict, launch: Launch) -> Guardian:
-        """Fork the guardian and have it start argv; OSError(strerror) if argv cannot start."""
+        """Fork the guardian and have it start argv. OSError(strerror) if argv cannot start (the
+        program's failure); GuardianError if the guardian cannot prepare or start it."""
         down_r, down_w = os.pipe2(os.O_CLOEXEC)
         up_r, up_w = os.pipe2(os.O_CLOEXEC)
         pid = os.fork()
@@ -102,6 +103,8 @@ class Guardian:
             os.close(down_w)
             os.close(up_r)
             _, status = os.waitpid(pid, 0)
+            if hello is not None and "unprepared" in hello:
+                raise GuardianError(f"cannot prepare the command: {hello['unprepared']}")
             if hello is not None and "error" in hello:
                 raise OSError(hello["errno"], hello["error"])
             raise GuardianError(f"the guardian process {pid} failed to start: {_how(status)}")
@@ -156,20 +159,28 @@ def _guard(argv: list[str], env: dict, launch: Launch, down: int, up: int) -> in
         signal.signal(s, lambda *_: None)
     for s in STOP_SIGNALS:
         signal.signal(s, lambda signum, _frame: stopped.append(signum))
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {*STOP_SIGNALS, signal.SIGCHLD, signal.SIGUSR1})
     os.setsid()  # out of the sampler's process group: a group signal is for the sampler to handle
     prctl = _prctl()
     if prctl is not None:
         prctl(PR_SET_CHILD_SUBREAPER, 1)
     image_kb = procfs.parse_statm(procfs.read(os.getpid(), "statm"))[0]
     spawned_at = time.monotonic()
+    why_r, why_w = os.pipe2(os.O_CLOEXEC)  # why the preparation before exec failed, if it did
     try:
-        command = _spawn(argv, env, launch, prctl)
+        command = _spawn(argv, env, launch, prctl, why_w)
     except (OSError, subprocess.SubprocessError) as e:
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        _send(up, {"error": reason, "errno": getattr(e, "errno", None) or 0})
+        os.close(why_w)
+        unprepared = os.read(why_r, 4096).decode(errors="replace")
+        if unprepared:
+            _send(up, {"unprepared": unprepared})
+        else:
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            _send(up, {"error": reason, "errno": getattr(e, "errno", None) or 0})
         return 0
-    _send(up, {"pid": command, "image_kb": image_kb, "spawned_at": spawned_at})
+    os.close(why_w)
+    os.close(why_r)
+    with contextlib.suppress(OSError):  # the sampler is gone already: the loop sees it
+        _send(up, {"pid": command, "image_kb": image_kb, "spawned_at": spawned_at})
     io = dict.fromkeys(procfs.IO_FIELDS, 0)
     exited_at = None
     while True:
@@ -210,8 +221,9 @@ def _guard(argv: list[str], env: dict, launch: Launch, down: int, up: int) -> in
     return 0
 
 
-def _spawn(argv, env, launch: Launch, prctl) -> int:
-    """Start argv in a session of its own; prepared in the child before exec (no threads here)."""
+def _spawn(argv, env, launch: Launch, prctl, why: int) -> int:
+    """Start argv in a session of its own, prepared in the child before exec (the guardian has
+    no threads, so that is safe); a preparation that fails writes why to the fd `why`."""
     guardian = os.getpid()
     cgroup, rlimit = launch.cgroup, launch.rlimit_bytes
 
@@ -229,7 +241,7 @@ def _spawn(argv, env, launch: Launch, prctl) -> int:
             if rlimit:
                 resource.setrlimit(resource.RLIMIT_AS, (rlimit, rlimit))
         except OSError as e:
-            os.write(2, f"sampler: cannot prepare the command: {e}\n".encode())
+            os.write(why, str(e).encode())
             raise
 
     proc = subprocess.Popen(

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import cgroups
+import guardian
 import launch
 import pytest
 
@@ -285,3 +286,15 @@ def test_rlimit_within_the_limit_is_ok(tmp_path):
     args = ["--enforce", "rlimit", "--memory-limit-mb", "200", "--", *burst(30)]
     p, out, _, s = run(args, tmp_path)
     assert p.returncode == 0 and "VmHWM" in out and s["hwm_kb"] >= 30 * MIB
+
+
+def test_a_command_that_cannot_be_prepared_is_memsweeps_failure_not_the_programs():
+    class Unenterable:
+        def enter(self):
+            raise PermissionError(13, "Permission denied", "/sys/fs/cgroup/x/cgroup.procs")
+
+    with pytest.raises(guardian.GuardianError) as e:
+        guardian.Guardian.start(["true"], dict(os.environ), guardian.Launch(cgroup=Unenterable()))
+    assert str(e.value) == (
+        "cannot prepare the command: [Errno 13] Permission denied: '/sys/fs/cgroup/x/cgroup.procs'"
+    )

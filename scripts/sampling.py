@@ -21,6 +21,7 @@ from collections import Counter
 
 import cgroups
 import procfs
+import proctree
 import sampler_summary
 from guardian import Guardian, GuardianError, Launch
 from sampler import KILL_GRACE_S, Messages, SamplerError, Settings, Trace
@@ -118,14 +119,14 @@ class Run:
         self.t0 = self.guardian.spawned_at  # the trace's time 0: just before the command's fork
         self.timeout_at = self.t0 + s.timeout_s if s.timeout_s else math.inf
         self.summary["pid"] = pid
-        self.tree = procfs.Tree(pid, s.children, guardian=self.guardian.pid)
+        self.tree = proctree.Tree(pid, s.children, guardian=self.guardian.pid)
         return True
 
     def _attach(self) -> None:
         pid = self.s.pid
         self.summary["pid"] = pid
         try:
-            self.tree = procfs.Tree(pid, self.s.children)
+            self.tree = proctree.Tree(pid, self.s.children)
         except procfs.ProcError as e:
             raise SamplerError(str(e), 2) from None
         with contextlib.suppress(OSError):  # else the exit status and totals come from the tree
@@ -196,7 +197,7 @@ class Run:
                             self.say.info(f"[{now - t0:8.3f} s] peak RSS {rss / 1024:.1f} MiB")
                     peak_size = size if peak_size is None else max(size, peak_size)
                     peak_data = data if peak_data is None else max(data, peak_data)
-                    due = min(due, tree.status_at)
+                    due = min(due, tree.recheck_at)
                 append(f"{now - t0:.6f}{tail}")
                 tick += 1
                 deadline = base + tick * interval

@@ -1,19 +1,21 @@
 """Memory cgroups for the sampler's `--enforce cgroup` (standard library only).
 
 The sampler creates one cgroup per run under `<root>/memsweep/`, sets the limit, moves the command
-into it before the command execs, and afterwards reads the cgroup's peak and OOM-kill count, kills
-whatever is left in it and removes it:
+into it before the command execs, reads its charge while the run lasts, and afterwards reads the
+cgroup's peak and counters, kills whatever is left in it and removes it:
 
     >>> cg = Cgroup.create(100 * 1024 * 1024)   # e.g. /sys/fs/cgroup/memory/memsweep/run-812-...
-    >>> # in the child, before exec: cg.enter()
-    >>> cg.peak_kb(), cg.oom_killed(), cg.remove()
-    (38660, False, None)
+    >>> # in the child, before exec: cg.enter(); while the run lasts: cg.usage_kb(), cg.split_kb()
+    >>> cg.peak_kb(), cg.oom_killed(), cg.events()["oom_kill"], cg.remove()
+    (38660, False, 0, None)
 
 Both hierarchies are supported:
 - v2 (unified): `memory.max`, `memory.swap.max` = 0, `memory.oom.group` = 1; peak from
-  `memory.peak`, OOM kills from `oom_kill` in `memory.events`.
+  `memory.peak`, charge from `memory.current` and `memory.stat` (anon, file), counters from
+  `memory.events`, stall times from `memory.pressure`.
 - v1: `memory.limit_in_bytes` and `memory.memsw.limit_in_bytes` (when swap accounting exists); peak
-  from `memory.max_usage_in_bytes`, OOM kills from `oom_kill` in `memory.oom_control`.
+  from `memory.max_usage_in_bytes`, charge from `memory.usage_in_bytes` and `memory.stat` (rss,
+  cache), OOM kills from `oom_kill` in `memory.oom_control`.
 
 The root is found at /sys/fs/cgroup (v2 with a memory controller), /sys/fs/cgroup/memory (v1) or
 /sys/fs/cgroup/unified (hybrid v2 with a memory controller). The environment variable
@@ -183,6 +185,40 @@ class Cgroup:
         name = "memory.events" if self.version == 2 else "memory.oom_control"
         kills = self._number(name, "oom_kill")
         return None if kills is None else kills > 0
+
+    def usage_kb(self) -> int | None:
+        """Memory charged to the cgroup now, in kB."""
+        value = self._number("memory.current" if self.version == 2 else "memory.usage_in_bytes")
+        return None if value is None else value // 1024
+
+    def split_kb(self) -> tuple[int | None, int | None]:
+        """(anonymous, file) memory charged now in kB: memory.stat's anon/file (v1: rss/cache)."""
+        anon, file = ("anon", "file") if self.version == 2 else ("rss", "cache")
+        values = [self._number("memory.stat", key) for key in (anon, file)]
+        return tuple(None if v is None else v // 1024 for v in values)
+
+    def events(self) -> dict[str, int | None]:
+        """The memory event counters, under v2's names (high, max, oom, oom_kill).
+
+        v1 has only oom_kill (in memory.oom_control); the others are None there. (v1's
+        memory.failcnt is no count of hits of the limit: a charge is checked against the
+        memory+swap limit first, which counts no failures on recent kernels.)"""
+        if self.version == 2:
+            return {k: self._number("memory.events", k) for k in ("high", "max", "oom", "oom_kill")}
+        oom_kill = self._number("memory.oom_control", "oom_kill")
+        return {"high": None, "max": None, "oom": None, "oom_kill": oom_kill}
+
+    def pressure_us(self) -> tuple[int | None, int | None]:
+        """v2 memory.pressure totals (some, full): microseconds in which some or all of the
+        cgroup's tasks stalled on memory. (None, None) on v1 or without PSI."""
+        text = _read(self.file("memory.pressure")) if self.version == 2 else None
+        totals = {}
+        for line in (text or "").splitlines():
+            kind, *fields = line.split()
+            for f in fields:
+                if f.startswith("total="):
+                    totals[kind] = int(f[6:])
+        return totals.get("some"), totals.get("full")
 
     def pids(self) -> list[int]:
         text = _read(self.file("cgroup.procs")) or ""

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import rundir
 import stage
 import tables
 import verdicts
@@ -152,7 +153,7 @@ def read_digest(path, run_dirs=None) -> dict:
 def main(runs_csv, variance_csv, spikes_csv, out_path) -> None:
     runs = tables.RUNS.read(runs_csv)
     traces = {
-        run_dir: tables.read_trace(f"{run_dir}/trace.csv", samples)
+        run_dir: rundir.read_trace(f"{run_dir}/trace.csv", samples)
         for run_dir, samples in zip(runs["run_dir"], runs["samples"], strict=True)
     }
     focus = verdicts.focus(runs, tables.VARIANCE.read(variance_csv))

@@ -17,6 +17,7 @@ import pandas as pd
 
 import digest
 import figures
+import rundir
 import stage
 import tables
 
@@ -38,7 +39,7 @@ def load(name: str, table_paths: dict, settings: dict) -> dict:
     elif spec.traces == "picked":
         picked = figures.trace_runs(name, data)
         data["traces"] = {
-            run_dir: tables.read_trace(f"{run_dir}/trace.csv", samples)
+            run_dir: rundir.read_trace(f"{run_dir}/trace.csv", samples)
             for run_dir, samples in zip(picked["run_dir"], picked["samples"], strict=True)
         }
     return data

@@ -41,7 +41,15 @@ VARIANT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.]*")
 DEFAULT_VARIANT = "default"
 RUN_DIR = "results/runs/{variant}/{limit}MB/{model}/rep{repeat}"
 SPEC_PATH = "results/runs/{variant}/launch.json"
-SPEC_KEYS = ("variant", "command", "env", "interval_ms", "timeout_s", "enforce")
+SPEC_KEYS = (
+    "variant",
+    "command",
+    "env",
+    "interval_ms",
+    "timeout_s",
+    "enforce",
+    "smaps_interval_ms",
+)
 
 
 def is_model(text: str) -> bool:

@@ -1,32 +1,50 @@
-"""Run one configuration of the solver under the sampler and write the run's ``run.json``.
+"""Run one configuration of the program under the sampler, and write the run's files.
 
-Called by the ``monitor`` rule; usable by hand too::
+Called by the workflow's monitor rule (through `shell:`); usable by hand:
 
-    python scripts/run_monitored.py --run-dir /tmp/r --limit-mb 1005 --bucket-model 8M/8M/8M \
-        -- python scripts/demo_solver.py
-    # -> /tmp/r/{trace.csv,sampler.json,solver.log,run.json}; prints the run's status line
+    $ python scripts/run_monitored.py --run-dir /tmp/r --variant default --limit-mb 300 \\
+          --bucket-model auto --repeat 1 --interval-ms 10 --timeout 180 --enforce none \\
+          --log /tmp/r.log -- python scripts/demo_solver.py
+    $ ls /tmp/r
+    benchmark.tsv  run.json  solver.log  trace.csv
 
-The sampler runs in launch mode with ``--quiet``; the solver's stdout and stderr (and any message
-of the sampler's) go to ``solver.log``. A solver that fails, times out or is killed is a finished
-run whose ``run.json`` says so. Only a failure of the sampler itself (no summary written) is an
-error here, and then the job fails. Standard library only.
+The sampler runs in this process (no second interpreter). The run folder gets trace.csv (the
+sampler's trace), solver.log (the program's stdout and stderr, nothing else), benchmark.tsv
+(Snakemake's benchmark columns) and, last and atomically, run.json (the sampler's summary and the
+run's configuration). The program's environment is the caller's, then the --env pairs, then the
+run's configuration (launch.run_env).
+
+Exit status: 0 when run.json was written, whatever the program did (a program that fails, crashes,
+times out or is OOM-killed is a finished run, and run.json says so); 1 when memsweep itself
+failed (the cause on stderr and in --log); 2 for bad usage; 128+N when signal N interrupted the
+run (a scheduler's cancel, a Ctrl-C): the run is then not a finding about the program, so no
+run.json is written and the next workflow run redoes it. Standard library only.
 """
 
-import argparse
+from __future__ import annotations
+
 import json
-import logging
 import os
-import signal
-import subprocess
 import sys
-from pathlib import Path
+import traceback
+from datetime import timedelta
 
 import launch
+import sampler
 
-log = logging.getLogger("memsweep.monitor")
+RUN_KEYS = (
+    *sampler.SUMMARY_KEYS,
+    "variant", "limit_mb", "bucket_model", "repeat", "run_dir", "slurm_job_id", "solver_argv",
+    "status",
+)  # fmt: skip
+BENCHMARK_COLUMNS = (
+    "s", "h:m:s", "max_rss", "max_vms", "max_uss", "max_pss", "io_in", "io_out", "mean_load",
+    "cpu_time",
+)  # fmt: skip
+MIB = 1024 * 1024
 
 
-def run_status(summary):
+def run_status(summary: dict) -> str:
     """ok / failed / timeout / killed / oom, from the sampler's summary."""
     if summary.get("timed_out"):
         return "timeout"
@@ -39,154 +57,256 @@ def run_status(summary):
     return "ok"
 
 
-def sampler_command(sampler, run_dir, argv, env, interval_ms, timeout_s, enforce, limit_mb):
-    cmd = [sys.executable, str(sampler), "--quiet", "--interval-ms", str(interval_ms)]
-    cmd += ["--out", str(run_dir / "trace.csv"), "--summary", str(run_dir / "sampler.json")]
-    if timeout_s:
-        cmd += ["--timeout", str(timeout_s)]
-    if enforce != "none":
-        cmd += ["--enforce", enforce, "--memory-limit-mb", str(limit_mb)]
-    for key, value in env.items():
-        cmd += ["--env", f"{key}={value}"]
-    return [*cmd, "--", *argv]
+def benchmark_row(s: dict) -> list[str]:
+    """The run as a row of Snakemake's benchmark file: the same columns, units and formats
+    (seconds, MB = MiB, mean_load in percent of one CPU, floats with 2 decimals, NA unknown).
+
+    >>> row = benchmark_row({"duration_s": 61.5, "peak_rss_kb": 2048, "peak_vmsize_kb": 4096,
+    ...     "peak_uss_kb": None, "peak_pss_kb": None, "read_bytes": 0, "write_bytes": MIB,
+    ...     "cpu_user_s": 30.0, "cpu_system_s": 0.75})
+    >>> row
+    ['61.50', '0:01:01', '2.00', '4.00', 'NA', 'NA', '0.00', '1.00', '50.00', '30.75']
+    """
+
+    def mb(value, unit):
+        return "NA" if value is None else f"{value / unit:.2f}"
+
+    duration = s.get("duration_s")
+    cpu = None if s.get("cpu_user_s") is None else s["cpu_user_s"] + s["cpu_system_s"]
+    if duration is None:
+        s_col = hms = "NA"
+    else:
+        s_col = f"{round(duration, 4):.2f}"
+        seconds = timedelta(seconds=duration).seconds
+        hms = f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    return [
+        s_col,
+        hms,
+        mb(s.get("peak_rss_kb"), 1024),
+        mb(s.get("peak_vmsize_kb"), 1024),
+        mb(s.get("peak_uss_kb"), 1024),
+        mb(s.get("peak_pss_kb"), 1024),
+        mb(s.get("read_bytes"), MIB),
+        mb(s.get("write_bytes"), MIB),
+        "NA" if cpu is None or not duration else f"{100 * cpu / duration:.2f}",
+        "NA" if cpu is None else f"{cpu:.2f}",
+    ]
 
 
-def write_json(path, data):
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(tmp, path)
+def write_atomically(path: str, text: str) -> None:
+    """Write text to path through a temp file beside it and os.replace (SamplerError if not)."""
+    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise sampler.SamplerError(f"cannot write {path}: {e.strerror}") from None
 
 
-def run(
-    sampler,
-    run_dir,
-    argv,
-    env,
-    limit_mb,
-    bucket_model,
-    repeat,
-    *,
-    variant="default",
-    interval_ms=10,
-    timeout_s=180,
-    enforce="none",
-):
-    """Run the sampler around ``argv``; return the run record written to run.json."""
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    summary_path = run_dir / "sampler.json"
-    summary_path.unlink(missing_ok=True)
-    cmd = sampler_command(sampler, run_dir, argv, env, interval_ms, timeout_s, enforce, limit_mb)
-    log.info("running: %s", " ".join(cmd))
-    with open(run_dir / "solver.log", "wb") as out:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
-        forward = lambda signum, _frame: proc.send_signal(signum)  # noqa: E731
-        previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            returncode = proc.wait()
-        finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
-    if not summary_path.exists():
-        raise RuntimeError(
-            f"the sampler wrote no summary (exit {returncode}); see {run_dir / 'solver.log'}"
+def run(args, messages: sampler.Messages) -> int:
+    """One monitored run; the exit status (see the module's docstring)."""
+    run_dir = args.run_dir
+    try:
+        os.makedirs(run_dir, exist_ok=True)
+        for name in ("run.json", "benchmark.tsv"):  # a failed run leaves neither behind
+            if os.path.exists(os.path.join(run_dir, name)):
+                os.unlink(os.path.join(run_dir, name))
+    except OSError as e:
+        raise sampler.SamplerError(f"cannot prepare the run folder {run_dir}: {e}") from None
+    env = launch.run_env(args.limit_mb, args.bucket_model, dict(args.env))
+    messages.info(f"running in {run_dir}: {' '.join(args.command)}")
+    try:
+        out = os.open(
+            os.path.join(run_dir, "solver.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644
         )
-    summary = json.loads(summary_path.read_text())
-    record = {
-        **summary,
-        "variant": variant,
-        "limit_mb": int(limit_mb),
-        "bucket_model": bucket_model,
-        "repeat": int(repeat),
-        "status": run_status(summary),
-        "run_dir": str(run_dir),
-        "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
-        "solver_argv": list(argv),
-    }
-    write_json(run_dir / "run.json", record)
-    log.info(
-        "%s MB %s rep %s: %s (exit %s), peak %s kB, %s samples",
-        limit_mb,
-        bucket_model,
-        repeat,
-        record["status"],
-        summary.get("exit_code"),
-        summary.get("peak_rss_kb"),
-        summary.get("samples"),
+    except OSError as e:
+        raise sampler.SamplerError(f"cannot write {run_dir}/solver.log: {e.strerror}") from None
+    null = os.open(os.devnull, os.O_RDONLY)
+    settings = sampler.Settings(
+        command=args.command,
+        interval_ms=args.interval_ms,
+        out=os.path.join(run_dir, "trace.csv"),
+        timeout_s=args.timeout,
+        env=env,
+        enforce=args.enforce,
+        memory_limit_mb=args.limit_mb if args.enforce != "none" else None,
+        smaps_interval_ms=args.smaps_interval_ms,
+        stdin=null,
+        stdout=out,
+        stderr=out,
     )
-    return record
+    try:
+        summary, _ = sampler.sample(settings, messages)
+    finally:
+        os.close(out)
+        os.close(null)
+    if summary["interrupted"]:
+        signum = summary["interrupt_signal"]
+        messages.error(
+            f"interrupted by signal {signum} ({_signal_name(signum)}): the program was stopped "
+            f"and {run_dir} holds no finished run (no run.json); run the workflow again to redo it"
+        )
+        return 128 + signum
+    run = {
+        **summary,
+        "variant": args.variant,
+        "limit_mb": args.limit_mb,
+        "bucket_model": args.bucket_model,
+        "repeat": args.repeat,
+        "run_dir": run_dir,
+        "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
+        "solver_argv": list(args.command),
+        "status": run_status(summary),
+    }
+    record = {key: run.get(key) for key in RUN_KEYS}
+    bench = "\t".join(BENCHMARK_COLUMNS) + "\n" + "\t".join(benchmark_row(summary)) + "\n"
+    write_atomically(os.path.join(run_dir, "benchmark.tsv"), bench)
+    write_atomically(os.path.join(run_dir, "run.json"), json.dumps(record, indent=2) + "\n")
+    messages.info(
+        f"{record['status']} (exit {record['exit_code']}): peak RSS {record['peak_rss_kb']} kB, "
+        f"{record['samples']} samples, {sampler.closing_line(summary)}"
+    )
+    return 0
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sampler", default=str(Path(__file__).with_name("sampler.py")))
-    parser.add_argument("--run-dir", required=True)
-    parser.add_argument("--variant", default=launch.DEFAULT_VARIANT)
-    parser.add_argument("--limit-mb", type=int, required=True)
-    parser.add_argument("--bucket-model", default=launch.AUTO_MODEL)
-    parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--interval-ms", type=float, default=10)
-    parser.add_argument("--timeout", type=float, default=180)
-    parser.add_argument("--enforce", choices=launch.ENFORCE_MODES, default="none")
-    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--log", help="this wrapper's own log (stderr too)")
-    parser.add_argument(
+def _signal_name(signum: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return "unknown"
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def _choice(check, what: str):
+    """An argparse type accepting text for which check(text) holds; the message says what is
+    accepted."""
+    import argparse
+
+    def convert(text: str) -> str:
+        if not check(text):
+            raise argparse.ArgumentTypeError(f"must be {what}, not {text!r}")
+        return text
+
+    return convert
+
+
+def parse_args(argv: list[str], messages: sampler.Messages | None = None):
+    import argparse
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message):  # to stderr and, when there is one, the log
+            self.print_usage(sys.stderr)
+            (messages or sampler.Messages("run_monitored")).error(f"error: {message}")
+            sys.exit(2)
+
+    number = sampler.number_type
+    p = Parser(
+        prog="run_monitored.py",
+        usage="%(prog)s --run-dir DIR --variant NAME --limit-mb N --bucket-model MODEL "
+        "--repeat R [OPTIONS] --log LOGFILE -- ARGV...",
+        description=__doc__.split("\n\n")[0],
+    )
+    p.add_argument("--run-dir", required=True, metavar="DIR")
+    p.add_argument(
         "--launch",
         metavar="SPEC",
-        help="a variant's launch spec (launch.json): its command, environment, interval, timeout "
-        "and enforcement replace the options above and the command after --",
+        help="a variant's launch spec (launch.json, written by the workflow): its variant, "
+        "command, environment, interval, timeout and enforcement stand for those options and "
+        "the program after --",
     )
-    parser.add_argument("command", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
+    p.add_argument(
+        "--variant",
+        type=_choice(launch.VARIANT_RE.fullmatch, "a name of letters, digits, '_' and '.'"),
+    )
+    p.add_argument("--limit-mb", required=True, type=number(int, "a whole number of MB", 1))
+    p.add_argument(  # its path slug (4M-8M-4M) is accepted too
+        "--bucket-model",
+        required=True,
+        type=_choice(lambda t: launch.is_model(launch.model_from_slug(t)), launch.MODEL_GRAMMAR),
+    )
+    p.add_argument("--repeat", required=True, type=number(int, "a whole number", 1))
+    p.add_argument("--interval-ms", type=number(float, "a number of ms", 0.5), default=10.0)
+    p.add_argument(
+        "--timeout",
+        type=number(float, "a number of seconds", 0, inclusive=False),
+        default=180.0,
+        metavar="S",
+    )
+    p.add_argument("--enforce", choices=launch.ENFORCE_MODES, default="none")
+    p.add_argument(
+        "--smaps-interval-ms", type=number(float, "a number of ms", 0), default=0.0, metavar="MS"
+    )
+    p.add_argument("--env", action="append", default=[], type=sampler.env_pair, metavar="KEY=VALUE")
+    p.add_argument("--log", metavar="LOGFILE", help="memsweep's own messages, kept on failure")
+    p.add_argument("command", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    args.bucket_model = launch.model_from_slug(args.bucket_model)
     if args.command[:1] == ["--"]:
         args.command = args.command[1:]
-    args.bucket_model = launch.model_from_slug(args.bucket_model)
     if args.launch:
         try:
             spec = launch.read_spec(args.launch)
         except ValueError as err:
-            parser.error(str(err))
-        args.variant, args.interval_ms, args.timeout = (
-            spec["variant"],
-            spec["interval_ms"],
-            spec["timeout_s"],
-        )
-        args.enforce = spec["enforce"]
-        args.env = [f"{key}={value}" for key, value in spec["env"].items()]
+            p.error(str(err))
+        args.variant, args.enforce = spec["variant"], spec["enforce"]
+        args.interval_ms, args.timeout = spec["interval_ms"], spec["timeout_s"]
+        args.smaps_interval_ms = spec["smaps_interval_ms"]
+        args.env = [(str(key), str(value)) for key, value in spec["env"].items()]
         args.command = launch.solver_argv(spec["command"], args.limit_mb, args.bucket_model)
+    if args.variant is None:
+        p.error("give --variant NAME or --launch SPEC")
     if not args.command:
-        parser.error("no command given: add -- COMMAND [ARG...] or --launch SPEC")
+        p.error("no program given: add -- ARGV... or --launch SPEC")
     return args
 
 
-def main(sampler, run_dir, argv, env, limit_mb, bucket_model, repeat, log_path=None, **options):
-    logging.basicConfig(
-        filename=log_path, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
-    )
+def _log_path(argv: list[str]) -> str | None:
+    """The --log value, found without the parser (so that a usage error is logged too)."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--log" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--log="):
+            return arg[6:]
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    log = _log_path(argv)
     try:
-        record = run(sampler, run_dir, argv, env, limit_mb, bucket_model, repeat, **options)
-    except (OSError, RuntimeError, ValueError) as err:
-        log.error("%s", err)
-        print(f"run_monitored: {err}", file=sys.stderr)
-        sys.exit(1)
-    return record
+        if log:
+            os.makedirs(os.path.dirname(os.path.abspath(log)), exist_ok=True)
+        messages = sampler.Messages("run_monitored", log, quiet=True)
+    except OSError as e:
+        print(f"run_monitored: cannot write the log {log}: {e.strerror}", file=sys.stderr)
+        return 1
+    try:
+        args = parse_args(argv, messages)
+    except SystemExit as e:  # --help, or a usage error (already on stderr and in the log)
+        return e.code
+    try:
+        return run(args, messages)
+    except sampler.SamplerError as e:
+        messages.error(str(e))
+        return 1
+    except KeyboardInterrupt:
+        messages.error(f"interrupted (SIGINT) before the run in {args.run_dir} finished")
+        return 130
+    except Exception as e:  # noqa: BLE001 (one line on stderr; the traceback in the log)
+        messages.error(f"internal error: {type(e).__name__}: {e}")
+        if messages.log is not None:
+            messages.log.write(traceback.format_exc())
+        return 70
 
 
 if __name__ == "__main__":
-    cli = parse_args()
-    extra = dict(pair.split("=", 1) for pair in cli.env)
-    record = main(
-        cli.sampler,
-        cli.run_dir,
-        cli.command,
-        launch.run_env(cli.limit_mb, cli.bucket_model, extra),
-        cli.limit_mb,
-        cli.bucket_model,
-        cli.repeat,
-        log_path=cli.log,
-        variant=cli.variant,
-        interval_ms=cli.interval_ms,
-        timeout_s=cli.timeout,
-        enforce=cli.enforce,
-    )
-    print(f"{record['status']}: peak {record['peak_rss_kb']} kB, exit {record['exit_code']}")
+    sys.exit(main())

@@ -4,9 +4,11 @@ A row is the run's run.json (memory in MB = kB / 1024; a value the run did not p
 empty cell, never 0), plus what the analysis adds:
 
 - peak_mb, the run's peak as every table, figure and verdict takes it: the larger of the sampled
-  peak (peak_rss_mb) and the kernel's VmHWM (hwm_mb). For one process VmHWM is exact and sampling
-  can only miss part of it; for a process tree the sampled sum can be the larger (VmHWM is per
-  process). over_budget compares peak_mb with limit_mb;
+  peak (peak_rss_mb) and the kernel's VmHWM (hwm_mb), and peak_source, which of the two it is.
+  For one process VmHWM is exact and sampling can only miss part of it; for a process tree the
+  sampled sum can be the larger (VmHWM is per process). ru_maxrss counts the sampler's forked
+  image before exec and the cgroup's peak counts page cache, so neither is a peak_source.
+  over_budget compares peak_mb with limit_mb;
 - reported_config: the first group of the last match of solver.report_pattern in the run's
   solver.log (so a changed pattern reruns this table, never the program);
 - n_spikes: the run's window-detector bursts in spikes.csv;
@@ -26,6 +28,7 @@ import logging
 
 import pandas as pd
 
+import rundir
 import stage
 import tables
 
@@ -35,24 +38,36 @@ KB_TO_MB = {
     "maxrss_mb": "maxrss_kb",
     "cgroup_peak_mb": "cgroup_peak_kb",
     "peak_vmsize_mb": "peak_vmsize_kb",
+    "peak_uss_mb": "peak_uss_kb",
+    "peak_pss_mb": "peak_pss_kb",
+    "cgroup_anon_mb": "cgroup_anon_kb",
+    "cgroup_file_mb": "cgroup_file_kb",
+}
+BYTES_TO_MB = {
+    "rchar_mb": "rchar_bytes",
+    "wchar_mb": "wchar_bytes",
+    "read_mb": "read_bytes",
+    "write_mb": "write_bytes",
 }
 ADDED = {"peak_mb", "over_budget", "reported_config", "n_spikes", "in_grid", "threshold_check"}
-ADDED |= {"n_leftover", *KB_TO_MB}
+ADDED |= {"n_leftover", "peak_source", *KB_TO_MB, *BYTES_TO_MB}
 log = logging.getLogger("runs")
 
 
 def run_row(record: dict, solver_log: str | None, pattern: str) -> dict:
     """A runs-table row (without spikes and membership) from a run.json and its solver.log."""
     row = {name: record.get(name) for name in tables.RUNS.names if name not in ADDED}
-    for mb, kb in KB_TO_MB.items():
-        value = record.get(kb)
-        row[mb] = None if value is None else value / 1024
-    peaks = [row["peak_rss_mb"], row["hwm_mb"]]
-    peaks = [p for p in peaks if p is not None]
-    row["peak_mb"] = max(peaks) if peaks else None
+    for units, divisor in ((KB_TO_MB, 1024), (BYTES_TO_MB, 1024 * 1024)):
+        for mb, raw in units.items():
+            value = record.get(raw)
+            row[mb] = None if value is None else value / divisor
+    sources = {"VmHWM": row["hwm_mb"], "sampled": row["peak_rss_mb"]}  # VmHWM wins a tie
+    known = {name: value for name, value in sources.items() if value is not None}
+    row["peak_source"] = max(known, key=known.get) if known else None
+    row["peak_mb"] = known.get(row["peak_source"])
     limit = record.get("limit_mb")
     row["over_budget"] = None if row["peak_mb"] is None else row["peak_mb"] > limit
-    row["reported_config"] = tables.reported_config(solver_log, pattern)
+    row["reported_config"] = rundir.reported_config(solver_log, pattern)
     leftovers = record.get("leftover_processes")
     row["n_leftover"] = None if leftovers is None else len(leftovers)
     return row
@@ -76,8 +91,8 @@ def runs_table(records, logs, spikes: pd.DataFrame, membership, pattern: str) ->
 
 
 def main(run_files, spikes_csv, out_csv, membership, pattern: str) -> None:
-    records = [tables.read_run(path) for path in run_files]
-    logs = [tables.read_solver_log(record["run_dir"]) for record in records]
+    records = [rundir.read_run(path) for path in run_files]
+    logs = [rundir.read_solver_log(record["run_dir"]) for record in records]
     table = runs_table(records, logs, tables.SPIKES.read(spikes_csv), membership, pattern)
     tables.RUNS.write(table, out_csv)
     status = table["status"].value_counts(dropna=False).to_dict()

@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 import launch
+import rundir
 import search
 import stage
 import tables
@@ -48,9 +49,9 @@ def observe(probes: list[dict], pattern: str) -> dict:
     """{(limit, repeat): Seen} from each probe's run.json and solver.log."""
     obs = {}
     for probe in probes:
-        record = tables.read_run(Path(probe["run_dir"]) / "run.json")
-        text = tables.read_solver_log(probe["run_dir"])
-        seen = search.Seen(record["status"], tables.reported_config(text, pattern))
+        record = rundir.read_run(Path(probe["run_dir"]) / "run.json")
+        text = rundir.read_solver_log(probe["run_dir"])
+        seen = search.Seen(record["status"], rundir.reported_config(text, pattern))
         obs[(probe["limit_mb"], probe["repeat"])] = seen
     return obs
 

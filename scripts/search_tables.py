@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+import rundir
 import runs as runs_stage
 import search
 import search_step
@@ -73,8 +74,8 @@ def probe_rows(spec: dict, state: dict) -> list[dict]:
     """One row per probe of a search's last step file, from its run.json and solver.log."""
     rows = []
     for probe in state["probes"]:
-        record = tables.read_run(Path(probe["run_dir"]) / "run.json")
-        run = runs_stage.run_row(record, tables.read_solver_log(probe["run_dir"]), spec["pattern"])
+        record = rundir.read_run(Path(probe["run_dir"]) / "run.json")
+        run = runs_stage.run_row(record, rundir.read_solver_log(probe["run_dir"]), spec["pattern"])
         rows.append({
             **{k: probe[k] for k in ("step", "limit_mb", "repeat", "role", "reused", "run_dir")},
             "variant": state["variant"], "search": spec["name"], "kind": spec["kind"],

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import rundir
 import stage
 import tables
 
@@ -177,9 +178,9 @@ def spikes_table(runs: list[dict], traces: list[pd.DataFrame], settings: dict) -
 
 def main(trace_files, out_csv, settings: dict) -> None:
     """Each trace is read with the run.json beside it (its identity and sample count)."""
-    runs = [tables.read_run(Path(path).with_name("run.json")) for path in trace_files]
+    runs = [rundir.read_run(Path(path).with_name("run.json")) for path in trace_files]
     traces = [
-        tables.read_trace(path, run["samples"]) for path, run in zip(trace_files, runs, strict=True)
+        rundir.read_trace(path, run["samples"]) for path, run in zip(trace_files, runs, strict=True)
     ]
     found = spikes_table(runs, traces, settings)
     tables.SPIKES.write(found, out_csv)

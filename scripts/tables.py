@@ -1,8 +1,8 @@
 """Every table's contract (columns, dtypes, how the report shows them) and the readers checking it.
 
 A reader never guesses: a file that does not match its contract (missing, cut short, wrong
-header, a field that is not a number, a trace whose row count differs from its run.json) raises
-TableError naming the file, what is wrong and how to redo it. Writers write exactly the contract.
+header, a field that is not a number) raises TableError naming the file, what is wrong and how
+to redo it. Writers write exactly the contract.
 
     >>> import tables
     >>> tables.RUNS.names[:4]
@@ -12,16 +12,13 @@ TableError naming the file, what is wrong and how to redo it. Writers write exac
 
 Tables: TRACE (a run's trace.csv, written by the sampler), RUNS, SPIKES, VARIANCE, THRESHOLDS,
 VERDICTS (results/summary/*.csv), with searches configured SEARCH and SEARCH_PROBES, and with
-compare.baseline set COMPARE, COMPARE_RUNS and COMPARE_ENV. run.json is read by read_run,
-solver.log by reported_config; the digest of every trace (results/summary/traces.json.gz) has its
-reader in scripts/digest.py.
+compare.baseline set COMPARE, COMPARE_RUNS and COMPARE_ENV. A run folder's own
+files (run.json, trace.csv, solver.log) have their readers in scripts/rundir.py, the digest of
+every trace (results/summary/traces.json.gz) in scripts/digest.py.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,9 +105,20 @@ RUNS = Table(
         C("n_spikes", "Int64", "spikes", 0), C("in_grid", "boolean"),
         C("threshold_check", "boolean"), C("hostname", "string"), C("kernel", "string"),
         C("sampler_version", "string"), C("run_dir", "string"),
-        C("n_leftover", "Int64", "left behind", 0),
+        C("n_leftover", "Int64", "left behind", 0), C("peak_source", "string"),
+        C("cpu_user_s", "Float64", "user CPU s", 2), C("cpu_system_s", "Float64", "sys CPU s", 2),
+        C("cpu_load_cores", "Float64", "CPU load", 2), C("minor_faults", "Int64"),
+        C("major_faults", "Int64", "major faults", 0), C("voluntary_switches", "Int64"),
+        C("involuntary_switches", "Int64"), C("rchar_mb", "Float64"), C("wchar_mb", "Float64"),
+        C("read_mb", "Float64", "disk read MB", 1), C("write_mb", "Float64", "disk write MB", 1),
+        C("peak_uss_mb", "Float64", "USS MB", 1), C("peak_pss_mb", "Float64", "PSS MB", 1),
+        C("cgroup_anon_mb", "Float64"), C("cgroup_file_mb", "Float64"),
+        C("cgroup_events_high", "Int64"), C("cgroup_events_max", "Int64"),
+        C("cgroup_events_oom", "Int64"), C("cgroup_events_oom_kill", "Int64"),
+        C("cgroup_pressure_some_us", "Int64"), C("cgroup_pressure_full_us", "Int64"),
     ),
-    "one row per run: status, timing, every peak, reported configuration, spikes",
+    "one row per run: status, timing, every peak and where it came from, CPU, I/O, faults, "
+    "reported configuration, spikes",
 )  # fmt: skip
 SPIKE_FIELDS = (
     C("detector", "string", "detector", "key"), C("time_s", "Float64", "start s", 3),
@@ -248,14 +256,6 @@ TRACE = Table(
     "a run's samples, written by the sampler",
 )
 DIGEST = f"{SUMMARY_DIR}/traces.json.gz"  # every trace in one file: scripts/digest.py
-# What the runs table needs from every run.json (the sampler and the run wrapper write more).
-RUN_JSON_KEYS = (
-    "variant", "limit_mb", "bucket_model", "repeat", "status", "exit_code", "signal",
-    "samples", "duration_s", "peak_rss_kb", "hwm_kb", "sampler_version",
-)  # fmt: skip
-log = logging.getLogger("tables")
-
-
 # ---------------------------------------------------------------- typing
 
 
@@ -283,10 +283,6 @@ def typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
 
 def summary_redo(path) -> str:
     return f"delete {path} and run snakemake again to rebuild it"
-
-
-def run_redo(run_dir) -> str:
-    return f"redo that run: rm -r {run_dir} && snakemake --cores 1 all"
 
 
 def read_csv(path, table: Table, redo: str | None = None) -> pd.DataFrame:
@@ -328,64 +324,3 @@ def first_bad_cell(raw: pd.DataFrame, table: Table) -> str | None:
 
 
 # ---------------------------------------------------------------- run files
-
-
-def read_run(path) -> dict:
-    """A run's run.json, with the keys the runs table needs (TableError otherwise)."""
-    path = Path(path)
-    redo = run_redo(path.parent)
-    try:
-        record = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise TableError(f"{path}: missing; {redo}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise TableError(f"{path}: not valid JSON ({err}); {redo}") from None
-    if not isinstance(record, dict):
-        raise TableError(f"{path}: not a JSON object; {redo}")
-    missing = [key for key in RUN_JSON_KEYS if key not in record]
-    if missing:
-        raise TableError(f"{path}: lacks the key(s) {missing}; {redo}")
-    record.setdefault("run_dir", str(path.parent))
-    return record
-
-
-def read_trace(path, samples: int | None = None) -> pd.DataFrame:
-    """A run's trace.csv, every cell a number; with `samples` (run.json's), the row count too."""
-    path = Path(path)
-    redo = run_redo(path.parent)
-    dtypes = {name: "float64" if name == "time_s" else "int64" for name in TRACE.names}
-    try:
-        with open(path, "rb") as fh:
-            header = fh.readline().decode(errors="replace").rstrip("\r\n")
-            if header.split(",") != TRACE.names:
-                raise TableError(
-                    f"{path}: header {header!r} is not the trace contract "
-                    f"{','.join(TRACE.names)!r}; {redo}"
-                )
-            frame = pd.read_csv(fh, header=None, names=TRACE.names, dtype=dtypes)
-    except TableError:
-        raise
-    except FileNotFoundError:
-        raise TableError(f"{path}: missing; {redo}") from None
-    except pd.errors.EmptyDataError:
-        frame = pd.DataFrame({name: pd.Series(dtype=t) for name, t in dtypes.items()})
-    except (ValueError, pd.errors.ParserError) as err:
-        raise TableError(
-            f"{path}: a row is not {len(TRACE.names)} numbers ({err}); {redo}"
-        ) from None
-    if samples is not None and len(frame) != samples:
-        raise TableError(f"{path}: {len(frame)} samples, but its run.json says {samples}; {redo}")
-    return frame
-
-
-def reported_config(text: str | None, pattern: str) -> str | None:
-    """First group of the last match of `pattern` in a program's output, or None."""
-    if not text:
-        return None
-    matches = re.findall(pattern, text, flags=re.MULTILINE)
-    return matches[-1] if matches else None
-
-
-def read_solver_log(run_dir) -> str | None:
-    path = Path(run_dir) / "solver.log"
-    return path.read_text(errors="replace") if path.is_file() else None

@@ -29,6 +29,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+import rundir
 import stage
 import tables
 from campaign import POSITIONS
@@ -77,7 +78,7 @@ def check_rows(runs: pd.DataFrame, variant: str, check: dict, read_log) -> list[
         for run in matching.sort_values("repeat").itertuples(index=False):
             run_dir = missing(run.run_dir)
             text = read_log(run_dir) if run_dir else None
-            reported = tables.reported_config(text, check["pattern"])
+            reported = rundir.reported_config(text, check["pattern"])
             rows.append(
                 {
                     **base,
@@ -119,12 +120,12 @@ def seeded_table(probes: pd.DataFrame, checks: list, read_log) -> pd.DataFrame:
 
 def main(runs_csv, out_csv, thresholds, variants, seed_paths=(), seeds=None) -> None:
     table = threshold_table(
-        tables.RUNS.read(runs_csv), list(thresholds), list(variants), tables.read_solver_log
+        tables.RUNS.read(runs_csv), list(thresholds), list(variants), rundir.read_solver_log
     )
     if seeds:
         search_csv, probes_csv = seed_paths
         checks = seeded_checks(tables.SEARCH.read(search_csv), seeds, list(thresholds))
-        seeded = seeded_table(tables.SEARCH_PROBES.read(probes_csv), checks, tables.read_solver_log)
+        seeded = seeded_table(tables.SEARCH_PROBES.read(probes_csv), checks, rundir.read_solver_log)
         if len(seeded):
             table = pd.concat([f for f in (table, seeded) if len(f)], ignore_index=True)
         log.info("%d switch(es) found by searches checked like documented thresholds", len(checks))

@@ -11,7 +11,11 @@ RUN_COLUMNS = [
     "effective_interval_ms", "missed_ticks", "peak_mb", "peak_rss_mb", "peak_rss_time_s",
     "hwm_mb", "maxrss_mb", "cgroup_peak_mb", "peak_capture", "peak_vmsize_mb", "over_budget",
     "reported_config", "n_spikes", "in_grid", "threshold_check", "hostname", "kernel",
-    "sampler_version", "run_dir", "n_leftover",
+    "sampler_version", "run_dir", "n_leftover", "peak_source", "cpu_user_s", "cpu_system_s",
+    "cpu_load_cores", "minor_faults", "major_faults", "voluntary_switches", "involuntary_switches",
+    "rchar_mb", "wchar_mb", "read_mb", "write_mb", "peak_uss_mb", "peak_pss_mb", "cgroup_anon_mb",
+    "cgroup_file_mb", "cgroup_events_high", "cgroup_events_max", "cgroup_events_oom",
+    "cgroup_events_oom_kill", "cgroup_pressure_some_us", "cgroup_pressure_full_us",
 ]  # fmt: skip
 SPIKE_COLUMNS = ["detector", "time_s", "rss_mb", "increase_mb", "duration_ms", "rate_mb_s"]
 SUMMARY_SPIKE_COLUMNS = [*KEY, *SPIKE_COLUMNS]

@@ -37,6 +37,13 @@ def record(variant="default", limit=300, model="4M/8M/4M", repeat=1, **extra) ->
         "sampler_version": "1.0",
         "run_dir": launch.run_dir(variant, limit, model, repeat),
         "leftover_processes": [],
+        "cpu_user_s": 1.25,
+        "cpu_system_s": 0.25,
+        "cpu_load_cores": 0.98,
+        "minor_faults": 131072,
+        "major_faults": 3,
+        "read_bytes": 0,
+        "write_bytes": 4096,
     }
     return {**base, **extra}
 

@@ -1,17 +1,54 @@
-"""The monitor rule's wrapper: a failed program is a recorded run, a failed sampler an error."""
+"""The run wrapper: a failed program is a recorded run; memsweep's own failure or an interrupt
+fails the job with the cause on stderr and in the log, writes no run.json, and leaves no process.
+"""
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from run_monitored import run, run_status
+from run_monitored import BENCHMARK_COLUMNS, benchmark_row, run_status
+from test_sampler import SUMMARY_KEYS, gone, marked
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
-SAMPLER = SCRIPTS / "sampler.py"
-ENV = {"MEMORY_LIMIT_MB": "300", "BUCKET_MODEL": "auto", "ENABLE_CUSTOM_BUCKETS": "0"}
+WRAPPER = SCRIPTS / "run_monitored.py"
+PY = sys.executable
+RUN_KEYS = SUMMARY_KEYS | {
+    "variant", "limit_mb", "bucket_model", "repeat", "run_dir", "slurm_job_id", "solver_argv",
+    "status",
+}  # fmt: skip
+
+
+def wrapper_args(tmp_path, argv, *extra, interval="5"):
+    return [
+        PY, str(WRAPPER), "--run-dir", str(tmp_path / "run"), "--variant", "default",
+        "--limit-mb", "300", "--bucket-model", "auto", "--repeat", "1", "--interval-ms", interval,
+        "--timeout", "20", "--enforce", "none", *extra, "--log", str(tmp_path / "logs" / "m.log"),
+        "--", *argv,
+    ]  # fmt: skip
+
+
+def monitored(tmp_path, argv, *extra, **kw):
+    """Run the wrapper to its end: (process, run.json or None, the log's text)."""
+    p = subprocess.run(
+        wrapper_args(tmp_path, argv, *extra), capture_output=True, text=True, timeout=60, **kw
+    )
+    assert "Traceback" not in p.stderr, p.stderr
+    run_json = tmp_path / "run" / "run.json"
+    log = tmp_path / "logs" / "m.log"
+    return p, (json.loads(run_json.read_text()) if run_json.exists() else None), log.read_text()
+
+
+def wait_for(path: Path, text: str, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not (path.exists() and text in path.read_text()):
+        assert time.monotonic() < deadline, f"no {text!r} in {path}"
+        time.sleep(0.02)
 
 
 @pytest.mark.parametrize(
@@ -29,49 +66,146 @@ def test_status_from_the_sampler_summary(summary, status):
     assert run_status(summary) == status
 
 
-def do_run(tmp_path, argv, **options):
-    return run(SAMPLER, tmp_path / "run", argv, ENV, 300, "auto", 1, interval_ms=5, **options)
+def test_benchmark_row_is_what_snakemake_writes():
+    benchmark = pytest.importorskip("snakemake.benchmark")
+    summary = {
+        "duration_s": 3725.126, "peak_rss_kb": 307200, "peak_vmsize_kb": 409600,
+        "peak_uss_kb": 102400, "peak_pss_kb": 204800, "read_bytes": 5 << 20,
+        "write_bytes": 3 << 19, "cpu_user_s": 3000.5, "cpu_system_s": 120.25,
+    }  # fmt: skip
+    cpu = summary["cpu_user_s"] + summary["cpu_system_s"]
+    record = benchmark.BenchmarkRecord(
+        running_time=summary["duration_s"], max_rss=300.0, max_vms=400.0, max_uss=100.0,
+        max_pss=200.0, io_in=5.0, io_out=1.5, cpu_usage=100 * cpu, cpu_time=cpu,
+    )  # fmt: skip
+    record.data_collected = True
+    assert list(BENCHMARK_COLUMNS) == benchmark.BenchmarkRecord.get_header()
+    assert "\t".join(benchmark_row(summary)) == record.to_tsv(extended_fmt=False)
 
 
 def test_a_failing_program_is_a_finished_run(tmp_path):
-    code = "print('Bucket sizes: 2M/4M/2M', flush=True); raise SystemExit(3)"
-    record = do_run(tmp_path, [sys.executable, "-c", code])
+    code = "import sys; print('Bucket sizes: 2M/4M/2M'); print('oops', file=sys.stderr); exit(3)"
+    p, record, log = monitored(tmp_path, [PY, "-c", code])
+    assert p.returncode == 0 and p.stderr == ""
+    assert set(record) == RUN_KEYS  # reported_config is no longer the wrapper's business
     assert record["status"] == "failed" and record["exit_code"] == 3
-    assert "Bucket sizes: 2M/4M/2M" in (tmp_path / "run/solver.log").read_text()
-    on_disk = json.loads((tmp_path / "run/run.json").read_text())
-    assert on_disk == record
-    assert (on_disk["limit_mb"], on_disk["bucket_model"], on_disk["repeat"]) == (300, "auto", 1)
+    assert (record["variant"], record["limit_mb"], record["bucket_model"], record["repeat"]) == (
+        "default", 300, "auto", 1,
+    )  # fmt: skip
+    assert record["solver_argv"] == [PY, "-c", code]
+    run_dir = tmp_path / "run"
+    assert (run_dir / "solver.log").read_text() == "Bucket sizes: 2M/4M/2M\noops\n"  # only its own
+    header, row = (run_dir / "benchmark.tsv").read_text().splitlines()
+    assert header.split("\t") == list(BENCHMARK_COLUMNS) and len(row.split("\t")) == 10
+    assert (run_dir / "trace.csv").read_text().startswith("time_s,")
+    assert "failed (exit 3)" in log
 
 
-def test_a_program_killed_by_a_signal_is_recorded(tmp_path):
+def test_killed_timed_out_and_unstartable_programs_are_recorded(tmp_path):
     code = "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"
-    record = do_run(tmp_path, [sys.executable, "-c", code])
-    assert (record["status"], record["signal"]) == ("killed", 11)
+    p, record, _ = monitored(tmp_path, [PY, "-c", code])
+    assert p.returncode == 0 and (record["status"], record["signal"]) == ("killed", 11)
+    assert record["interrupted"] is False
+
+    p, record, _ = monitored(tmp_path, ["sleep", "30"], "--timeout", "0.3")
+    assert p.returncode == 0 and record["status"] == "timeout" and record["duration_s"] < 10
+
+    p, record, _ = monitored(tmp_path, ["/no/such/program"])
+    assert p.returncode == 0 and (record["status"], record["exit_code"]) == ("failed", 127)
 
 
-def test_a_program_that_runs_too_long_is_recorded_as_timeout(tmp_path):
-    record = do_run(tmp_path, ["sleep", "30"], timeout_s=0.3)
-    assert record["status"] == "timeout" and record["timed_out"] is True
-    assert record["duration_s"] < 10
+def test_the_program_sees_its_configuration_and_the_extra_environment(tmp_path):
+    code = (
+        "import os; print(*[os.environ.get(k) for k in ('MEMORY_LIMIT_MB', 'BUCKET_MODEL', "
+        "'ENABLE_CUSTOM_BUCKETS', 'OMP_NUM_THREADS', 'HOME')])"
+    )
+    argv = [PY, "-c", code]
+    extra = ("--env", "OMP_NUM_THREADS=2", "--env", "MEMORY_LIMIT_MB=1")  # the run's own wins
+    p, record, _ = monitored(tmp_path, argv, *extra)
+    words = (tmp_path / "run" / "solver.log").read_text().split()
+    assert words == ["300", "auto", "0", "2", os.environ["HOME"]]
 
 
-def test_the_program_sees_its_configuration_in_the_environment(tmp_path):
-    code = "import os; print('Bucket sizes:', os.environ['MEMORY_LIMIT_MB'] + 'MB')"
-    do_run(tmp_path, [sys.executable, "-c", code])
-    assert "Bucket sizes: 300MB" in (tmp_path / "run/solver.log").read_text()
+def test_usage_errors_name_the_option_and_go_to_the_log(tmp_path):
+    args = wrapper_args(tmp_path, ["true"])
+    args[args.index("--limit-mb") + 1] = "abc"
+    p = subprocess.run(args, capture_output=True, text=True)
+    message = "argument --limit-mb: must be a whole number of MB >= 1, not 'abc'"
+    assert p.returncode == 2 and message in p.stderr
+    assert message in (tmp_path / "logs" / "m.log").read_text()
+    args = wrapper_args(tmp_path, ["true"])
+    args[args.index("--bucket-model") + 1] = "8M/8M\n8M"
+    p = subprocess.run(args, capture_output=True, text=True)
+    assert p.returncode == 2 and "argument --bucket-model: must be 'auto' or three" in p.stderr
 
 
-def test_a_program_that_cannot_start_is_a_failed_run(tmp_path):
-    record = do_run(tmp_path, ["/no/such/program"])
-    assert (record["status"], record["exit_code"]) == ("failed", 127)
+# --- memsweep's own failures and interrupts -------------------------------------------------------
 
 
-def test_a_sampler_failure_fails_the_job_and_writes_no_record(tmp_path):
-    broken = tmp_path / "sampler.py"
-    broken.write_text("import sys; sys.exit(2)\n")
-    cmd = [sys.executable, str(SCRIPTS / "run_monitored.py"), "--sampler", str(broken)]
-    cmd += ["--run-dir", str(tmp_path / "run"), "--limit-mb", "300", "--", "true"]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    assert proc.returncode == 1
-    assert "the sampler wrote no summary (exit 2)" in proc.stderr
-    assert not (tmp_path / "run/run.json").exists()
+def test_sigterm_to_the_wrapper_fails_the_job_without_a_run(tmp_path):
+    marker = f"memsweep-cancel-{os.getpid()}"
+    argv = ["bash", "-c", f"echo ready; (exec -a {marker} sleep 30); true"]
+    with subprocess.Popen(
+        wrapper_args(tmp_path, argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as p:
+        wait_for(tmp_path / "run" / "solver.log", "ready")
+        time.sleep(0.2)
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=20)
+    assert p.returncode == 143
+    message = "interrupted by signal 15 (SIGTERM)"
+    assert message in err and message in (tmp_path / "logs" / "m.log").read_text()
+    assert not (tmp_path / "run" / "run.json").exists()
+    assert not (tmp_path / "run" / "benchmark.tsv").exists()
+    assert gone(marker)
+
+
+def test_sigkill_of_the_wrapper_leaves_no_process_and_says_why(tmp_path):
+    marker = f"memsweep-killed-{os.getpid()}"
+    argv = ["sh", "-c", f"echo ready; {PY} -c 'import time; time.sleep(30)' {marker}; true"]
+    with subprocess.Popen(
+        wrapper_args(tmp_path, argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as p:
+        wait_for(tmp_path / "run" / "solver.log", "ready")
+        deadline = time.monotonic() + 5
+        while not marked(marker) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        p.kill()
+        _, err = p.communicate(timeout=20)  # EOF once the guardian, too, has ended
+    assert p.returncode == -9
+    assert gone(marker)
+    message = "ended before its run did (killed by a signal such as SIGKILL"
+    assert message in err and message in (tmp_path / "logs" / "m.log").read_text()
+    assert not (tmp_path / "run" / "run.json").exists()
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 16 kB tmpfs: a real file system that runs out of space."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    p = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+    )
+    if p.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {p.stderr.strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def test_a_full_disk_fails_the_job_with_the_cause_in_the_log(tmp_path, full_disk):
+    marker = f"memsweep-enospc-{os.getpid()}"
+    run_dir = full_disk / "run"
+    args = wrapper_args(tmp_path, ["bash", "-c", f"exec -a {marker} sleep 5"], interval="1")
+    args[args.index("--run-dir") + 1] = str(run_dir)
+    p = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    cause = f"cannot write the trace {run_dir}/trace.csv: No space left on device"
+    assert p.returncode == 1
+    assert cause in p.stderr and cause in (tmp_path / "logs" / "m.log").read_text()
+    assert "Traceback" not in p.stderr
+    assert not (run_dir / "run.json").exists()
+    assert gone(marker)  # stopped at once, not left to run its 5 s

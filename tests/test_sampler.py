@@ -1,4 +1,5 @@
-"""Tests of scripts/sampler.py: parsing, contracts, launch/attach, exit status, faults, fidelity.
+"""Tests of the sampler (scripts/sampler.py and its modules): /proc parsing, the contracts,
+launch and attach, exit status, the process tree, metrics, signals, orphans and fidelity.
 
 Real processes are short (tens of MB, well under a second each) so the file runs in seconds.
 """
@@ -17,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
+import procfs
 import sampler
+import sampler_summary
 from contracts import TRACE_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +33,13 @@ SUMMARY_KEYS = {
     "interval_p50_ms", "interval_p99_ms", "missed_ticks", "peak_rss_kb", "peak_rss_time_s",
     "peak_vmsize_kb", "peak_vmdata_kb", "hwm_kb", "maxrss_kb", "peak_capture", "exit_code",
     "signal", "timed_out", "started_at", "hostname", "kernel", "sampler_version", "enforce",
-    "memory_limit_mb", "cgroup_peak_kb", "oom_killed",
+    "memory_limit_mb", "cgroup_peak_kb", "oom_killed", "interrupted", "interrupt_signal",
+    "leftover_processes", "maxrss_is_image", "cpu_user_s", "cpu_system_s", "cpu_load_cores",
+    "minor_faults", "major_faults", "voluntary_switches", "involuntary_switches", "rchar_bytes",
+    "wchar_bytes", "read_bytes", "write_bytes", "smaps_interval_ms", "peak_uss_kb",
+    "peak_pss_kb", "cgroup_anon_kb", "cgroup_file_kb", "cgroup_events_high", "cgroup_events_max",
+    "cgroup_events_oom", "cgroup_events_oom_kill", "cgroup_pressure_some_us",
+    "cgroup_pressure_full_us",
 }  # fmt: skip
 MIB = 1024
 
@@ -58,6 +67,13 @@ VmSwap:\t      12 kB
 HugetlbPages:\t       0 kB
 Threads:\t1
 """
+# pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+# cutime cstime ... exit_code; the comm has a space and a parenthesis, as comms may
+STAT = (
+    b"4242 (my (odd) prog) Z 1 4242 4242 0 -1 4194560 100 20 3 2 50 7 5 1 20 0 1 0 1 0 0 "
+    + b"0 " * 30
+    + b"768\n"
+)
 
 
 def run(args, tmp_path, timeout=30, **kw):
@@ -71,103 +87,111 @@ def run(args, tmp_path, timeout=30, **kw):
     return p, summary, rows
 
 
+def marked(marker: str) -> list[int]:
+    """Pids of live processes whose command line contains marker."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                text = (entry / "cmdline").read_bytes()
+                state = (entry / "stat").read_text().rsplit(") ", 1)[1][0]
+            except OSError:
+                continue
+            if marker.encode() in text and state not in "ZX":
+                pids.append(int(entry.name))
+    return pids
+
+
+def gone(marker: str, wait_s: float = 3.0) -> bool:
+    deadline = time.monotonic() + wait_s
+    while marked(marker):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 # --- parsing and pure functions ---------------------------------------------------------------
 
 
-def test_parse_status_reads_the_needed_fields():
-    assert sampler.parse_status(STATUS) == (10240, 58892, 50240, 55180, 12)
+def test_parse_statm_pages_to_kb_and_none_without_memory():
+    assert procfs.parse_statm(b"6000 2500 600 1 0 1800 0\n", page_kb=4) == (10000, 24000, 7200)
+    assert procfs.parse_statm(b"0 0 0 0 0 0 0\n") is None  # a zombie
+    assert procfs.parse_statm(b"") is None  # reaped meanwhile
 
 
-def test_parse_status_missing_swap_counts_zero():
-    assert sampler.parse_status(STATUS.replace(b"VmSwap:\t      12 kB\n", b""))[4] == 0
+def test_parse_status_reads_hwm_swap_and_stack():
+    assert procfs.parse_status(STATUS) == (55180, 12, 132)
+    assert procfs.parse_status(STATUS.replace(b"VmSwap:\t      12 kB\n", b""))[1] == 0
 
 
 @pytest.mark.parametrize("state", [b"Z (zombie)", b"X (dead)"])
 def test_parse_status_zombie_or_dead_is_none(state):
-    assert sampler.parse_status(STATUS.replace(b"S (sleeping)", state)) is None
+    assert procfs.parse_status(STATUS.replace(b"S (sleeping)", state)) is None
 
 
 def test_parse_status_without_memory_is_none():
-    # a kernel thread, or a process that has released its memory while exiting
     text = b"Name:\tkthreadd\nState:\tS (sleeping)\nTgid:\t2\nThreads:\t1\n"
-    assert sampler.parse_status(text) is None
+    assert procfs.parse_status(text) is None
+
+
+def test_parse_stat_after_an_odd_comm():
+    assert procfs.parse_stat(STAT) == {
+        "state": "Z",
+        "user_ticks": 55,  # utime + cutime
+        "system_ticks": 8,  # stime + cstime
+        "minflt": 120,
+        "majflt": 5,
+        "exit_status": 768,
+    }
+
+
+def test_parse_io_and_smaps_rollup():
+    io = b"rchar: 100\nwchar: 2000\nsyscr: 3\nsyscw: 4\nread_bytes: 4096\nwrite_bytes: 8192\n"
+    assert procfs.parse_io(io) == {
+        "rchar": 100,
+        "wchar": 2000,
+        "read_bytes": 4096,
+        "write_bytes": 8192,
+    }
+    rollup = (
+        b"55d0-7ff0 ---p 00000000 00:00 0 [rollup]\nRss:  900 kB\nPss:  700 kB\n"
+        b"Shared_Clean:  200 kB\nPrivate_Clean:  100 kB\nPrivate_Dirty:  500 kB\n"
+    )
+    assert procfs.parse_smaps_rollup(rollup) == (600, 700)
 
 
 def test_percentile_nearest_rank_in_ms():
     hist = Counter({10000: 98, 10500: 1, 14000: 1})
-    assert sampler.percentile(hist, 50) == 10.0
-    assert sampler.percentile(hist, 99) == 10.5
-    assert sampler.percentile(hist, 100) == 14.0
-    assert sampler.percentile(Counter(), 50) is None
+    assert sampler_summary.percentile(hist, 50) == 10.0
+    assert sampler_summary.percentile(hist, 99) == 10.5
+    assert sampler_summary.percentile(hist, 100) == 14.0
+    assert sampler_summary.percentile(Counter(), 50) is None
 
 
-def test_peak_capture_uses_largest_kernel_peak_and_null_when_unknown():
-    s = {"peak_rss_kb": 900, "hwm_kb": 1000, "maxrss_kb": 800, "cgroup_peak_kb": None}
-    assert sampler.peak_capture(s) == 0.9
-    assert sampler.peak_capture({**s, "maxrss_kb": 1200}) == 0.75
-    # the cgroup's peak is no RSS figure (page cache in, shared file pages out): never used
-    assert sampler.peak_capture({**s, "cgroup_peak_kb": 5000}) == 0.9
-    assert sampler.peak_capture({**s, "peak_rss_kb": None}) is None
-    assert sampler.peak_capture({"peak_rss_kb": 5, "hwm_kb": None, "maxrss_kb": None}) is None
+class Proc:
+    def __init__(self, hwm, peak):
+        self.hwm, self.peak = hwm, peak
 
 
-def test_ru_maxrss_of_the_sampler_image_before_exec_is_not_the_commands_peak():
-    # a 2 MB command forked from a 12 MB sampler: ru_maxrss reads 12 MB, the sampler's own copy
-    s = {"peak_rss_kb": 1900, "hwm_kb": 2000, "maxrss_kb": 12_000}
-    assert sampler.peak_capture(s, image_kb=11_800) == 0.95
-    assert sampler.peak_capture(s, image_kb=None) == round(1900 / 12_000, 4)
-    # above the image it is the command's (or a waited-for child's) own peak
-    assert sampler.peak_capture({**s, "maxrss_kb": 40_000}, image_kb=11_800) == round(
-        1900 / 40_000, 4
-    )
+def test_peak_capture_compares_one_process_with_one_process():
+    # a tree: summed RSS (1900) is no process's peak; capture compares 900 with 1000
+    tree = [Proc(hwm=1000, peak=900), Proc(hwm=1000, peak=800), Proc(hwm=200, peak=200)]
+    assert sampler_summary.peak_capture(tree) == (1000, 0.9)
+    # ru_maxrss counts when it says more (a short-lived child never sampled)
+    assert sampler_summary.peak_capture(tree, maxrss_kb=1800) == (1000, 0.5)
+    # a counter approximation put a sample above VmHWM: still at most 1
+    assert sampler_summary.peak_capture([Proc(hwm=1000, peak=1010)]) == (1000, 1.0)
+    assert sampler_summary.peak_capture([]) == (None, None)
 
 
-def test_a_small_command_is_not_reported_as_missed_by_the_samples(tmp_path):
-    small = [PY, "-S", "-c", "import time; time.sleep(0.3)"]
-    p, s, _ = run(["-q", "--interval-ms", "5", "--", *small], tmp_path)
-    assert p.returncode == 0
-    assert s["maxrss_kb"] >= s["hwm_kb"]  # the sampler's image counted before exec
-    assert s["peak_capture"] >= 0.95
-
-
-def test_open_status_errors_name_the_process_or_the_file(tmp_path):
-    with pytest.raises(sampler.SamplerError, match="^no process 12345$"):
-        sampler.open_status(12345, proc=str(tmp_path))
-    (tmp_path / "77" / "status").mkdir(parents=True)  # unreadable: a folder, not a file
-    with pytest.raises(sampler.SamplerError) as e:
-        sampler.open_status(77, proc=str(tmp_path))
-    assert str(e.value) == f"cannot read {tmp_path}/77/status: Is a directory"
-    assert e.value.code == 2
-
-
-class FakeTree:
-    """Stands in for sampler.Tree: one sample stalls, to provoke late ticks."""
-
-    def __init__(self, n, stall_at, stall_s):
-        self.n, self.stall_at, self.stall_s, self.calls = n, stall_at, stall_s, 0
-
-    def sample(self, now):
-        self.calls += 1
-        if self.calls > self.n:
-            return None
-        if self.calls == self.stall_at:
-            time.sleep(self.stall_s)
-        return (1, 2, 3, 4, 0, 1)
-
-
-def test_late_ticks_are_skipped_and_counted_never_bursted(tmp_path):
-    with open(tmp_path / "t.csv", "w") as trace:
-        rec = sampler.Recorder(trace, time.monotonic(), quiet=True)
-        rfd, wfd = os.pipe()
-        clock = sampler.Clock(None, rfd)
-        sampler.sample_loop(FakeTree(20, 5, 0.035), rec, 0.010, clock, lambda now: float("inf"))
-        os.close(rfd), os.close(wfd)
-    assert rec.samples == 20
-    assert rec.missed >= 2  # a 35 ms stall at 10 ms skips ticks 5 and 6 (more under load)
-    times = [float(r.split(",")[0]) for r in (tmp_path / "t.csv").read_text().splitlines()]
-    spans = [c - a for a, c in zip(times, times[2:], strict=False)]
-    assert min(spans) >= 0.0099  # any 3 consecutive samples span an interval: no catch-up burst
-    assert sampler.percentile(rec.hist, 50) == pytest.approx(10, abs=3)
+def test_check_process_names_the_process_or_the_file(tmp_path):
+    with pytest.raises(procfs.ProcError, match="^no process 12345$"):
+        procfs.check_process(12345, proc=str(tmp_path))
+    (tmp_path / "77" / "statm").mkdir(parents=True)  # unreadable: a folder, not a file
+    with pytest.raises(procfs.ProcError) as e:
+        procfs.check_process(77, proc=str(tmp_path))
+    assert str(e.value) == f"cannot read {tmp_path}/77/statm: Is a directory"
 
 
 # --- contracts ----------------------------------------------------------------------------------
@@ -177,17 +201,50 @@ def test_trace_header_and_summary_keys_are_the_contract(tmp_path):
     p, s, rows = run(["-q", "--", "sleep", "0.2"], tmp_path)
     assert p.returncode == 0
     assert (tmp_path / "trace.csv").read_text().splitlines()[0] == HEADER
-    assert set(s) == SUMMARY_KEYS
+    assert tuple(TRACE_COLUMNS) == sampler.TRACE_COLUMNS
+    assert set(s) == SUMMARY_KEYS == set(sampler.SUMMARY_KEYS)
     assert len(rows) == s["samples"] >= 10
     for r in rows:
         assert len(r["time_s"].split(".")[1]) == 6
-        assert all(int(r[k]) >= 0 for k in HEADER.split(",")[1:])
+        assert all(int(r[k]) >= 0 for k in TRACE_COLUMNS[1:])
+    assert {r["nprocs"] for r in rows} == {"1"}  # the guardian is never counted
     assert s["mode"] == "launch" and s["command"] == ["sleep", "0.2"] and s["pid"] > 0
-    assert s["interval_ms"] == 10.0 and s["enforce"] == "none"
+    assert s["interval_ms"] == 10.0 and s["enforce"] == "none" and s["smaps_interval_ms"] is None
     assert s["memory_limit_mb"] is None and s["cgroup_peak_kb"] is None and s["oom_killed"] is None
+    assert s["peak_uss_kb"] is None and s["cgroup_events_max"] is None
+    assert s["interrupted"] is False and s["interrupt_signal"] is None
+    assert s["leftover_processes"] == []
     assert s["started_at"].endswith("Z") and "T" in s["started_at"]
     assert s["sampler_version"] == sampler.__version__ and s["kernel"] == os.uname().release
     assert not list(tmp_path.glob("*.tmp*"))  # written via a temp file and os.replace
+
+
+def test_importing_the_sampler_is_cheap_and_starts_nothing():
+    code = "import sys, sampler; print(sorted(m for m in sys.modules if m in "
+    code += "{'sampling', 'guardian', 'procfs', 'cgroups', 'subprocess', 'argparse'}))"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
+    p = subprocess.run([PY, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert p.stdout.strip() == "[]"
+
+
+def test_trace_columns_agree_with_the_kernels_status(tmp_path):
+    # A steady process prints its own status; the trace's last rows must say the same.
+    code = (
+        "import time; time.sleep(0.7); print(open('/proc/self/status').read(), flush=True); "
+        "time.sleep(0.3)"
+    )
+    p, s, rows = run(["-q", "--", PY, "-c", code], tmp_path)
+    status = {
+        line.split(":")[0]: int(line.split()[1])
+        for line in p.stdout.splitlines()
+        if line.startswith("Vm")
+    }
+    last = rows[-1]
+    assert int(last["vmsize_kb"]) == status["VmSize"]
+    assert int(last["vmdata_kb"]) == status["VmData"]
+    assert int(last["vmswap_kb"]) == status["VmSwap"]
+    assert int(last["vmhwm_kb"]) == status["VmHWM"]
+    assert abs(int(last["vmrss_kb"]) - status["VmRSS"]) <= 1024  # print() allocates and frees
 
 
 def test_command_stdout_passes_untouched_and_env_is_set(tmp_path):
@@ -210,9 +267,10 @@ def test_launch_samples_from_the_start_and_stops_when_the_child_exits(tmp_path):
     p, s, rows = run(["-q", "--interval-ms", "5", "--", "sleep", "0.3"], tmp_path)
     assert p.returncode == 0
     assert float(rows[0]["time_s"]) < 0.2  # first sample right after the spawn
-    assert 0.3 <= s["duration_s"] < 0.6  # stopped at the exit, not at a timeout
+    assert 0.3 <= s["duration_s"] < 5  # from the spawn to the exit, not to a timeout
     assert s["samples"] >= 40 and s["effective_interval_ms"] == pytest.approx(5, abs=1)
     assert s["maxrss_kb"] > 0 and s["hwm_kb"] > 0 and s["exit_code"] == 0 and s["signal"] is None
+    assert s["maxrss_is_image"] is True  # sleep is smaller than the guardian it was forked from
 
 
 @pytest.mark.parametrize(
@@ -224,20 +282,19 @@ def test_exit_status_passes_through(tmp_path, script, code, sig):
     p, s, _ = run(["-q", "--", "sh", "-c", script], tmp_path)
     assert p.returncode == code
     assert (s["exit_code"], s["signal"], s["timed_out"]) == (code, sig, False)
+    assert s["interrupted"] is False  # a signal the program got elsewhere is data
 
 
 def test_timeout_terminates_the_process_group(tmp_path):
-    t = time.monotonic()
     p, s, _ = run(["-q", "--timeout", "0.4", "--", "sh", "-c", "sleep 30 & sleep 30"], tmp_path)
-    assert time.monotonic() - t < 5
     assert p.returncode == 143 and s["exit_code"] == 143 and s["signal"] == 15
-    assert s["timed_out"] is True and 0.4 <= s["duration_s"] < 1.5
+    assert s["timed_out"] is True and 0.4 <= s["duration_s"] < 10
 
 
 def test_timeout_kills_a_command_that_ignores_sigterm(tmp_path):
     p, s, _ = run(["-q", "--timeout", "0.3", "--", "sh", "-c", "trap '' TERM; sleep 30"], tmp_path)
     assert p.returncode == 137 and s["signal"] == 9 and s["timed_out"] is True
-    assert sampler.KILL_GRACE_S <= s["duration_s"] < sampler.KILL_GRACE_S + 1.5
+    assert sampler.KILL_GRACE_S <= s["duration_s"] < sampler.KILL_GRACE_S + 10
 
 
 def test_command_that_cannot_start_exits_127_with_summary(tmp_path):
@@ -252,46 +309,76 @@ def test_command_that_cannot_start_exits_127_with_summary(tmp_path):
     assert rows == []  # header-only trace
 
 
-@pytest.mark.parametrize(
-    ("handler", "sig", "code", "summary_signal"),
-    [("sys.exit(42)", signal.SIGTERM, 42, None), (None, signal.SIGINT, 130, 2)],
-)
-def test_sigterm_or_sigint_to_the_sampler_is_forwarded(
-    tmp_path, handler, sig, code, summary_signal
-):
-    if handler:  # a command that handles SIGTERM and exits 42
-        body = (
-            "import signal, sys, time\n"
-            f"signal.signal(signal.SIGTERM, lambda *a: {handler})\n"
-            "print('ready', flush=True)\ntime.sleep(30)\n"
-        )
-        command = [PY, "-c", body]
-    else:  # a command that dies of the forwarded signal
-        command = ["sh", "-c", "echo ready; exec sleep 30"]
-    out, summ = tmp_path / "trace.csv", tmp_path / "s.json"
-    args = [PY, str(SAMPLER), "-q", "--out", str(out), "--summary", str(summ), "--", *command]
-    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p:
-        assert p.stdout.readline() == "ready\n"
-        time.sleep(0.2)  # let the sampler take samples first
-        p.send_signal(sig)
-        _, err = p.communicate(timeout=10)
-    assert "Traceback" not in err
-    assert p.returncode == code
-    s = json.loads(summ.read_text())
-    assert (s["exit_code"], s["signal"], s["timed_out"]) == (code, summary_signal, False)
-    assert s["samples"] > 0
-
-
 def test_process_tree_includes_a_shell_wrapped_child(tmp_path):
     inner = f"{PY} {BURST} --mb 30 --count 1 --hold-ms 300 --tail-ms 50; exit 0"
     p, s, rows = run(["-q", "--", "sh", "-c", inner], tmp_path)
     assert p.returncode == 0
     assert max(int(r["nprocs"]) for r in rows) == 2
     assert s["peak_rss_kb"] >= 30 * MIB and s["hwm_kb"] >= 30 * MIB
+    assert s["maxrss_kb"] >= 30 * MIB and s["maxrss_is_image"] is False
+    assert 0.9 <= s["peak_capture"] <= 1  # one process's samples over its own peak
 
     p, s, rows = run(["-q", "--no-children", "--", "sh", "-c", inner], tmp_path)
     assert {int(r["nprocs"]) for r in rows} == {1}
     assert s["peak_rss_kb"] < 10 * MIB  # the shell alone
+
+
+def test_a_tree_sharing_memory_reads_capture_at_most_1_and_pss_counts_it_once(tmp_path):
+    # Two processes share a 24 MiB mapping: summed RSS counts it twice, PSS once.
+    code = (
+        "import mmap, os, time\n"
+        "m = mmap.mmap(-1, 24 << 20, flags=mmap.MAP_SHARED | mmap.MAP_ANONYMOUS)\n"
+        "m.write(b'x' * (24 << 20))\n"
+        "if os.fork() == 0:\n"
+        "    m[::4096]  # touch every page: resident in the child too\n"
+        "    time.sleep(0.6); os._exit(0)\n"
+        "m[::4096]; time.sleep(0.6); os.wait()\n"
+    )
+    p, s, _ = run(["-q", "--smaps-interval-ms", "100", "--", PY, "-c", code], tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert s["smaps_interval_ms"] == 100
+    assert s["peak_rss_kb"] >= 2 * 24 * MIB  # the mapping twice
+    assert 24 * MIB <= s["peak_pss_kb"] <= s["peak_rss_kb"] - 20 * MIB  # once
+    assert s["peak_uss_kb"] < 24 * MIB  # shared pages are in no process's USS
+    assert s["peak_capture"] <= 1
+
+
+# --- metrics --------------------------------------------------------------------------------------
+
+
+def test_cpu_io_and_faults_of_the_tree(tmp_path):
+    # A shell runs a child that burns CPU and writes a file of known size; the child prints
+    # what the kernel says of its own CPU, and the file is 2 MB.
+    out = tmp_path / "data.bin"
+    code = (
+        "import os, resource, time\n"
+        "t = time.process_time()\n"
+        "while time.process_time() - t < 0.3: pass\n"
+        f"open({str(out)!r}, 'wb').write(b'x' * 2_000_000)\n"
+        "r = resource.getrusage(resource.RUSAGE_SELF)\n"
+        "print(r.ru_utime + r.ru_stime, flush=True)\n"
+    )
+    p, s, _ = run(["-q", "--", "sh", "-c", f'{PY} -c "$0"', code], tmp_path)
+    assert p.returncode == 0, p.stderr
+    own = float(p.stdout)
+    cpu = s["cpu_user_s"] + s["cpu_system_s"]
+    assert own <= cpu <= own + 0.05  # the child's CPU, plus the shell's
+    assert 2_000_000 <= s["wchar_bytes"] <= 2_000_000 + 1000  # the file, and one printed line
+    assert s["rchar_bytes"] > 0 and s["minor_faults"] > 100 and s["major_faults"] >= 0
+    assert s["voluntary_switches"] >= 1 and s["involuntary_switches"] >= 0
+    assert s["cpu_load_cores"] == pytest.approx(cpu / s["duration_s"], abs=0.01)
+
+
+def test_attach_mode_reads_cpu_from_proc(tmp_path):
+    code = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.4: pass\n"
+    target = subprocess.Popen([PY, "-c", "import time; time.sleep(0.2)\n" + code])
+    try:
+        p, s, _ = run(["-q", "--pid", str(target.pid)], tmp_path)
+    finally:
+        target.wait()
+    assert p.returncode == 0 and s["exit_code"] == 0
+    assert 0.4 <= s["cpu_user_s"] + s["cpu_system_s"] <= 0.6
+    assert s["voluntary_switches"] is None  # known in launch mode only
 
 
 # --- attach mode ----------------------------------------------------------------------------------
@@ -305,20 +392,18 @@ def test_attach_follows_a_process_and_its_children(tmp_path):
         target.wait()
     assert p.returncode == 0
     assert s["mode"] == "attach" and s["pid"] == target.pid and s["maxrss_kb"] is None
-    assert s["command"][0] == "sh"
+    assert s["command"][0] == "sh" and s["leftover_processes"] is None
     assert s["peak_rss_kb"] >= 20 * MIB and max(int(r["nprocs"]) for r in rows) == 2
     assert s["exit_code"] == 4  # read from the zombie's /proc/PID/stat
 
 
 def test_attach_ends_on_a_zombie_nobody_reaps(tmp_path):
     target = subprocess.Popen(["sh", "-c", "sleep 1; exit 5"])  # this test does not reap it
-    t = time.monotonic()
     p, s, _ = run(["-q", "--pid", str(target.pid)], tmp_path)
-    elapsed = time.monotonic() - t
     state = Path(f"/proc/{target.pid}/stat").read_text().split(") ")[1][0]
     assert state == "Z"  # still a zombie: nobody reaped it
     target.wait()
-    assert p.returncode == 0 and elapsed < 4
+    assert p.returncode == 0
     assert s["samples"] > 0 and s["duration_s"] < 1.5 and s["exit_code"] == 5
 
 
@@ -330,35 +415,133 @@ def test_attach_to_a_missing_pid_exits_2(tmp_path):
     assert s is None and not (tmp_path / "trace.csv").exists()
 
 
-def test_attach_stops_on_sigint_and_writes_the_summary(tmp_path):
+def test_attach_interrupted_says_so_and_leaves_the_target_alone(tmp_path):
     target = subprocess.Popen(["sleep", "30"])
     try:
         out, summ = tmp_path / "t.csv", tmp_path / "s.json"
-        args = [PY, str(SAMPLER), "-q", "--pid", str(target.pid), "--out", str(out)]
-        with subprocess.Popen([*args, "--summary", str(summ)], stderr=subprocess.PIPE) as p:
+        args = [PY, str(SAMPLER), "--pid", str(target.pid), "--out", str(out)]
+        with subprocess.Popen(
+            [*args, "--summary", str(summ)], stderr=subprocess.PIPE, text=True
+        ) as p:
             time.sleep(0.4)
             p.send_signal(signal.SIGINT)
-            p.wait(timeout=5)
+            _, err = p.communicate(timeout=5)
         assert p.returncode == 130 and target.poll() is None  # the target is left alone
         s = json.loads(summ.read_text())
         assert s["samples"] > 0 and s["exit_code"] is None
+        assert s["interrupted"] is True and s["interrupt_signal"] == 2
+        last = err.strip().splitlines()[-1]
+        assert last.endswith("interrupted by signal 2, the target still runs")
+        assert "target ended" not in err
     finally:
         target.kill()
         target.wait()
+
+
+# --- signals, and processes left behind -------------------------------------------------------
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_to_the_sampler_is_an_interrupted_run(tmp_path, sig, code):
+    marker = f"memsweep-interrupt-{os.getpid()}-{sig}"
+    command = ["bash", "-c", f"echo ready; (exec -a {marker} sleep 30); true"]
+    out, summ = tmp_path / "trace.csv", tmp_path / "s.json"
+    args = [PY, str(SAMPLER), "-q", "--out", str(out), "--summary", str(summ), "--", *command]
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p:
+        assert p.stdout.readline() == "ready\n"
+        time.sleep(0.3)  # let the sampler take samples and the shell start its child
+        p.send_signal(sig)
+        _, err = p.communicate(timeout=10)
+    assert "Traceback" not in err
+    assert p.returncode == code
+    s = json.loads(summ.read_text())
+    assert s["interrupted"] is True and s["interrupt_signal"] == sig
+    assert s["samples"] > 0 and s["signal"] == sig  # the command got the same signal
+    assert gone(marker)
+
+
+def test_sigkill_of_the_sampler_leaves_no_process_of_the_run(tmp_path):
+    # The command is a shell script that starts the real program: a grandchild of the guardian.
+    marker = f"memsweep-orphan-{os.getpid()}"
+    command = ["sh", "-c", f"echo ready; {PY} -c 'import time; time.sleep(30)' {marker}; true"]
+    args = [PY, str(SAMPLER), "-q", "--out", str(tmp_path / "t.csv"), "--", *command]
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p:
+        assert p.stdout.readline() == "ready\n"
+        deadline = time.monotonic() + 5
+        while not marked(marker) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert marked(marker)
+        p.kill()
+        _, err = p.communicate(timeout=10)  # EOF once the guardian, too, has ended
+    assert p.returncode == -9
+    assert gone(marker)
+    assert "ended before its run did" in err  # the guardian says what happened
+    assert (tmp_path / "t.csv").read_text().startswith(HEADER)  # a valid prefix
+
+
+def test_a_daemon_that_outlives_the_command_is_recorded_and_killed(tmp_path):
+    marker = f"memsweep-daemon-{os.getpid()}"
+    daemon = (
+        "import os, time\n"
+        "if os.fork(): os._exit(0)\n"  # double fork and setsid: away from the group
+        "os.setsid()\n"
+        "if os.fork(): os._exit(0)\n"
+        "x = bytearray(8 << 20)\n"
+        "time.sleep(30)\n"
+    )
+    command = ["sh", "-c", f'{PY} -c "$0" {marker}; sleep 0.3', daemon]
+    p, s, _ = run(["-q", "--", *command], tmp_path)
+    assert p.returncode == 0 and s["exit_code"] == 0
+    (left,) = s["leftover_processes"]
+    assert marker in left["cmdline"] and left["rss_kb"] >= 8 * MIB and left["pid"] > 0
+    assert "left 1 process(es) running; killed" in p.stderr
+    assert gone(marker)
+
+
+def test_a_background_job_left_in_the_group_is_recorded_and_killed(tmp_path):
+    marker = f"memsweep-leftover-{os.getpid()}"
+    p, s, _ = run(["-q", "--", "bash", "-c", f"exec -a {marker} sleep 30 & echo started"], tmp_path)
+    assert p.returncode == 0 and s["exit_code"] == 0
+    assert [d["cmdline"] for d in s["leftover_processes"]] == [f"{marker} 30"]
+    assert gone(marker)
+
+
+def test_late_ticks_are_skipped_and_counted_never_bursted(tmp_path):
+    # Stop the sampler for 60 ms in the middle of a 10 ms run: the ticks it missed are counted,
+    # and no burst of samples makes up for them.
+    out, summ = tmp_path / "t.csv", tmp_path / "s.json"
+    args = [PY, str(SAMPLER), "-q", "--out", str(out), "--summary", str(summ), "--", "sleep", "1"]
+    with subprocess.Popen(args) as p:
+        time.sleep(0.5)
+        p.send_signal(signal.SIGSTOP)
+        time.sleep(0.06)
+        p.send_signal(signal.SIGCONT)
+    s = json.loads(summ.read_text())
+    assert s["missed_ticks"] >= 3
+    times = [float(r.split(",")[0]) for r in out.read_text().splitlines()[1:]]
+    spans = [c - a for a, c in zip(times, times[2:], strict=False)]
+    assert min(spans) >= 0.0099  # any 3 consecutive samples span an interval: no catch-up burst
 
 
 # --- usage ----------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    "args",
-    [[], ["--pid", "1", "--", "true"], ["--interval-ms", "0.4", "--", "true"],
-     ["--env", "NOEQUALS", "--", "true"], ["--enforce", "cgroup", "--", "true"],
-     ["--memory-limit-mb", "100", "--", "true"], ["--timeout", "0", "--", "true"]],
+    ("args", "message"),
+    [(["--interval-ms", "abc", "--", "true"],
+      "argument --interval-ms: must be a number of milliseconds >= 0.5, not 'abc'"),
+     (["--interval-ms", "0.4", "--", "true"], "argument --interval-ms: must be"),
+     (["--pid", "abc"], "argument --pid: must be a process id >= 1, not 'abc'"),
+     (["--timeout", "0", "--", "true"], "argument --timeout: must be a number of seconds > 0"),
+     (["--smaps-interval-ms", "x", "--", "true"], "argument --smaps-interval-ms: must be"),
+     (["--env", "NOEQUALS", "--", "true"], "argument --env: must be KEY=VALUE, not 'NOEQUALS'"),
+     ([], "give a command after --"), (["--pid", "1", "--", "true"], "not both"),
+     (["--enforce", "cgroup", "--", "true"], "go together"),
+     (["--memory-limit-mb", "100", "--", "true"], "go together")],
 )  # fmt: skip
-def test_usage_errors_exit_2(tmp_path, args):
+def test_usage_errors_name_the_option_and_exit_2(tmp_path, args, message):
     p, s, _ = run(args, tmp_path)
-    assert p.returncode == 2 and "error:" in p.stderr and s is None
+    assert p.returncode == 2 and message in p.stderr and s is None
 
 
 def test_runs_from_any_folder_and_imports_by_path(tmp_path):
@@ -370,11 +553,11 @@ def test_runs_from_any_folder_and_imports_by_path(tmp_path):
         "import importlib.util, sys\n"
         f"spec = importlib.util.spec_from_file_location('s', {str(SAMPLER)!r})\n"
         "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
-        "print(m.enforcement_problem('none'), m.enforcement_problem('bogus'))\n"
+        "print(m.TRACE_COLUMNS[0], m.main(['-q', '--out', 't.csv', '--', 'true']))\n"
     )
     p = subprocess.run([PY, "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
-    assert p.stdout.startswith("None unknown enforce mode 'bogus'")
+    assert p.stdout.split() == ["time_s", "0"]
     assert importlib.util.find_spec("sampler") is not None
 
 
@@ -406,6 +589,14 @@ def test_burst_shorter_than_the_interval_shows_in_hwm_and_capture(tmp_path):
     assert s["peak_capture"] < 0.6
 
 
+def test_a_small_command_is_not_reported_as_missed_by_the_samples(tmp_path):
+    small = [PY, "-S", "-c", "import time; time.sleep(0.3)"]
+    p, s, _ = run(["-q", "--interval-ms", "5", "--", *small], tmp_path)
+    assert p.returncode == 0
+    assert s["maxrss_is_image"] is True  # ru_maxrss is the guardian's image, not the command
+    assert s["peak_capture"] >= 0.95
+
+
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("chrt"), reason="needs root and chrt")
 def test_a_real_time_sampler_runs_the_command_at_normal_policy(tmp_path):
     policy = [PY, "-c", "import os; print(os.sched_getscheduler(0))"]
@@ -413,14 +604,3 @@ def test_a_real_time_sampler_runs_the_command_at_normal_policy(tmp_path):
     cmd = ["chrt", "-f", "1", PY, str(SAMPLER), "-q", "--out", str(out), "--summary", str(summ)]
     p = subprocess.run([*cmd, "--", *policy], capture_output=True, text=True, timeout=30)
     assert p.returncode == 0 and int(p.stdout) == os.SCHED_OTHER
-
-
-def test_processes_the_command_leaves_behind_are_stopped(tmp_path):
-    marker = f"memsweep-leftover-{os.getpid()}"
-    script = f"exec -a {marker} sleep 30 & echo started"
-    p, s, _ = run(["-q", "--", "bash", "-c", script], tmp_path)
-    assert p.returncode == 0 and s["exit_code"] == 0
-    assert "left processes in its process group" in p.stderr
-    time.sleep(0.2)
-    left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
-    assert left.stdout == "", left.stdout

@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+import rundir
 import runs as runs_stage
 import tables
 import thresholds
@@ -118,6 +119,6 @@ def test_every_variant_is_checked_on_its_own_runs():
 
 
 def test_the_last_match_of_the_group_is_the_report():
-    assert tables.reported_config("a: 1\na: 2\n", r"a: (\d)") == "2"
-    assert tables.reported_config("nothing", r"a: (\d)") is None
-    assert tables.reported_config("x\nSize: 3\n", r"^Size: (\d)") == "3"  # ^ at each line
+    assert rundir.reported_config("a: 1\na: 2\n", r"a: (\d)") == "2"
+    assert rundir.reported_config("nothing", r"a: (\d)") is None
+    assert rundir.reported_config("x\nSize: 3\n", r"^Size: (\d)") == "3"  # ^ at each line

@@ -45,6 +45,7 @@ FIGURES = {
         Figure("stability", "Stability across repeats", ("variance", "runs"),
                ("variance.cv_warn_percent",)),
         Figure("spikes", "Memory spikes", ("spikes", "runs")),
+        Figure("resources", "Peak, CPU time and page faults", ("runs",)),
         Figure("thresholds", "Threshold checks", ("thresholds",)),
         Figure("search", "Search probes", ("search", "search_probes"), when="search",
                section="search"),

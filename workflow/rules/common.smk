@@ -47,7 +47,12 @@ COMPARE_FILES = {
 }
 PLOTS = {name: figures.PATH.format(name=name) for name in figures.drawn(config)}
 # Modules the scripts import: inputs of the rules, so that editing one reruns what uses it.
-SAMPLER_CODE = [f"scripts/{name}.py" for name in ("run_monitored", "sampler", "cgroups", "launch")]
+# the run wrapper and the sampler's modules: editing one reruns the runs
+SAMPLER_CODE = [
+    f"scripts/{name}.py"
+    for name in ("run_monitored", "sampler", "sampling", "guardian", "procfs", "proctree",
+                 "sampler_summary", "cgroups", "launch")
+]  # fmt: skip
 STAGE_CODE = ["scripts/tables.py", "scripts/stage.py"]
 FIGURE_CODE = [*STAGE_CODE, "scripts/figures/__init__.py", "scripts/figures/style.py"]
 SEARCH_CODE = [*STAGE_CODE, "scripts/search.py", "scripts/launch.py"]
@@ -104,6 +109,7 @@ def get_launch_spec(wildcards):
         "variant": wildcards.variant,
         **VARIANTS[wildcards.variant],
         "interval_ms": config["sampler"]["interval_ms"],
+        "smaps_interval_ms": config["sampler"]["smaps_interval_ms"],
         "timeout_s": config["solver"]["timeout_s"],
         "enforce": config["limits"]["enforce"],
     }

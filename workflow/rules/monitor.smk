@@ -26,6 +26,7 @@ rule monitor:
         trace=f"{RUN_DIR}/trace.csv",
         solver_log=f"{RUN_DIR}/solver.log",
         run=f"{RUN_DIR}/run.json",
+        benchmark=f"{RUN_DIR}/benchmark.tsv",
     log:
         "logs/monitor/{variant}/{limit}MB/{model}/rep{repeat}.log",
     conda:

@@ -1,0 +1,42 @@
+"""What each configuration costs besides memory: its peak, its CPU time and its major page faults
+against the limit, one line per model (mean of the ok grid runs, bars min-max). A configuration
+that pages (major faults) or burns CPU near its limit shows it here beside its peak."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from figures import style
+
+TITLE = "Peak, CPU time and page faults"
+PANELS = (
+    ("peak_mb", "peak (MB)"),
+    ("cpu_s", "CPU time, user + system (s)"),
+    ("major_faults", "major page faults"),
+)
+
+
+def draw(data: dict, settings: dict, out_path) -> None:
+    runs = style.plain(style.grid_runs(data["runs"]))
+    runs = runs[runs["status"] == "ok"].assign(series=lambda r: style.series_label(r))
+    runs = runs.assign(cpu_s=runs["cpu_user_s"] + runs["cpu_system_s"])
+    if runs.empty:
+        return style.message_figure(out_path, TITLE, "No ok grid run.")
+    style.theme()
+    fig, axes = plt.subplots(1, 3, figsize=(style.WIDTH_IN, 4.2), layout="constrained")
+    colors = style.palette(runs["series"])
+    for ax, (column, label) in zip(axes, PANELS, strict=True):
+        for series, group in runs.groupby("series", sort=False):
+            stats = group.groupby("limit_mb")[column].agg(["mean", "min", "max"]).dropna()
+            if stats.empty:
+                continue
+            spread = [stats["mean"] - stats["min"], stats["max"] - stats["mean"]]
+            ax.errorbar(stats.index, stats["mean"], yerr=spread, fmt="-o", ms=4, lw=1.4,
+                        capsize=3, color=colors[series], label=series)  # fmt: skip
+        if not np.isfinite(runs[column]).any():
+            ax.text(0.5, 0.5, "not measured", transform=ax.transAxes, ha="center",
+                    color=style.MUTED)  # fmt: skip
+        ax.set(xlabel="memory limit (MB)", ylabel=label)
+        ax.set_ylim(bottom=0)
+    axes[0].legend(fontsize=8)
+    axes[0].set_title(TITLE, loc="left")
+    style.save(fig, out_path)

@@ -59,7 +59,8 @@ def cause(proc) -> str:
     """The line of Snakemake's output that names the cause."""
     text = proc.stdout + proc.stderr
     for pattern in (r"memsweep: .*", r"config error .*", r"(?m)^.*No space left.*$",
-                    r"(?m)^.*interrupted.*$", r"(?m)^.*sampler.*$"):  # fmt: skip
+                    r"(?m)^.*interrupted.*$", r"(?m)^.*ended before its run did.*$",
+                    r"Error in rule \w+:"):  # fmt: skip
         match = re.search(pattern, text)
         if match:
             return match.group(0).strip()[:110]
@@ -159,6 +160,134 @@ def sigterm(project):
     redo = f"redid {plan.get('monitor', 0)} run(s), then exit {after.returncode}"
     ok = pids and not recorded and plan.get("monitor") == 1 and after.returncode == 0
     return seen, lost, redo, ok and lost == "none"
+
+
+def descendants(pid: int) -> set[int]:
+    """pid's live descendants, from /proc/PID/task/*/children."""
+    found, stack = set(), [pid]
+    while stack:
+        for task in Path(f"/proc/{stack.pop()}/task").glob("*"):
+            try:
+                kids = {int(k) for k in (task / "children").read_text().split()}
+            except OSError:
+                continue
+            stack += list(kids - found)
+            found |= kids
+    return found
+
+
+def alive(pids) -> list[int]:
+    def up(pid):
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+        except OSError:
+            return False
+
+    return [pid for pid in pids if up(pid)]
+
+
+def redo_after(project, proc, before, extra=""):
+    """What the user saw, what was lost, and whether a plain rerun redid just the one run."""
+    out, err = proc.communicate(timeout=120)
+    done = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    lost = "none" if fingerprint(project, skip=RUN) == before else "OTHER RUNS CHANGED"
+    recorded = (project / RUN / "run.json").exists()
+    seen = f"exit {proc.returncode}: {cause(done)}" + (", recorded as a run!" if recorded else "")
+    plan = planned(project)
+    after = run_all(project)
+    redo = f"redid {plan.get('monitor', 0)} run(s), then exit {after.returncode}"
+    ok = proc.returncode != 0 and not recorded and plan.get("monitor") == 1
+    return seen + extra, lost, redo, ok and after.returncode == 0 and lost == "none"
+
+
+@fault("SIGKILL of the sampler")
+def sigkill(project):
+    before = fingerprint(project, skip=RUN)
+    proc, pids = run_until(project, lambda: processes(f"run_monitored.py.*{RUN}"))
+    time.sleep(0.5)
+    wrapper = max(pids or [0], key=lambda pid: len(descendants(pid)))
+    family = descendants(wrapper)
+    os.kill(wrapper, signal.SIGKILL)
+    time.sleep(2)
+    left = alive(family)
+    seen, lost, redo, ok = redo_after(
+        project, proc, before, f"; {len(family)} processes of the run, {len(left)} left running"
+    )
+    return seen, lost, redo, ok and family and not left
+
+
+@fault("disk full during a run (tmpfs)")
+def disk_full(project):
+    before = fingerprint(project, skip=RUN)
+    mount = project / RUN
+    shutil.rmtree(mount)
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8k", "tmpfs", str(mount)],
+                          capture_output=True, text=True)  # fmt: skip
+    if made.returncode:
+        return f"skipped: cannot mount a tmpfs here ({made.stderr.strip()})", "none", "-", True
+    try:
+        proc = run_all(project)
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+    lost = "none" if fingerprint(project, skip=RUN) == before else "OTHER RUNS CHANGED"
+    text = proc.stdout + proc.stderr
+    seen = f"exit {proc.returncode}: {cause(proc)}"
+    plan = planned(project)
+    after = run_all(project)
+    redo = f"redid {plan.get('monitor', 0)} run(s), then exit {after.returncode}"
+    ok = proc.returncode != 0 and "No space left on device" in text and plan.get("monitor") == 1
+    return seen, lost, redo, ok and after.returncode == 0 and lost == "none"
+
+
+@fault("program leaves a daemon behind")
+def daemon(project):
+    script = project / "daemonize.sh"
+    script.write_text(
+        "#!/bin/sh\n"
+        "python3 -c 'import os, time\nif os.fork(): os._exit(0)\nos.setsid()\n"
+        "if os.fork(): os._exit(0)\nx = bytearray(8 << 20)\ntime.sleep(60)' memsweep-daemon\n"
+        'exec python scripts/demo_solver.py "$@"\n'
+    )
+    script.chmod(0o755)
+    cfg = {**CAMPAIGN, "solver": {**CAMPAIGN["solver"], "command": "./daemonize.sh"}}
+    write_config(project, cfg)
+    proc = run_all(project)
+    left = alive(processes("memsweep-daemon"))
+    found = project / "results/summary/verdicts.csv"
+    rows = [r for r in found.read_text().splitlines() if r.startswith("leftovers,warn")]
+    seen = f"exit {proc.returncode}: {len(rows)} 'leftovers' warnings, {len(left)} daemons alive"
+    return seen, "none", "-", proc.returncode == 0 and len(rows) == 4 and not left
+
+
+@fault("--interval-ms abc to the sampler")
+def bad_option(project):
+    proc = subprocess.run(
+        [sys.executable, "scripts/sampler.py", "--interval-ms", "abc", "--", "true"],
+        cwd=project, capture_output=True, text=True,
+    )  # fmt: skip
+    line = proc.stderr.strip().splitlines()[-1]
+    return f"exit {proc.returncode}: {line}", "none", "-", "--interval-ms" in line
+
+
+@fault("config: a program that is not executable")
+def not_executable(project):
+    (project / "solver.sh").write_text("#!/bin/sh\nexec python scripts/demo_solver.py\n")
+    write_config(project, {**CAMPAIGN, "solver": {**CAMPAIGN["solver"], "command": "./solver.sh"}})
+    before = fingerprint(project)
+    proc = run_all(project)
+    seen = f"exit {proc.returncode}: {cause(proc)}"
+    lost = "none" if fingerprint(project) == before else "RUNS CHANGED"
+    return seen, lost, "-", proc.returncode != 0 and "not executable" in seen and lost == "none"
+
+
+@fault("config: a YAML syntax error in an overlay")
+def yaml_error(project):
+    (project / "broken.yaml").write_text("grid:\n  repeats: 2\n  bucket_models: [auto\n")
+    proc = subprocess.run([sys.executable, "scripts/campaign.py", "broken.yaml"], cwd=project,
+                          capture_output=True, text=True)  # fmt: skip
+    seen = f"scripts/campaign.py: exit {proc.returncode}: {proc.stderr.strip()[:90]}"
+    return seen, "none", "-", proc.returncode == 2 and "broken.yaml: line 4" in proc.stderr
 
 
 def main() -> int:

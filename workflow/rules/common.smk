@@ -181,8 +181,12 @@ def get_report_inputs(wildcards):
 
 
 def get_final_outputs():
+    """Every table, figure and the report, and every run's run.json: a run whose files are gone
+    (a job that failed or was interrupted, a folder deleted) is redone by the next run of the
+    workflow, even when the tables made before are still there."""
     compared = [*COMPARED.values(), *COMPARE_FILES.values()] if BASELINE else []
-    return [*SUMMARY.values(), *compared, *PLOTS.values(), "results/report.html"]
+    summaries = [*SUMMARY.values(), *compared, *PLOTS.values(), "results/report.html"]
+    return [*summaries, *run_files("run.json")]
 
 
 # --- searches: a bisection per search and variant, one checkpoint job per step -----------------

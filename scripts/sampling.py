@@ -316,6 +316,8 @@ class Run:
         """The guardian's report into the summary; returns when the command exited."""
         image_kb = self.guardian.image_kb
         report, self.guardian = self.guardian.finish(), None
+        if report["stopped_by"] and not self.signals:  # memsweep was stopped, not the program
+            self.signals.append(report["stopped_by"])
         self.summary.update(sampler_summary.from_guardian(report, image_kb))
         left = report["leftovers"]
         if left and not (self.timed_out or self.signals):

@@ -13,7 +13,7 @@ context switches of everything it reaped, and the I/O read from each child's zom
     >>> g.command_pid > 0, g.image_kb > 0
     (True, True)
     >>> sorted(g.finish())  # after the command exited; a GuardianError if the guardian failed
-    ['children', 'exited_at', 'io', 'leftovers', 'rusage', 'status', 'unkilled']
+    ['children', 'exited_at', 'io', 'leftovers', 'rusage', 'status', 'stopped_by', 'unkilled']
 
 The command gets PR_SET_PDEATHSIG(SIGKILL) towards the guardian, so it dies with the guardian.
 """
@@ -210,6 +210,7 @@ def _guard(argv: list[str], env: dict, launch: Launch, down: int, up: int) -> in
     report = {
         "status": status,
         "exited_at": exited_at,
+        "stopped_by": stopped[0] if stopped else None,  # a stop signal the guardian itself got
         "rusage": _rusage(rusage),
         "children": _rusage(resource.getrusage(resource.RUSAGE_CHILDREN)),
         "io": io,

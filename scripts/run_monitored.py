@@ -165,10 +165,7 @@ def run(args, messages: sampler.Messages) -> int:
     bench = "\t".join(BENCHMARK_COLUMNS) + "\n" + "\t".join(benchmark_row(summary)) + "\n"
     write_atomically(os.path.join(run_dir, "benchmark.tsv"), bench)
     write_atomically(os.path.join(run_dir, "run.json"), json.dumps(record, indent=2) + "\n")
-    messages.info(
-        f"{record['status']} (exit {record['exit_code']}): peak RSS {record['peak_rss_kb']} kB, "
-        f"{record['samples']} samples, {sampler.closing_line(summary)}"
-    )
+    messages.info(f"{record['status']}: {sampler.closing_line(summary)}")
     return 0
 
 

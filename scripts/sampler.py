@@ -9,7 +9,7 @@ signal N killed it):
     sampler: [   0.002 s] peak RSS 3.1 MiB
     sampler: [   0.415 s] peak RSS 120.3 MiB
     sampler: 1523 samples in 15.230 s (every 10.000 ms, 0 missed), peak RSS 656.7 MiB,
-             kernel peak 657.0 MiB (99.9% captured), 14.9 s CPU, exit 0
+             VmHWM 657.0 MiB (99.9% captured), 14.90 s CPU, exit 0
 
 Attach mode follows a running process until it exits or turns zombie (even one nobody reaps):
 
@@ -208,7 +208,7 @@ def closing_line(s: dict) -> str:
     cpu = "" if cpu is None else f", {cpu + s['cpu_system_s']:.2f} s CPU"
     return (
         f"{s['samples']} samples in {dur} (every {every}, {s['missed_ticks']} missed), "
-        f"peak RSS {mib(s.get('peak_rss_kb'))}, kernel peak {mib(s.get('hwm_kb'))}{capture}"
+        f"peak RSS {mib(s.get('peak_rss_kb'))}, VmHWM {mib(s.get('hwm_kb'))}{capture}"
         f"{cpu}, {end}"
     )
 

@@ -58,6 +58,7 @@ class Run:
         self.smaps_at = self.counters_at = self.slow_at = 0.0  # when the slow readings are due
         self.flush_at = 0.0
         self.pinned = []  # attach: the root's stat and io, opened while it lives
+        self.root_ended = False  # whether sampling stopped because the root had ended
         self.summary = sampler_summary.static_keys(settings, self.mode)
 
     # --- the run, start to end -----------------------------------------------------------------
@@ -185,6 +186,7 @@ class Run:
                     due = self._periodic(now)
                 sums = tree.sample()
                 if sums is None:
+                    self.root_ended = True
                     break
                 if sums is not prev:
                     prev = sums
@@ -316,6 +318,8 @@ class Run:
         """The guardian's report into the summary; returns when the command exited."""
         image_kb = self.guardian.image_kb
         report, self.guardian = self.guardian.finish(), None
+        if report["stopped_by"] and not self.signals:  # memsweep was stopped, not the program
+            self.signals.append(report["stopped_by"])
         self.summary.update(sampler_summary.from_guardian(report, image_kb))
         left = report["leftovers"]
         if left and not (self.timed_out or self.signals):
@@ -330,12 +334,15 @@ class Run:
     def _finish_attach(self) -> None:
         """The root's last figures (from its zombie, when it is one), and the survivors'."""
         root = self.tree.root
+        settle_by = time.monotonic() + 0.1
         with contextlib.suppress(OSError, ValueError, IndexError):  # reaped meanwhile: keep
             stat_fd, io_fd = self.pinned
-            root.totals = {
-                **procfs.parse_stat(os.pread(stat_fd, 4096, 0)),
-                **procfs.parse_io(os.pread(io_fd, 4096, 0)),
-            }
+            while True:  # an ending root frees its memory just before it becomes a zombie
+                stat = procfs.parse_stat(os.pread(stat_fd, 4096, 0))
+                if stat["state"] in "ZX" or not self.root_ended or time.monotonic() > settle_by:
+                    break
+                time.sleep(0.002)
+            root.totals = {**stat, **procfs.parse_io(os.pread(io_fd, 4096, 0))}
         for m in self.tree.live:
             if m is not root:
                 m.read_totals()

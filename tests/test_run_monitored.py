@@ -98,7 +98,7 @@ def test_a_failing_program_is_a_finished_run(tmp_path):
     header, row = (run_dir / "benchmark.tsv").read_text().splitlines()
     assert header.split("\t") == list(BENCHMARK_COLUMNS) and len(row.split("\t")) == 10
     assert (run_dir / "trace.csv").read_text().startswith("time_s,")
-    assert "failed (exit 3)" in log
+    assert "failed: " in log and log.rstrip().endswith("exit 3")
 
 
 def test_killed_timed_out_and_unstartable_programs_are_recorded(tmp_path):

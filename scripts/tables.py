@@ -116,6 +116,7 @@ RUNS = Table(
         C("cgroup_events_high", "Int64"), C("cgroup_events_max", "Int64"),
         C("cgroup_events_oom", "Int64"), C("cgroup_events_oom_kill", "Int64"),
         C("cgroup_pressure_some_us", "Int64"), C("cgroup_pressure_full_us", "Int64"),
+        C("interval_p99_ms", "Float64", "p99 interval ms", 2),
     ),
     "one row per run: status, timing, every peak and where it came from, CPU, I/O, faults, "
     "reported configuration, spikes",

@@ -24,6 +24,7 @@ def record(variant="default", limit=300, model="4M/8M/4M", repeat=1, **extra) ->
         "duration_s": 1.5,
         "samples": None,
         "effective_interval_ms": 10.1,
+        "interval_p99_ms": 10.25,
         "missed_ticks": 0,
         "peak_rss_kb": 512 * 1024,
         "peak_rss_time_s": 0.8,

@@ -46,6 +46,7 @@ def test_columns_conversions_flags_and_reported_config():
     assert not bool(two["in_grid"]) and bool(two["threshold_check"])
     assert pd.isna(one["cgroup_peak_mb"]) and pd.isna(one["oom_killed"])
     assert one["n_leftover"] == 0
+    assert one["interval_p99_ms"] == 10.25  # copied from run.json under its own name
 
 
 def test_failed_run_with_unknown_values_is_na_never_zero():

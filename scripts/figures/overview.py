@@ -69,7 +69,7 @@ def draw(data: dict, settings: dict, out_path) -> None:
         "% of limit",
     )
     panel(axes[1], cv, rows, limits, "YlOrRd", plt.Normalize(0, max(2 * warn, 1e-9)),
-          lambda v: f"{v:.1f}", f"CV of the peak across repeats (%; warning above {warn:g}%)",
+          lambda v: f"{v:.2f}", f"CV of the peak across repeats (%; warning above {warn:g}%)",
           "CV %")  # fmt: skip
     norm = BoundaryNorm([-0.5, 0.5, 1.5, 2.5], 3)
     panel(

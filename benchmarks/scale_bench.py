@@ -21,7 +21,6 @@ Each part runs the real workflow in a temporary copy of the project and prints i
 
 import json
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -96,13 +95,22 @@ def part_plan(tmp: Path) -> None:
         grid = {"memory_limits_mb": list(range(300, 300 + 10 * limits, 10)),
                 "bucket_models": models_list, "repeats": repeats}  # fmt: skip
         folder = project(tmp / f"plan{limits}", {**TINY, "grid": grid})
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        seconds = snakemake(folder, "-n", "--cores", "1", "all", "--quiet", "rules")
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        memory = f"{peak / 1024:.0f} MB" if peak > before else "below an earlier part's peak"
+        # a child of its own, so the peak is the dry run's and not an earlier part's
+        code = (
+            "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
+            "capture_output=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        )
+        cmd = [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "all", "--quiet", "rules",
+               "--configfile", "campaign.yaml"]  # fmt: skip
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", code, *cmd], cwd=folder,
+                              capture_output=True, text=True)  # fmt: skip
+        seconds = time.perf_counter() - start
+        if proc.returncode != 0:
+            raise SystemExit(f"dry run of {limits * models * repeats} runs failed:\n{proc.stderr}")
         print(
             f"plan      {limits * models * repeats} runs  dry run {seconds:.1f} s  "
-            f"peak memory {memory}"
+            f"peak memory {int(proc.stdout) / 1024:.0f} MB"
         )
 
 

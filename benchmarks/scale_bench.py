@@ -4,7 +4,7 @@ Each part runs the real workflow in a temporary copy of the project and prints i
 
     $ python benchmarks/scale_bench.py                  # every part, about 15 minutes
     $ python benchmarks/scale_bench.py overhead plan    # some parts
-    overhead   100 runs   wall 21.3 s   runs 5.1 s   overhead 0.162 s/run
+    overhead  100 runs  wall 36.5 s  runs 7.1 s  overhead 0.294 s/run  (the analysis alone: 17.7 s)
     ...
 
 - overhead: 100 tiny runs (DEMO_SCALE 0.01: 10 limits x 2 models x 5 repeats), `snakemake

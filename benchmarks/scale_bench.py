@@ -45,18 +45,27 @@ def project(dest: Path, overlay: dict | None = None) -> Path:
     return dest
 
 
-def snakemake(folder: Path, *args: str) -> float:
-    """Seconds of `snakemake ARGS` in folder (failing loudly)."""
+# Runs a command and prints the peak memory (kB) of it and its children: a child of its own per
+# call, so the peak is this command's and not an earlier part's.
+PEAK_OF = (
+    "import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "sys.exit(code)"
+)
+
+
+def snakemake(folder: Path, *args: str) -> tuple[float, int]:
+    """Seconds and peak memory (kB) of `snakemake ARGS` in folder (failing loudly)."""
     extra = ["--configfile", "campaign.yaml"] if (folder / "campaign.yaml").exists() else []
+    cmd = [sys.executable, "-m", "snakemake", *args, *extra]
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", *args, *extra],
-        cwd=folder, capture_output=True, text=True,
-    )  # fmt: skip
+        [sys.executable, "-c", PEAK_OF, *cmd], cwd=folder, capture_output=True, text=True
+    )
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"snakemake {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
-    return seconds
+    return seconds, int(proc.stderr.splitlines()[-1])
 
 
 def run_seconds(folder: Path) -> tuple[int, float]:
@@ -73,9 +82,9 @@ def tiny_grid(limits: int, models: int, repeats: int) -> dict:
 
 def part_overhead(tmp: Path) -> None:
     folder = project(tmp / "overhead", tiny_grid(10, 2, 5))
-    wall = snakemake(folder, "--cores", "1", "all")
+    wall, _ = snakemake(folder, "--cores", "1", "all")
     n, runs = run_seconds(folder)
-    fixed = snakemake(folder, "--cores", "1", "all", "--forcerun", "spikes")
+    fixed, _ = snakemake(folder, "--cores", "1", "all", "--forcerun", "spikes")
     print(
         f"overhead  {n} runs  wall {wall:.1f} s  runs {runs:.1f} s  "
         f"overhead {(wall - runs) / n:.3f} s/run  (the analysis alone: {fixed:.1f} s)"
@@ -84,7 +93,7 @@ def part_overhead(tmp: Path) -> None:
 
 def part_default(tmp: Path) -> None:
     folder = project(tmp / "default")
-    wall = snakemake(folder, "--cores", "1", "all")
+    wall, _ = snakemake(folder, "--cores", "1", "all")
     n, runs = run_seconds(folder)
     print(f"default   {n} runs  wall {wall:.1f} s  runs {runs:.1f} s  ratio {wall / runs:.3f}")
 
@@ -95,22 +104,10 @@ def part_plan(tmp: Path) -> None:
         grid = {"memory_limits_mb": list(range(300, 300 + 10 * limits, 10)),
                 "bucket_models": models_list, "repeats": repeats}  # fmt: skip
         folder = project(tmp / f"plan{limits}", {**TINY, "grid": grid})
-        # a child of its own, so the peak is the dry run's and not an earlier part's
-        code = (
-            "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
-            "capture_output=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-        )
-        cmd = [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "all", "--quiet", "rules",
-               "--configfile", "campaign.yaml"]  # fmt: skip
-        start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", code, *cmd], cwd=folder,
-                              capture_output=True, text=True)  # fmt: skip
-        seconds = time.perf_counter() - start
-        if proc.returncode != 0:
-            raise SystemExit(f"dry run of {limits * models * repeats} runs failed:\n{proc.stderr}")
+        seconds, peak_kb = snakemake(folder, "-n", "--cores", "1", "all", "--quiet", "rules")
         print(
             f"plan      {limits * models * repeats} runs  dry run {seconds:.1f} s  "
-            f"peak memory {int(proc.stdout) / 1024:.0f} MB"
+            f"peak memory {peak_kb / 1024:.0f} MB"
         )
 
 
@@ -133,7 +130,7 @@ def chromium_load(page: Path) -> str:
 
 def part_k1000(tmp: Path) -> None:
     folder = project(tmp / "k1000", tiny_grid(25, 4, 10))
-    wall = snakemake(folder, "--cores", "1", "all")
+    wall, _ = snakemake(folder, "--cores", "1", "all")
     n, runs = run_seconds(folder)
     page = folder / "results/report.html"
     print(

@@ -104,6 +104,8 @@
       title: { text: "Peak as % of the limit per configuration: click a cell", x: 0, font: { size: 14 } },
       margin: { l: 140, r: 20, t: 40, b: 50 }, height: Math.max(220, 60 + 24 * grid.y.length),
       xaxis: { title: { text: "memory limit (MB)" }, type: "category" },
+      // rows top-down in the grid's order, as in the static overview figure
+      yaxis: { autorange: "reversed", type: "category" },
     }, plotConfig);
     document.getElementById("explore-overview").on("plotly_click", function (event) {
       const index = event.points[0].customdata;

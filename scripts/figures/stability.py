@@ -4,6 +4,7 @@ peak relative to its configuration's median, outliers marked."""
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from figures import style
@@ -88,12 +89,19 @@ def draw_deviations(ax2, var: pd.DataFrame, runs: pd.DataFrame) -> None:
             )  # fmt: skip
     ax2.axhline(0, color=style.MUTED, lw=0.8)
     head = (lambda v: f"{v}\n") if several else (lambda v: "")
+    # the ticks name the limit, the colour the model: a model's name under every tick overlaps
     ax2.set_xticks(
         range(len(configs)),
-        [f"{head(v)}{lim:g}\n{mod}" for v, lim, mod in configs],
-        rotation=90 if len(configs) > 14 else 0,
+        [f"{head(v)}{lim:g}" for v, lim, _ in configs],
+        rotation=90 if len(configs) > 24 else 0,
         fontsize=7.5,
     )
+    ax2.set_xlabel("memory limit (MB)")
+    handles = [
+        Line2D([], [], ls="", marker="o", color=color, label=style.text(series))
+        for series, color in colors.items()
+    ]
+    ax2.legend(handles=handles, loc="upper right", fontsize=8, ncols=(len(handles) + 4) // 5)
     ax2.set_xlim(-0.6, max(len(configs), 1) - 0.4)
     lim_y = max(2.0, float(np.nanmax(np.abs(ax2.get_ylim()))))
     ax2.set_ylim(-lim_y * 1.1, lim_y * 1.1)

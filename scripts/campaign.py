@@ -136,15 +136,18 @@ def check_model(key: str, model) -> None:
         )
 
 
-def check_pattern(key: str, pattern: str) -> None:
+REPORT_GROUP = "around the reported configuration, e.g. 'Bucket sizes: (\\S+)'"
+PHASE_GROUP = "around the phase's name, e.g. '^(Cache|Bucket \\d+/\\d+):'"
+
+
+def check_pattern(key: str, pattern: str, group: str = REPORT_GROUP) -> None:
     try:
         groups = re.compile(pattern).groups
     except re.error as err:
         raise ConfigError(f"config error at {key}: {pattern!r} is not a regex ({err})") from None
     if groups != 1:
         raise ConfigError(
-            f"config error at {key}: {pattern!r} has {groups} groups; it needs exactly one, "
-            "around the reported configuration, e.g. 'Bucket sizes: (\\S+)'"
+            f"config error at {key}: {pattern!r} has {groups} groups; it needs exactly one, {group}"
         )
 
 
@@ -218,6 +221,8 @@ def check(cfg: dict, cwd: Path) -> None:
     for i, model in enumerate(cfg["grid"]["bucket_models"]):
         check_model(f"grid.bucket_models[{i}]", model)
     check_pattern("solver.report_pattern", cfg["solver"]["report_pattern"])
+    if cfg["solver"]["phase_pattern"] is not None:
+        check_pattern("solver.phase_pattern", cfg["solver"]["phase_pattern"], PHASE_GROUP)
     for i, threshold in enumerate(cfg["thresholds"]):
         check_model(f"thresholds[{i}].bucket_model", threshold["bucket_model"])
         check_pattern(f"thresholds[{i}].pattern", threshold["pattern"])

@@ -189,13 +189,13 @@ def rehash(old: mmap.mmap, new_size: int) -> mmap.mmap:
     return new
 
 
-def grow_bucket(final_bytes: int, seed: int) -> tuple[mmap.mmap, int]:
-    sizes = table_sizes(final_bytes)
+def grow_bucket(sizes: list[int], seed: int) -> mmap.mmap:
+    """A table filled at sizes[0], then rehashed into each larger size in turn."""
     table = mmap.mmap(-1, sizes[0])
     fill(table, seed)
     for size in sizes[1:]:
         table = rehash(table, size)
-    return table, len(sizes) - 1
+    return table
 
 
 def peak_rss_mb() -> float:
@@ -217,15 +217,16 @@ def run(settings: Settings) -> None:
     print(f"Memory limit: {settings.limit_mb} MB", flush=True)
     print(f"Bucket sizes: {settings.model}", flush=True)
     cache_bytes = max(PAGE, int(settings.limit_mb * MIB * CACHE_FRACTION * settings.scale))
+    # each step's line is printed as the step begins, so that the lines mark the program's phases
+    print(f"Cache: {cache_bytes / MIB:.1f} MB", flush=True)
     cache = mmap.mmap(-1, cache_bytes)
     fill(cache, 0xCA)
-    print(f"Cache: {cache_bytes / MIB:.1f} MB", flush=True)
     tables = []
     for i, n in enumerate(sizes_m, start=1):
-        final = int(n * MIB * SLOT_BYTES * settings.scale)
-        table, steps = grow_bucket(final, seed=i)
-        tables.append(table)
-        print(f"Bucket {i}/3: {n}M slots, {len(table) / MIB:.1f} MB, {steps} rehashes", flush=True)
+        sizes = table_sizes(int(n * MIB * SLOT_BYTES * settings.scale))
+        print(f"Bucket {i}/3: {n}M slots, {sizes[-1] / MIB:.1f} MB, {len(sizes) - 1} rehashes",
+              flush=True)  # fmt: skip
+        tables.append(grow_bucket(sizes, seed=i))
     time.sleep(settings.hold_s * settings.scale)
     total = sum(len(t) for t in tables) / MIB
     print(

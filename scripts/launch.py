@@ -6,12 +6,14 @@ Standard library only (the run wrapper imports it on a compute node). Each fact 
 - the bucket-model grammar: "auto" or three sizes "N[KMG]/N[KMG]/N[KMG]", and its path-safe slug;
 - RUN_DIR: where a run's files go;
 - solver_argv: the program's argv for one run (placeholders filled in, no shell);
-- run_env: the environment every run gets on top of the caller's;
+- run_env: the environment every run gets on top of the caller's: PYTHONUNBUFFERED=1 (a Python
+  program's output reaches solver.log line by line, in time for its phases; solver.env may set
+  it otherwise), solver.env, then the run's configuration;
 - enforcement_problem: why an enforce mode cannot work on this machine;
 - the launch spec: everything about how a variant's runs are launched (command, environment,
-  sampling interval, timeout, enforcement) in one file, results/runs/{variant}/launch.json. The
-  `launch` rule writes it and every run of the variant depends on it, so changing any of these
-  settings reruns exactly that variant's runs.
+  sampling interval, timeout, enforcement, phase pattern) in one file,
+  results/runs/{variant}/launch.json. The `launch` rule writes it and every run of the variant
+  depends on it, so changing any of these settings reruns exactly that variant's runs.
 
     >>> solver_argv("./solver --budget {memory_mb}", 1005, "auto")
     ['./solver', '--budget', '1005']
@@ -49,7 +51,9 @@ SPEC_KEYS = (
     "timeout_s",
     "enforce",
     "smaps_interval_ms",
+    "phase_pattern",
 )
+UNBUFFERED = {"PYTHONUNBUFFERED": "1"}  # every run's default, under solver.env
 
 
 def is_model(text: str) -> bool:
@@ -81,8 +85,9 @@ def solver_argv(command: str, limit_mb: int, model: str) -> list[str]:
 
 
 def run_env(limit_mb: int, model: str, extra: dict | None = None) -> dict[str, str]:
-    """What every run finds in its environment: `extra` (solver.env), then its configuration."""
-    env = {str(key): str(value) for key, value in (extra or {}).items()}
+    """What every run finds in its environment: UNBUFFERED, `extra` (solver.env), then its
+    configuration."""
+    env = {**UNBUFFERED, **{str(key): str(value) for key, value in (extra or {}).items()}}
     env.update(
         MEMORY_LIMIT_MB=str(limit_mb),
         BUCKET_MODEL=model,

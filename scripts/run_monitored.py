@@ -10,7 +10,9 @@ Called by the workflow's monitor rule (through `shell:`); usable by hand:
 
 The sampler runs in this process (no second interpreter). The run folder gets trace.csv (the
 sampler's trace), solver.log (the program's stdout and stderr, nothing else), benchmark.tsv
-(Snakemake's benchmark columns) and, last and atomically, run.json (the sampler's summary and the
+(Snakemake's benchmark columns), with --phase-pattern phases.csv (the program's phases, from the
+lines of solver.log the pattern matches, timestamped by the sampler as they were written:
+scripts/sampler_phases.py) and, last and atomically, run.json (the sampler's summary and the
 run's configuration). The program's environment is the caller's, then the --env pairs, then the
 run's configuration (launch.run_env).
 
@@ -31,6 +33,7 @@ from datetime import timedelta
 
 import launch
 import sampler
+import sampler_phases
 
 RUN_KEYS = (
     *sampler.SUMMARY_KEYS,
@@ -106,12 +109,20 @@ def write_atomically(path: str, text: str) -> None:
         raise sampler.SamplerError(f"cannot write {path}: {e.strerror}") from None
 
 
+def write_phases(run_dir: str, markers: list, end_s: float) -> None:
+    """phases.csv: the trace cut at the phases' starts (the lines seen once the program ended
+    are stamped with its end)."""
+    samples = sampler_phases.trace_samples(os.path.join(run_dir, "trace.csv"))
+    rows = sampler_phases.phase_rows(markers, samples, end_s)
+    write_atomically(os.path.join(run_dir, sampler_phases.FILE), sampler_phases.csv_text(rows))
+
+
 def run(args, messages: sampler.Messages) -> int:
     """One monitored run; the exit status (see the module's docstring)."""
     run_dir = args.run_dir
     try:
         os.makedirs(run_dir, exist_ok=True)
-        for name in ("run.json", "benchmark.tsv"):  # a failed run leaves neither behind
+        for name in ("run.json", "benchmark.tsv", sampler_phases.FILE):  # none left by a failure
             if os.path.exists(os.path.join(run_dir, name)):
                 os.unlink(os.path.join(run_dir, name))
     except OSError as e:
@@ -125,6 +136,8 @@ def run(args, messages: sampler.Messages) -> int:
     except OSError as e:
         raise sampler.SamplerError(f"cannot write {run_dir}/solver.log: {e.strerror}") from None
     null = os.open(os.devnull, os.O_RDONLY)
+    log_path = os.path.join(run_dir, "solver.log")
+    phases = sampler_phases.Reader(log_path, args.phase_pattern) if args.phase_pattern else None
     settings = sampler.Settings(
         command=args.command,
         interval_ms=args.interval_ms,
@@ -137,12 +150,17 @@ def run(args, messages: sampler.Messages) -> int:
         stdin=null,
         stdout=out,
         stderr=out,
+        phases=phases,
     )
     try:
         summary, _ = sampler.sample(settings, messages)
+        if phases is not None and summary["duration_s"] is not None:
+            write_phases(run_dir, phases.finish(summary["duration_s"]), summary["duration_s"])
     finally:
         os.close(out)
         os.close(null)
+        if phases is not None:
+            phases.close()
     if summary["interrupted"]:
         signum = summary["interrupt_signal"]
         messages.error(
@@ -194,6 +212,15 @@ def _choice(check, what: str):
     return convert
 
 
+def _one_group(text: str) -> bool:
+    import re
+
+    try:
+        return re.compile(text).groups == 1
+    except re.error:
+        return False
+
+
 def parse_args(argv: list[str], messages: sampler.Messages | None = None):
     import argparse
 
@@ -241,6 +268,12 @@ def parse_args(argv: list[str], messages: sampler.Messages | None = None):
         "--smaps-interval-ms", type=number(float, "a number of ms", 0), default=0.0, metavar="MS"
     )
     p.add_argument("--env", action="append", default=[], type=sampler.env_pair, metavar="KEY=VALUE")
+    p.add_argument(
+        "--phase-pattern",
+        type=_choice(_one_group, "a regex with exactly one group"),
+        metavar="REGEX",
+        help="each line of the program's output it matches starts a phase named by its group",
+    )
     p.add_argument("--log", metavar="LOGFILE", help="memsweep's own messages, kept on failure")
     p.add_argument("command", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -255,6 +288,7 @@ def parse_args(argv: list[str], messages: sampler.Messages | None = None):
         args.variant, args.enforce = spec["variant"], spec["enforce"]
         args.interval_ms, args.timeout = spec["interval_ms"], spec["timeout_s"]
         args.smaps_interval_ms = spec["smaps_interval_ms"]
+        args.phase_pattern = spec["phase_pattern"]
         args.env = [(str(key), str(value)) for key, value in spec["env"].items()]
         args.command = launch.solver_argv(spec["command"], args.limit_mb, args.bucket_model)
     if args.variant is None:

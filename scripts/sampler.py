@@ -93,7 +93,9 @@ class Messages:
 class Settings:
     """What to sample and how: `command` (launch mode) or `pid` (attach mode), and options.
     env is set on top of the sampler's environment; stdin, stdout and stderr are the command's
-    streams (None: the sampler's own); smaps_interval_ms 0 never reads smaps_rollup."""
+    streams (None: the sampler's own); smaps_interval_ms 0 never reads smaps_rollup; phases,
+    when given, has poll(t) called on every tick before the sample, t in s since the launch
+    (sampler_phases.Reader: the program's output lines, timestamped)."""
 
     def __init__(
         self,
@@ -110,12 +112,14 @@ class Settings:
         stdin: int | None = None,
         stdout: int | None = None,
         stderr: int | None = None,
+        phases=None,
     ):
         self.command, self.pid, self.interval_ms, self.out = command, pid, interval_ms, out
         self.timeout_s, self.children, self.env = timeout_s, children, env or {}
         self.enforce, self.memory_limit_mb = enforce, memory_limit_mb
         self.smaps_interval_ms = smaps_interval_ms
         self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
+        self.phases = phases
 
 
 class Trace:

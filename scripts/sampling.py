@@ -176,6 +176,7 @@ class Run:
         tree, interval, t0, mono = self.tree, self.interval, self.t0, time.monotonic
         append, sleep = self.trace.rows.append, time.sleep
         quiet = self.say.quiet
+        poll = None if self.s.phases is None else self.s.phases.poll  # the program's new lines
         peak_rss = peak_size = peak_data = prev = tail = None
         printed = -1024
         now = base = mono()
@@ -184,6 +185,8 @@ class Run:
             while True:
                 if now >= due:
                     due = self._periodic(now)
+                if poll is not None:
+                    poll(now - t0)
                 sums = tree.sample()
                 if sums is None:
                     self.root_ended = True

@@ -18,7 +18,8 @@ Two detectors, one row per event:
   qualifying until the rise leaves the window, and a slow steady rise stays one merged event.
 
 Each event gives time_s (start of the burst), rss_mb (RSS at its top), increase_mb (top - start),
-duration_ms (top time - start time) and rate_mb_s (increase / duration).
+duration_ms (top time - start time), rate_mb_s (increase / duration) and, with
+solver.phase_pattern set, phase: the phase of the run the burst started in (empty without).
 
 Called by the `spikes` rule over every run at once (one job, not one per run: a run's analysis
 costs less than starting a job), writing results/summary/spikes.csv; each trace is checked
@@ -38,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import phases
 import rundir
 import stage
 import tables
@@ -158,15 +160,21 @@ def detect_spikes(
     return pd.concat(frames, ignore_index=True)[SPIKE_COLUMNS]
 
 
-def spikes_table(runs: list[dict], traces: list[pd.DataFrame], settings: dict) -> pd.DataFrame:
-    """Every run's events, keyed by run (runs[i] is the run.json of traces[i])."""
+def spikes_table(
+    runs: list[dict], traces: list[pd.DataFrame], settings: dict, run_phases=None
+) -> pd.DataFrame:
+    """Every run's events, keyed by run (runs[i] is the run.json of traces[i]); run_phases[i],
+    when given, is its phases.csv."""
     parts = []
-    for run, trace in zip(runs, traces, strict=True):
+    for i, (run, trace) in enumerate(zip(runs, traces, strict=True)):
         found = detect_spikes(
             trace,
             float(settings["rate_threshold_mb_s"]),
             float(settings["window_s"]),
             float(settings["min_increase_mb"]),
+        )
+        found["phase"] = (
+            None if run_phases is None else phases.phase_at(run_phases[i], found["time_s"])
         )
         if not found.empty:
             parts.append(found.assign(**{k: run[k] for k in tables.KEY}))
@@ -176,13 +184,17 @@ def spikes_table(runs: list[dict], traces: list[pd.DataFrame], settings: dict) -
     return frame.sort_values([*tables.KEY, "detector", "time_s"], ignore_index=True)
 
 
-def main(trace_files, out_csv, settings: dict) -> None:
-    """Each trace is read with the run.json beside it (its identity and sample count)."""
+def main(trace_files, out_csv, settings: dict, with_phases: bool = False) -> None:
+    """Each trace is read with the run.json beside it (its identity and sample count), and with
+    its phases.csv when with_phases."""
     runs = [rundir.read_run(Path(path).with_name("run.json")) for path in trace_files]
     traces = [
         rundir.read_trace(path, run["samples"]) for path, run in zip(trace_files, runs, strict=True)
     ]
-    found = spikes_table(runs, traces, settings)
+    found_phases = (
+        [phases.read_run_phases(Path(path).parent) for path in trace_files] if with_phases else None
+    )
+    found = spikes_table(runs, traces, settings, found_phases)
     tables.SPIKES.write(found, out_csv)
     samples = sum(len(t) for t in traces)
     counts = found["detector"].value_counts().to_dict()
@@ -195,5 +207,6 @@ if "snakemake" in globals():
         snakemake.input.traces,
         snakemake.output.csv,
         dict(snakemake.params.settings),
+        with_phases=bool(snakemake.input.phases),
         log_path=snakemake.log[0],
     )

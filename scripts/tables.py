@@ -11,8 +11,10 @@ to redo it. Writers write exactly the contract.
     'peak MB'
 
 Tables: TRACE (a run's trace.csv, written by the sampler), RUNS, SPIKES, VARIANCE, THRESHOLDS,
-VERDICTS (results/summary/*.csv), with searches configured SEARCH and SEARCH_PROBES, and with
-compare.baseline set COMPARE, COMPARE_RUNS and COMPARE_ENV. A run folder's own
+VERDICTS (results/summary/*.csv), with searches configured SEARCH and SEARCH_PROBES, with
+compare.baseline set COMPARE, COMPARE_RUNS and COMPARE_ENV, and with solver.phase_pattern set
+RUN_PHASES (a run's phases.csv, written by the run wrapper), PHASE_RUNS and PHASES (and, when
+compared, COMPARE_PHASES). A run folder's own
 files (run.json, trace.csv, solver.log) have their readers in scripts/rundir.py, the digest of
 every trace (results/summary/traces.json.gz) in scripts/digest.py.
 """
@@ -24,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+import sampler_phases
 from sampler import TRACE_COLUMNS
 
 KEY = ["variant", "limit_mb", "bucket_model", "repeat"]
@@ -128,8 +131,13 @@ SPIKE_FIELDS = (
 )  # fmt: skip
 SPIKES = Table(
     "spikes",
-    (*IDENTITY, C("repeat", "Int64", "rep", 0), *SPIKE_FIELDS),
-    "every allocation burst of every run, by both detectors",
+    (
+        *IDENTITY,
+        C("repeat", "Int64", "rep", 0),
+        *SPIKE_FIELDS,
+        C("phase", "string", "phase", "key"),
+    ),
+    "every allocation burst of every run, by both detectors, with the phase it started in",
 )
 VARIANCE = Table(
     "variance",
@@ -250,7 +258,65 @@ COMPARE_ENV = Table(
     "where each side ran (host, kernel, sampler, interval, enforcement), side by side",
 )  # fmt: skip
 COMPARE_TABLES = (COMPARE, COMPARE_RUNS, COMPARE_ENV)
-BY_NAME = {table.name: table for table in (*SUMMARY_TABLES, *SEARCH_TABLES, *COMPARE_TABLES)}
+# A run's phases (scripts/sampler_phases.py writes them, in its COLUMNS' order) and the phases
+# stage's tables, written only when solver.phase_pattern is set.
+PHASE_FIELDS = tuple(
+    {
+        "phase": C("phase", "string", "phase", "key"), "order": C("order", "Int64", "#", 0),
+        "start_s": C("start_s", "Float64", "start s", 3),
+        "end_s": C("end_s", "Float64", "end s", 3),
+        "samples": C("samples", "Int64", "samples", 0),
+        "peak_mb": C("peak_mb", "Float64", "peak MB", 1),
+        "peak_time_s": C("peak_time_s", "Float64", "peak at s", 3),
+        "peak_source": C("peak_source", "string"),
+    }[name]
+    for name in sampler_phases.COLUMNS
+)  # fmt: skip
+RUN_PHASES = Table(
+    "run_phases", PHASE_FIELDS, "a run's phases, from its output, written by the run wrapper"
+)
+PHASE_RUNS = Table(
+    "phase_runs",
+    (*IDENTITY, C("repeat", "Int64", "rep", 0), *PHASE_FIELDS,
+     C("holds_peak", "boolean", "holds the run's peak", "bool")),
+    "every run's phases: start, end, the peak inside each and when; which holds the run's peak",
+)  # fmt: skip
+PHASES = Table(
+    "phases",
+    (
+        *IDENTITY, C("phase", "string", "phase", "key"), C("order", "Int64", "#", 0),
+        C("n", "Int64", "n", 0), C("mean_peak_mb", "Float64", "mean peak MB", 1),
+        C("std_mb", "Float64", "std MB", 2), C("min_mb", "Float64", "min MB", 1),
+        C("max_mb", "Float64", "max MB", 1), C("mean_start_s", "Float64", "start s", 2),
+        C("mean_duration_s", "Float64", "duration s", 2),
+        C("n_holds_peak", "Int64", "holds the peak in", 0),
+        C("holds_peak", "boolean", "holds the peak", "bool"),
+    ),
+    "per configuration and phase, over its ok grid runs: the phase's peak (mean and spread), "
+    "when it runs, and in how many runs it holds the run's peak",
+)  # fmt: skip
+PHASE_TABLES = (PHASE_RUNS, PHASES)
+COMPARE_PHASES = Table(
+    "compare_phases",
+    (
+        C("verdict", "string", "verdict", "badge"), *IDENTITY,
+        C("baseline_variant", "string", "vs", "key"), C("phase", "string", "phase", "key"),
+        C("presence", "string", "on", "key"),
+        C("n_baseline", "Int64", "n base", 0), C("n_candidate", "Int64", "n new", 0),
+        C("mean_baseline_mb", "Float64", "base mean MB", 2),
+        C("mean_candidate_mb", "Float64", "new mean MB", 2),
+        C("diff_mb", "Float64"), C("diff_percent", "Float64", "change %", 2),
+        C("ci_low_percent", "Float64", "interval from %", 2),
+        C("ci_high_percent", "Float64", "to %", 2),
+        C("threshold_mb", "Float64"), C("p_adjusted", "Float64", "p adjusted", 4),
+        C("reason", "string", "why", "text"),
+    ),
+    "per configuration and phase, the phase's peak in the candidate against the baseline",
+)  # fmt: skip
+BY_NAME = {
+    table.name: table
+    for table in (*SUMMARY_TABLES, *SEARCH_TABLES, *COMPARE_TABLES, *PHASE_TABLES, COMPARE_PHASES)
+}
 TRACE = Table(
     "trace",
     tuple(C(name, "Float64" if name == "time_s" else "Int64") for name in TRACE_COLUMNS),

@@ -19,7 +19,21 @@ RUN_COLUMNS = [
     "interval_p99_ms",
 ]  # fmt: skip
 SPIKE_COLUMNS = ["detector", "time_s", "rss_mb", "increase_mb", "duration_ms", "rate_mb_s"]
-SUMMARY_SPIKE_COLUMNS = [*KEY, *SPIKE_COLUMNS]
+SUMMARY_SPIKE_COLUMNS = [*KEY, *SPIKE_COLUMNS, "phase"]
+# a run's phases.csv (with solver.phase_pattern), every run's gathered, and per configuration
+RUN_PHASE_COLUMNS = [
+    "phase", "order", "start_s", "end_s", "samples", "peak_mb", "peak_time_s", "peak_source",
+]  # fmt: skip
+PHASE_RUN_COLUMNS = [*KEY, *RUN_PHASE_COLUMNS, "holds_peak"]
+PHASE_COLUMNS = [
+    "variant", "limit_mb", "bucket_model", "phase", "order", "n", "mean_peak_mb", "std_mb",
+    "min_mb", "max_mb", "mean_start_s", "mean_duration_s", "n_holds_peak", "holds_peak",
+]  # fmt: skip
+COMPARE_PHASE_COLUMNS = [
+    "verdict", "variant", "limit_mb", "bucket_model", "baseline_variant", "phase", "presence",
+    "n_baseline", "n_candidate", "mean_baseline_mb", "mean_candidate_mb", "diff_mb",
+    "diff_percent", "ci_low_percent", "ci_high_percent", "threshold_mb", "p_adjusted", "reason",
+]  # fmt: skip
 VARIANCE_COLUMNS = [
     "variant", "limit_mb", "bucket_model", "n", "n_failed", "mean_peak_mb", "std_mb",
     "cv_percent", "min_mb", "max_mb", "median_mb", "n_outliers", "outlier_repeats",

@@ -18,7 +18,7 @@ NO_SPIKES = pd.DataFrame(columns=SUMMARY_SPIKE_COLUMNS)
 def spikes_of(rec, *detectors):
     rows = [
         [rec["variant"], rec["limit_mb"], rec["bucket_model"], rec["repeat"], d, 0.1 * i, 100.0,
-         30.0, 10.0, 3000.0]
+         30.0, 10.0, 3000.0, None]
         for i, d in enumerate(detectors)
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=SUMMARY_SPIKE_COLUMNS)

@@ -5,7 +5,11 @@ import pytest
 
 import tables
 from contracts import (
+    COMPARE_PHASE_COLUMNS,
+    PHASE_COLUMNS,
+    PHASE_RUN_COLUMNS,
     RUN_COLUMNS,
+    RUN_PHASE_COLUMNS,
     SUMMARY_SPIKE_COLUMNS,
     THRESHOLD_COLUMNS,
     TRACE_COLUMNS,
@@ -22,6 +26,10 @@ def test_the_contracts_are_the_written_ones():
     assert tables.THRESHOLDS.names == THRESHOLD_COLUMNS
     assert tables.VERDICTS.names == VERDICT_COLUMNS
     assert tables.TRACE.names == TRACE_COLUMNS
+    assert tables.RUN_PHASES.names == RUN_PHASE_COLUMNS
+    assert tables.PHASE_RUNS.names == PHASE_RUN_COLUMNS
+    assert tables.PHASES.names == PHASE_COLUMNS
+    assert tables.COMPARE_PHASES.names == COMPARE_PHASE_COLUMNS
 
 
 def test_a_round_trip_keeps_types_text_and_missing_values(tmp_path):

@@ -8,7 +8,9 @@ or spike is lost; then the runs of the configurations that matter (verdicts.focu
 full resolution back, most important first, as far as the budget allows. Times are stored in
 units of 10 microseconds and RSS in kB, both as differences from the previous sample (small
 numbers that compress well), as little-endian 32-bit integers in base64, so that neither Python
-nor the browser parses a million numbers from text. Called by the `digest` rule; by hand:
+nor the browser parses a million numbers from text. With solver.phase_pattern set, each run also
+has its phases, [start s, end s, name] in time order, for the bands of the traces figure and the
+explorer. Called by the `digest` rule; by hand:
 
     >>> import numpy as np, digest
     >>> t = np.arange(10) * 0.01
@@ -74,6 +76,11 @@ def decode(run: dict) -> tuple[np.ndarray, np.ndarray]:
     return unpacked(run["t"]) * TICK_S, unpacked(run["rss"])
 
 
+def phases_of(digest: dict) -> dict:
+    """{run_dir: [[start_s, end_s, name], ...]} of the runs that have phases in the digest."""
+    return {d: run["phases"] for d, run in digest["runs"].items() if "phases" in run}
+
+
 def spike_tops(spikes: pd.DataFrame, key: tuple) -> np.ndarray:
     mine = spikes[
         (spikes["variant"] == key[0])
@@ -100,8 +107,25 @@ def plan(samples: list[int], important: list[bool], budget: int) -> list[bool]:
     return whole
 
 
-def build(runs: pd.DataFrame, traces: dict, spikes: pd.DataFrame, focus, budget=DIGEST_POINTS):
-    """The digest: {"tick_s", "runs": {run_dir: {"whole", "samples", "n", "t", "rss"}}}."""
+def run_phases(runs: pd.DataFrame, phase_runs: pd.DataFrame) -> dict:
+    """{run_dir: [[start_s, end_s, name], ...]} from phase_runs.csv."""
+    dirs = {tuple(k): d for k, d in zip(runs[tables.KEY].itertuples(index=False), runs["run_dir"],
+                                          strict=True)}  # fmt: skip
+    out = {}
+    ordered = phase_runs.sort_values([*tables.KEY, "start_s", "order"], kind="stable")
+    for key, group in ordered.groupby(tables.KEY, sort=False):
+        rows = zip(group["start_s"], group["end_s"], group["phase"], strict=True)
+        out[dirs[tuple(key)]] = [
+            [round(float(a), 4), round(float(b), 4), str(n)] for a, b, n in rows
+        ]
+    return out
+
+
+def build(
+    runs: pd.DataFrame, traces: dict, spikes: pd.DataFrame, focus, budget=DIGEST_POINTS, phases=None
+):
+    """The digest: {"tick_s", "runs": {run_dir: {"whole", "samples", "n", "t", "rss"}}}, and each
+    run's "phases" when `phases` ({run_dir: [[start, end, name], ...]}) is given."""
     keys = [tuple(k) for k in runs[tables.KEY].itertuples(index=False)]
     wanted = set(focus)
     important = [k[:3] in wanted for k in keys]
@@ -116,6 +140,8 @@ def build(runs: pd.DataFrame, traces: dict, spikes: pd.DataFrame, focus, budget=
             index = envelope(t, v, ENVELOPE_BUCKETS, [*tops, int(np.argmax(v))])
             t, v = t[index], v[index]
         out[run_dir] = {"whole": bool(full), "samples": len(trace), **encode(t, v)}
+        if phases is not None:
+            out[run_dir]["phases"] = phases.get(run_dir, [])
     return {"tick_s": TICK_S, "runs": out}
 
 
@@ -150,14 +176,17 @@ def read_digest(path, run_dirs=None) -> dict:
     return digest
 
 
-def main(runs_csv, variance_csv, spikes_csv, out_path) -> None:
+def main(runs_csv, variance_csv, spikes_csv, out_path, phase_runs_csv=None) -> None:
     runs = tables.RUNS.read(runs_csv)
     traces = {
         run_dir: rundir.read_trace(f"{run_dir}/trace.csv", samples)
         for run_dir, samples in zip(runs["run_dir"], runs["samples"], strict=True)
     }
     focus = verdicts.focus(runs, tables.VARIANCE.read(variance_csv))
-    found = build(runs, traces, tables.SPIKES.read(spikes_csv), focus)
+    phases = None
+    if phase_runs_csv:
+        phases = run_phases(runs, tables.PHASE_RUNS.read(phase_runs_csv))
+    found = build(runs, traces, tables.SPIKES.read(spikes_csv), focus, phases=phases)
     write_digest(found, out_path)
     whole = sum(r["whole"] for r in found["runs"].values())
     points = sum(r["n"] for r in found["runs"].values())
@@ -174,5 +203,6 @@ if "snakemake" in globals():
         snakemake.input.variance,
         snakemake.input.spikes,
         snakemake.output.digest,
+        next(iter(snakemake.input.phases), None),
         log_path=snakemake.log[0],
     )

@@ -36,6 +36,7 @@ def load(name: str, table_paths: dict, settings: dict) -> dict:
         for run_dir, run in found["runs"].items():
             t, rss = digest.decode(run)
             data["traces"][run_dir] = pd.DataFrame({"time_s": t, "vmrss_kb": rss})
+        data["phases"] = digest.phases_of(found)  # {} without solver.phase_pattern
     elif spec.traces == "picked":
         picked = figures.trace_runs(name, data)
         data["traces"] = {

@@ -3,7 +3,8 @@
 Lays out one section of results/report.html: Plotly (the library, inlined from the `plotly`
 package, so the page works offline), the digest of every trace (results/summary/traces.json.gz,
 embedded as it is, gzip and base64), a small JSON of the configurations (their runs, spike tops,
-VmHWM, verdict level, and the overview's grid of peak as % of the limit), and
+VmHWM, verdict level, and the overview's grid of peak as % of the limit; each run's phases, when
+solver.phase_pattern is set, are in the digest and drawn as named bands), and
 workflow/report/explorer.js, which draws the clickable overview and the traces. It opens on the
 first configuration that matters (verdicts.focus). By hand:
 
@@ -19,6 +20,7 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 import figures
+import sampler_phases
 import tables
 import verdicts
 
@@ -98,6 +100,7 @@ def meta(data: dict) -> dict:
         "initial": initial,
         "grid": grid(variance, index, several),
         "peak_scale": {"stops": figures.PEAK_SCALE, "max": figures.PEAK_MAX_PERCENT},
+        "start_phase": sampler_phases.START,  # not a named band
     }
 
 
@@ -131,7 +134,7 @@ def section(data: dict, digest_path) -> str:
         '<p class="note">Every configuration, whatever the size of the campaign: click a cell of '
         "the overview, or choose one below; drag to zoom (double-click to zoom out), down to "
         "single samples. Lines are the repeats, ▲ the tops of spikes, ◀ each run's VmHWM, the "
-        "dashed line the limit.</p>"
+        "dashed line the limit, shaded bands the program's phases (when it has them).</p>"
         '<noscript><p class="note">The explorer needs JavaScript; the figures above show the '
         "same traces.</p></noscript>"
         '<div id="explore-overview"></div>'

@@ -37,6 +37,7 @@ import tables
 
 log = logging.getLogger("phases")
 START = sampler_phases.START
+DECIMALS = 6  # MB and s, as the runs' phases.csv
 
 
 def read_run_phases(run_dir) -> pd.DataFrame:
@@ -114,7 +115,7 @@ def summary_table(phase_runs: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
                 "mean_duration_s": mine["duration_s"].astype(float).mean(),
                 "n_holds_peak": int(mine["holds_peak"].sum()), "holds_peak": name == most,
             })  # fmt: skip
-    frame = pd.DataFrame(rows, columns=tables.PHASES.names)
+    frame = pd.DataFrame(rows, columns=tables.PHASES.names).round(DECIMALS)
     frame = frame.sort_values([*tables.CONFIG_KEY, "order", "mean_start_s"], kind="stable")
     return tables.typed(frame.reset_index(drop=True), tables.PHASES)
 

@@ -21,6 +21,10 @@ them (KINDS):
   when a search ran out of max_probes, or min_memory fails even at high_mb; warn for repeats that
   disagree, a flaky boundary, no switch in the range, success already at low_mb, and a switch
   search whose configurations are not monotonic in the limit.
+- phases (with solver.phase_pattern set): each run: ok with the phase holding its peak; warn
+  when all its phase lines arrived at its very end (within BUFFERED_TICKS sampling intervals of
+  it: the program's output was buffered, its phases are not when they happened), or when no line
+  matched; one warn naming the pattern, instead, when it matched no line of any run;
 - compare (with compare.baseline set): each configuration of compare.csv: fail on a regression,
   warn when the reported configuration changed or an apparent regression could be noise;
 - compare_env: each aspect of compare_env.csv (host, kernel, ...): warn when the sides differ.
@@ -39,6 +43,7 @@ import logging
 
 import pandas as pd
 
+import sampler_phases
 import stage
 import tables
 
@@ -54,9 +59,12 @@ KINDS = {
     "leftovers": ("Processes left behind", "runs"),
     "sampling": ("Missed samples", "runs"),
     "search": ("Searches", "search findings"),
+    "phases": ("Phases", "runs"),
 }
-# kinds a campaign has only when configured (a comparison's baseline, searches)
-OPTIONAL_KINDS = ("compare", "compare_env", "search")
+# kinds a campaign has only when configured (a comparison's baseline, searches, phases)
+OPTIONAL_KINDS = ("compare", "compare_env", "search", "phases")
+BUFFERED_TICKS = 2  # phase lines all this close to a run's end: its output was buffered
+MIN_TICKS = 10  # ... in a run longer than this many intervals (else everything is near its end)
 log = logging.getLogger("verdicts")
 
 
@@ -272,11 +280,50 @@ def compare_rows(compare: pd.DataFrame, env: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def phase_rows(phase_runs: pd.DataFrame, runs: pd.DataFrame, pattern: str) -> list[dict]:
+    """Per run: its phases, or why they cannot be believed (see the module docstring)."""
+    marked = phase_runs[phase_runs["phase"] != sampler_phases.START]
+    if marked.empty:
+        message = (
+            f"solver.phase_pattern {pattern!r} matched no line of any run's output (solver.log): "
+            "no phases; check the pattern against a solver.log"
+        )
+        return [verdict("phases", "warn", "solver.phase_pattern", message)]
+    by_run = {tuple(k): g for k, g in phase_runs.groupby(tables.KEY, sort=False)}
+    rows = []
+    for _, r in runs.iterrows():
+        mine = by_run.get(tuple(r[k] for k in tables.KEY))
+        lines = None if mine is None else mine[mine["phase"] != sampler_phases.START]
+        subject = run_subject(r)
+        if lines is None or lines.empty:
+            rows.append(verdict("phases", "warn", subject, "no line of its output matched "
+                                f"{pattern!r}: no phases", r, value=0, unit="phases"))  # fmt: skip
+            continue
+        end = float(mine["end_s"].max())
+        interval = r["effective_interval_ms"] / 1000 if pd.notna(r["effective_interval_ms"]) else 0
+        late = end - float(lines["start_s"].min())
+        if interval and end > MIN_TICKS * interval and late <= BUFFERED_TICKS * interval:
+            message = (
+                f"output was buffered: all {len(lines)} phase line(s) arrived in the last "
+                f"{1000 * late:.0f} ms of the run, at its very end; unbuffer the program's output "
+                "(a flush after each line, stdbuf -oL for a C program)"
+            )
+            rows.append(verdict("phases", "warn", subject, message, r, value=late, bound=end,
+                                unit="s"))  # fmt: skip
+            continue
+        top = mine[mine["holds_peak"].fillna(False)]
+        where = f"; the peak in {top['phase'].iloc[0]!r}" if len(top) else ""
+        rows.append(verdict("phases", "ok", subject, f"{len(lines)} phase(s){where}", r,
+                            value=len(lines), unit="phases"))  # fmt: skip
+    return rows
+
+
 def verdicts_table(
-    runs, variance, thresholds, settings: dict, *, search=None, compare=None
+    runs, variance, thresholds, settings: dict, *, search=None, compare=None, phases=None
 ) -> pd.DataFrame:
     """Every verdict; search is search.csv when there are searches, compare (compare.csv,
-    compare_env.csv) when a comparison ran."""
+    compare_env.csv) when a comparison ran, phases (phase_runs.csv, the pattern) with
+    solver.phase_pattern set."""
     rows = [
         *(compare_rows(*compare) if compare else []),
         *threshold_rows(thresholds),
@@ -287,6 +334,7 @@ def verdicts_table(
         *leftover_rows(runs),
         *sampling_rows(runs, settings),
         *(search_rows(search) if search is not None else []),
+        *(phase_rows(phases[0], runs, phases[1]) if phases is not None else []),
     ]
     return tables.typed(pd.DataFrame(rows, columns=tables.VERDICTS.names), tables.VERDICTS)
 
@@ -321,10 +369,19 @@ def failures(table: pd.DataFrame) -> list[str]:
 
 
 def main(
-    runs_csv, variance_csv, thresholds_csv, out_csv, settings: dict, *, search_csv=(), compare=()
+    runs_csv,
+    variance_csv,
+    thresholds_csv,
+    out_csv,
+    settings: dict,
+    *,
+    search_csv=(),
+    compare=(),
+    phases_csv=(),
+    phase_pattern=None,
 ) -> None:
     """search_csv: the path of search.csv, or nothing; compare: the paths of compare.csv and
-    compare_env.csv, or nothing."""
+    compare_env.csv, or nothing; phases_csv: the path of phase_runs.csv, or nothing."""
     table = verdicts_table(
         tables.RUNS.read(runs_csv),
         tables.VARIANCE.read(variance_csv),
@@ -336,6 +393,7 @@ def main(
             if compare
             else None
         ),
+        phases=((tables.PHASE_RUNS.read(phases_csv[0]), phase_pattern) if phases_csv else None),
     )
     tables.VERDICTS.write(table, out_csv)
     counts = table["level"].value_counts().to_dict()
@@ -352,5 +410,7 @@ if "snakemake" in globals():
         dict(snakemake.params.settings),
         search_csv=list(snakemake.input.search),
         compare=list(snakemake.input.compare),
+        phases_csv=list(snakemake.input.phases),
+        phase_pattern=snakemake.params.phase_pattern,
         log_path=snakemake.log[0],
     )

@@ -4,7 +4,7 @@ The workflow's `figure` rule draws one figure per job from this registry, so a c
 redraws only the figures that list it, and the report shows the figures in this order. Each
 figure is a module of this package with `draw(data, settings, out_path)`, where data maps table
 names to typed frames (and "traces" to {run_dir: frame of time_s, vmrss_kb} for figures that
-draw traces, from the digest), and
+draw traces, from the digest, with "phases" {run_dir: [[start_s, end_s, name], ...]}), and
 settings maps each listed setting's last key to its value. Its caption, for both reports, is
 workflow/report/figures/<name>.rst. Adding a figure: a module, an entry below, a caption. A figure
 with `when` is drawn only when that config value is set (searches, a comparison's baseline),
@@ -47,6 +47,7 @@ FIGURES = {
         Figure("spikes", "Memory spikes", ("spikes", "runs")),
         Figure("resources", "Peak, CPU time and page faults", ("runs",)),
         Figure("thresholds", "Threshold checks", ("thresholds",)),
+        Figure("phase_peaks", "Peak per phase", ("phases",), when="solver.phase_pattern"),
         Figure("search", "Search probes", ("search", "search_probes"), when="search",
                section="search"),
         Figure("compare_diff", "Change of the peak per configuration", ("compare",),

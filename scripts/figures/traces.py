@@ -1,4 +1,5 @@
-"""RSS over time: one panel per configuration, repeats overlaid, spikes and VmHWM marked.
+"""RSS over time: one panel per configuration, repeats overlaid, spikes and VmHWM marked, and
+with solver.phase_pattern the program's phases as named bands (those of the first repeat).
 
 A campaign of more than MAX_PANELS configurations shows only the ones that matter (a run not ok
 or over budget, a threshold check, an outlier, the largest peak per model: verdicts.focus), at
@@ -13,7 +14,7 @@ from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
 
 import verdicts
-from figures import style
+from figures import bands, style
 
 MAX_PANELS = 12
 
@@ -67,6 +68,7 @@ def draw(data: dict, settings: dict, out_path) -> None:
         mine = (runs["variant"] == variant) & (runs["limit_mb"] == limit)
         sub = runs[mine & (runs["bucket_model"] == model)]
         draw_panel(ax, sub, traces, spikes, limit)
+        bands.draw_for(ax, sub, data.get("phases", {}))
         ax.set_title(panel_title(variant, limit, model, several, sub["in_grid"].any()), loc="left")
     for ax in axes.flat[len(groups) :]:
         ax.set_visible(False)

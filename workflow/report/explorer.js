@@ -50,6 +50,24 @@
     "#7f7f7f", "#bcbd22", "#17becf"];
   const plotConfig = { displaylogo: false, responsive: true };
 
+  // the program's phases (solver.phase_pattern) as named bands: those of the first repeat that
+  // has them, as the traces figure draws them; the time before the first line is not a phase
+  const shades = ["#dbe9f6", "#f3e6d3"];
+  function phaseBands(config) {
+    const run = config.runs.find((r) => digest.runs[r.run_dir] && (digest.runs[r.run_dir].phases || []).length);
+    if (!run) return { shapes: [], annotations: [] };
+    const bands = digest.runs[run.run_dir].phases.filter((p) => p[2] !== meta.start_phase);
+    return {
+      shapes: bands.map((p, k) => ({ type: "rect", xref: "x", yref: "paper", x0: p[0], x1: p[1], y0: 0, y1: 1,
+        fillcolor: shades[k % 2], line: { width: 0 }, layer: "below" })),
+      annotations: bands.map((p) => ({ xref: "x", yref: "paper", x: p[0], y: 0.02, text: p[2],
+        textangle: -90, showarrow: false, xanchor: "left", yanchor: "bottom",
+        font: { size: 10, color: "#57606a" } })).concat(config.runs.length > 1 ? [{ xref: "paper",
+        yref: "paper", x: 1, y: 1.02, text: "phases of rep " + run.repeat, showarrow: false,
+        xanchor: "right", yanchor: "bottom", font: { size: 10, color: "#57606a" } }] : []),
+    };
+  }
+
   function show(index) {
     const config = meta.configs[index];
     const traces = [];
@@ -74,15 +92,17 @@
           name: "VmHWM, rep " + run.repeat, legendgroup: "r" + k, showlegend: false });
       }
     });
+    const bands = phaseBands(config);
     const layout = {
       title: { text: config.label, x: 0, font: { size: 15 } },
       margin: { l: 60, r: 20, t: 50, b: 50 },
       xaxis: { title: { text: "time since launch (s)" }, rangeslider: { visible: true } },
       yaxis: { title: { text: "RSS (MB)" }, rangemode: "tozero" },
       shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: config.limit_mb, y1: config.limit_mb,
-        line: { color: "#cf222e", dash: "dash", width: 1.2 } }],
+        line: { color: "#cf222e", dash: "dash", width: 1.2 } }].concat(bands.shapes),
       annotations: [{ xref: "paper", x: 1, y: config.limit_mb, text: "limit " + config.limit_mb + " MB",
-        showarrow: false, xanchor: "right", yanchor: "bottom", font: { color: "#cf222e", size: 11 } }],
+        showarrow: false, xanchor: "right", yanchor: "bottom", font: { color: "#cf222e", size: 11 } }]
+        .concat(bands.annotations),
       legend: { orientation: "h", y: -0.35 },
       height: 520,
     };

@@ -15,6 +15,7 @@ import baselines  # noqa: E402  (the modules below live in scripts/)
 import campaign  # noqa: E402
 import figures  # noqa: E402
 import launch  # noqa: E402
+import sampler_phases  # noqa: E402
 import search_step  # noqa: E402
 import tables  # noqa: E402
 import verdicts  # noqa: E402
@@ -33,6 +34,10 @@ SEARCHES = {search["name"]: search for search in config["search"]}
 SEARCH_TABLES = {table.name: table.path for table in tables.SEARCH_TABLES}
 SUMMARY = {table.name: table.path for table in tables.SUMMARY_TABLES}
 SUMMARY |= SEARCH_TABLES if SEARCHES else {}
+# solver.phase_pattern: every run's phases.csv, and the phases stage's tables (else none)
+PHASE_PATTERN = config["solver"]["phase_pattern"]
+SUMMARY |= {table.name: table.path for table in tables.PHASE_TABLES} if PHASE_PATTERN else {}
+RUN_PHASES = {"phases": f"{RUN_DIR}/{sampler_phases.FILE}"} if PHASE_PATTERN else {}
 # The baseline of a comparison (compare.baseline, checked above), or None: no comparison.
 BASELINE = (
     baselines.resolve(config["compare"]["baseline"], list(VARIANTS))
@@ -40,6 +45,8 @@ BASELINE = (
     else None
 )
 COMPARED = {table.name: table.path for table in tables.COMPARE_TABLES}
+COMPARED_PHASES = {"phases": tables.COMPARE_PHASES.path} if PHASE_PATTERN else {}
+COMPARED |= {tables.COMPARE_PHASES.name: tables.COMPARE_PHASES.path} if PHASE_PATTERN else {}
 COMPARE_FILES = {
     "md": "results/compare.md",
     "json": "results/compare.json",
@@ -51,10 +58,11 @@ PLOTS = {name: figures.PATH.format(name=name) for name in figures.drawn(config)}
 SAMPLER_CODE = [
     f"scripts/{name}.py"
     for name in ("run_monitored", "sampler", "sampling", "guardian", "procfs", "proctree",
-                 "sampler_summary", "cgroups", "launch")
+                 "sampler_summary", "cgroups", "launch", "sampler_phases")
 ]  # fmt: skip
-STAGE_CODE = ["scripts/tables.py", "scripts/stage.py"]
+STAGE_CODE = ["scripts/tables.py", "scripts/stage.py", "scripts/sampler_phases.py"]
 FIGURE_CODE = [*STAGE_CODE, "scripts/figures/__init__.py", "scripts/figures/style.py"]
+FIGURE_CODE += ["scripts/figures/bands.py"]
 SEARCH_CODE = [*STAGE_CODE, "scripts/search.py", "scripts/launch.py"]
 
 
@@ -75,6 +83,7 @@ localrules:
     spikes,
     runs,
     variance,
+    phases,
     digest,
     thresholds,
     verdicts,
@@ -112,6 +121,7 @@ def get_launch_spec(wildcards):
         "smaps_interval_ms": config["sampler"]["smaps_interval_ms"],
         "timeout_s": config["solver"]["timeout_s"],
         "enforce": config["limits"]["enforce"],
+        "phase_pattern": PHASE_PATTERN,
     }
 
 
@@ -130,6 +140,16 @@ def run_membership():
     """[variant, limit, model, repeat, in_grid, threshold_check] per run, for the runs table."""
     columns = [*tables.KEY, "in_grid", "threshold_check"]
     return json.loads(RUNS[columns].to_json(orient="values"))
+
+
+def get_run_phases():
+    """Every run's phases.csv, with solver.phase_pattern set (else nothing)."""
+    return run_files(sampler_phases.FILE) if PHASE_PATTERN else []
+
+
+def get_phase_runs():
+    """phase_runs.csv, with solver.phase_pattern set (else nothing)."""
+    return [SUMMARY["phase_runs"]] if PHASE_PATTERN else []
 
 
 def get_threshold_logs(wildcards):
@@ -262,6 +282,10 @@ def get_compare_inputs(wildcards):
     inputs |= {"runs": SUMMARY["runs"], "thresholds": SUMMARY["thresholds"]}
     if BASELINE.mode == "folder":
         inputs["baseline"] = [BASELINE.table_path(t) for t in (tables.RUNS, tables.THRESHOLDS)]
+    inputs["phases"] = get_phase_runs()
+    if PHASE_PATTERN and BASELINE.mode == "folder":  # a baseline without phases has none
+        theirs = BASELINE.table_path(tables.PHASE_RUNS)
+        inputs["baseline_phases"] = [theirs] if Path(theirs).is_file() else []
     return inputs
 
 
@@ -280,6 +304,11 @@ def baseline_traces():
         for r in runs.itertuples()
     ]
     return [f"{d}/trace.csv" for d in dirs if Path(d, "trace.csv").is_file()]
+
+
+def get_compare_phases():
+    """compare_phases.csv, with solver.phase_pattern set (else nothing)."""
+    return [COMPARED["compare_phases"]] if PHASE_PATTERN else []
 
 
 def get_verdict_compare_inputs():

@@ -1,9 +1,11 @@
 rule compare:
     """The campaign against its baseline (compare.baseline): per configuration the change of the
-    peak beyond the noise, of the status and of the threshold verdicts; where both sides ran."""
+    peak beyond the noise, of the status and of the threshold verdicts; where both sides ran;
+    with solver.phase_pattern set, each phase's peak."""
     input:
         unpack(get_compare_inputs),
     output:
+        **COMPARED_PHASES,
         compare=report(
             COMPARED["compare"],
             caption="../report/compare_table.rst",
@@ -32,6 +34,7 @@ rule compare_summary:
         compare=COMPARED["compare"],
         runs=COMPARED["compare_runs"],
         env=COMPARED["compare_env"],
+        phases=get_compare_phases(),
     output:
         md=report(
             COMPARE_FILES["md"],

@@ -6,6 +6,7 @@ rule digest:
         variance=SUMMARY["variance"],
         spikes=SUMMARY["spikes"],
         traces=run_files("trace.csv"),
+        phases=get_phase_runs(),
     output:
         digest=tables.DIGEST,
     log:

@@ -19,10 +19,12 @@ rule launch:
 
 
 rule monitor:
-    """One monitored run of the program: the run wrapper starts the sampler around it."""
+    """One monitored run of the program: the run wrapper starts the sampler around it (and, with
+    solver.phase_pattern set, writes the run's phases.csv)."""
     input:
         launch=launch.SPEC_PATH,
     output:
+        **RUN_PHASES,
         trace=f"{RUN_DIR}/trace.csv",
         solver_log=f"{RUN_DIR}/solver.log",
         run=f"{RUN_DIR}/run.json",

@@ -3,6 +3,7 @@ rule spikes:
     input:
         code=STAGE_CODE,
         traces=run_files("trace.csv"),
+        phases=get_run_phases(),
     output:
         csv=report(
             SUMMARY["spikes"],

@@ -7,6 +7,7 @@ rule verdicts:
         thresholds=SUMMARY["thresholds"],
         search=get_search_table,
         compare=get_verdict_compare_inputs(),
+        phases=get_phase_runs(),
     output:
         csv=report(
             SUMMARY["verdicts"],
@@ -24,6 +25,7 @@ rule verdicts:
             "cv_warn_percent": config["variance"]["cv_warn_percent"],
             **config["report"],
         },
+        phase_pattern=PHASE_PATTERN,
     script:
         "../../scripts/verdicts.py"
 

@@ -18,6 +18,8 @@ verdict is regression when any of peak, status or threshold regressed; else impr
 improved; else inconclusive when the peak test was; else unchanged. `reason` says why in words.
 compare_env.csv sets the two sides' hosts, kernels, sampler versions, sampling intervals and
 limit enforcement side by side; a difference is a warning (the comparison may be doubtful).
+With solver.phase_pattern set, compare_phases.csv compares each phase's peak by the same rule
+(scripts/compare_phases.py), so the phase a change landed in is named.
 Called by the `compare` rule; by hand, from the project folder after a campaign:
 
     python scripts/compare.py path/to/earlier/results
@@ -30,6 +32,7 @@ import sys
 import pandas as pd
 
 import baselines
+import compare_phases
 import compare_stats
 import stage
 import tables
@@ -263,7 +266,24 @@ def sides(runs, thresholds, baseline: baselines.Baseline):
     return base, runs, base_th, thresholds
 
 
-def main(runs_csv, thresholds_csv, out: dict, settings: dict, value: str, variants) -> None:
+def phase_sides(paths, baseline: baselines.Baseline):
+    """(base phase_runs, candidate phase_runs): this campaign's (paths[0]) on both sides for a
+    variant baseline; in folder mode the baseline's own (paths[1]), or none when it has none."""
+    own = tables.PHASE_RUNS.read(paths[0])
+    if baseline.mode == "variant":
+        return own, own
+    if len(paths) < 2:
+        log.warning("%s has no phase_runs.csv: its phases cannot be compared", baseline.value)
+        return tables.PHASE_RUNS.empty(), own
+    theirs = tables.PHASE_RUNS.read(paths[1], redo="run that campaign again, or point elsewhere")
+    return theirs, own
+
+
+def main(
+    runs_csv, thresholds_csv, out: dict, settings: dict, value: str, variants, phases=()
+) -> None:
+    """phases: with solver.phase_pattern, this campaign's phase_runs.csv and, in folder mode, the
+    baseline's (when it has one)."""
     try:
         baseline = baselines.resolve(value, list(variants))
         runs, thresholds = tables.RUNS.read(runs_csv), tables.THRESHOLDS.read(thresholds_csv)
@@ -276,6 +296,15 @@ def main(runs_csv, thresholds_csv, out: dict, settings: dict, value: str, varian
     tables.COMPARE.write(table, out["compare"])
     tables.COMPARE_RUNS.write(runs_table(base, cand), out["runs"])
     tables.COMPARE_ENV.write(env_table(base, cand), out["env"])
+    if phases:
+        base_phases, cand_phases = phase_sides(list(phases), baseline)
+        by_phase = compare_phases.phase_table(
+            base, cand, base_phases, cand_phases, pairs, {**SETTINGS, **settings}
+        )
+        tables.COMPARE_PHASES.write(by_phase, out["phases"])
+        for row in compare_phases.changed(by_phase).itertuples():
+            log.warning("%s %s MB %s: the %s is in phase %r: %s", row.variant, row.limit_mb,
+                        row.bucket_model, row.verdict, row.phase, row.reason)  # fmt: skip
     for row in table[table["verdict"] == "regression"].itertuples():
         log.warning("regression %s %s MB %s: %s", row.variant, row.limit_mb, row.bucket_model,
                     row.reason)  # fmt: skip
@@ -292,6 +321,7 @@ if "snakemake" in globals():
         dict(snakemake.params.settings),
         snakemake.params.baseline,
         snakemake.params.variants,
+        [*snakemake.input.get("phases", []), *snakemake.input.get("baseline_phases", [])],
         log_path=snakemake.log[0],
     )
 elif __name__ == "__main__":

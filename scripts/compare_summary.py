@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+import compare_phases
 import compare_stats
 import stage
 import tables
@@ -92,8 +93,57 @@ def untyped(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), None)
 
 
-def markdown(compare: pd.DataFrame, env: pd.DataFrame, settings: dict) -> str:
-    """compare.md: the changes first, the unchanged configurations folded, the environment."""
+def config_text(r) -> str:
+    head = (
+        f"{r['variant']} vs {r['baseline_variant']} · "
+        if r["variant"] != r["baseline_variant"]
+        else ""
+    )
+    return f"{head}{r['limit_mb']} MB `{r['bucket_model']}`"
+
+
+PHASE_HEAD = (
+    "| verdict | configuration | phase | on | baseline MB | candidate MB | change | interval |\n"
+    "|---|---|---|---|---:|---:|---:|---|"
+)
+
+
+def phase_lines(by_phase: pd.DataFrame) -> list[str]:
+    """compare.md's part on phases: where each change landed, phases on one side only, and
+    every phase's row, folded."""
+    if by_phase.empty:
+        return []
+    rows = untyped(by_phase)
+    lines = ["#### By phase", ""]
+    for _, r in untyped(compare_phases.changed(by_phase)).iterrows():
+        lines.append(f"- the {r['verdict']} in {config_text(r)} is in `{r['phase']}`: "
+                     f"{r['reason']}")  # fmt: skip
+    one_side = rows[rows["presence"] != "both"]
+    for _, r in one_side.iterrows():
+        lines.append(f"- `{r['phase']}` is a phase of the {r['presence'].split()[0]} only, "
+                     f"in {config_text(r)}")  # fmt: skip
+    if len(lines) == 2:
+        lines.append("- no phase changed")
+    table = [
+        "| " + " | ".join([
+            r["verdict"], config_text(r), f"`{r['phase']}`", r["presence"],
+            mean(r["mean_baseline_mb"], r["n_baseline"]),
+            mean(r["mean_candidate_mb"], r["n_candidate"]),
+            number(r["diff_percent"], "+.2f", "%"),
+            f"{number(r['ci_low_percent'], '+.2f')} to {number(r['ci_high_percent'], '+.2f')}%",
+        ]).replace("|", "\\|") + " |"
+        for _, r in rows.iterrows()
+    ]  # fmt: skip
+    summary = f"{len(rows)} phase comparison(s)"
+    return [*lines, "", f"<details><summary>{summary}</summary>", "", PHASE_HEAD, *table, "",
+            "</details>", ""]  # fmt: skip
+
+
+def markdown(
+    compare: pd.DataFrame, env: pd.DataFrame, settings: dict, by_phase: pd.DataFrame | None = None
+) -> str:
+    """compare.md: the changes first, the unchanged configurations folded, where each change
+    landed (with phases), the environment."""
     compare = untyped(compare)
     head = phrase(counts(compare))
     baseline = compare["baseline"].dropna().iloc[0] if len(compare) else settings["baseline"]
@@ -107,6 +157,8 @@ def markdown(compare: pd.DataFrame, env: pd.DataFrame, settings: dict) -> str:
         folded = f"{int(quiet.sum())} configuration(s) unchanged or on one side only"
         rows = [md_row(r) for _, r in ordered[quiet].iterrows()]
         lines += [f"<details><summary>{folded}</summary>", "", MD_HEAD, *rows, "", "</details>"]
+    if by_phase is not None:
+        lines += ["", *phase_lines(by_phase)]
     for r in env[env["level"] != "ok"].itertuples():
         lines.append(f"> **Warning**: {r.aspect}: baseline {r.baseline}, candidate "
                      f"{r.candidate}: {r.note}.")  # fmt: skip
@@ -162,12 +214,16 @@ def summary(compare, runs, env, settings: dict) -> dict:
     }
 
 
-def main(compare_csv, runs_csv, env_csv, out: dict, settings: dict) -> None:
+def main(compare_csv, runs_csv, env_csv, out: dict, settings: dict, phases_csv=()) -> None:
+    """phases_csv: compare_phases.csv with solver.phase_pattern set, else nothing."""
     compare = tables.COMPARE.read(compare_csv)
     runs = tables.COMPARE_RUNS.read(runs_csv)
     env = tables.COMPARE_ENV.read(env_csv)
+    by_phase = tables.COMPARE_PHASES.read(phases_csv[0]) if phases_csv else None
     document = summary(compare, runs, env, settings)
-    Path(out["md"]).write_text(markdown(compare, env, settings), encoding="utf-8")
+    if by_phase is not None:
+        document["phases"] = records(by_phase)
+    Path(out["md"]).write_text(markdown(compare, env, settings, by_phase), encoding="utf-8")
     Path(out["json"]).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     series = json.dumps(document["benchmark"], indent=2, ensure_ascii=False)
     Path(out["benchmark"]).write_text(series + "\n", encoding="utf-8")
@@ -182,6 +238,7 @@ if "snakemake" in globals():
         snakemake.input.env,
         dict(snakemake.output.items()),
         dict(snakemake.params.settings),
+        list(snakemake.input.phases),
         log_path=snakemake.log[0],
     )
 elif __name__ == "__main__":

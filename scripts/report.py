@@ -24,6 +24,7 @@ import jinja2
 import pandas as pd
 import yaml
 
+import compare_phases
 import compare_stats
 import compare_summary
 import digest
@@ -235,6 +236,7 @@ def tables_html(data: dict) -> str:
         if len(spikes)
         else "",
         table_html(largest, tables.SPIKES, empty="No spikes detected."),
+        *phases_html(data, keep),
         "<h3>Threshold checks</h3>",
         table_html(
             data["thresholds"],
@@ -244,6 +246,21 @@ def tables_html(data: dict) -> str:
         ),
     ]
     return "".join(parts)
+
+
+def phases_html(data: dict, keep: set) -> list[str]:
+    """With solver.phase_pattern: each phase's peak per configuration (phases.csv)."""
+    if "phases" not in data:
+        return []
+    shown, note = focused(data["phases"], keep, "phase rows")
+    levels = ["warn" if held else "ok" for held in shown["holds_peak"].fillna(False)]
+    return [
+        "<h3>Peak per phase</h3><p class='note'>Over the ok grid runs; the phase holding the "
+        "peak in most repeats is highlighted. Every run's phases are in "
+        "results/summary/phase_runs.csv.</p>",
+        note,
+        table_html(shown, tables.PHASES, levels),
+    ]
 
 
 def search_section(data: dict, figure_paths: dict, config: dict) -> list[tuple[str, str, str]]:
@@ -270,6 +287,7 @@ def compare_html(data: dict, figure_paths: dict, config: dict) -> str:
     parts = [
         f'<p class="note">{esc(counts or "Nothing compared")}. {esc(rule)}</p>',
         table_html(compare, tables.COMPARE, levels_for(compare, found, "compare", key)),
+        *compare_phases_html(data),
         "<h3>Where each side ran</h3>",
         table_html(env, tables.COMPARE_ENV, env["level"]),
     ]
@@ -278,6 +296,25 @@ def compare_html(data: dict, figure_paths: dict, config: dict) -> str:
         for n in figures.in_section(figures.FIGURES, "compare")
     ]
     return "".join(parts)
+
+
+def compare_phases_html(data: dict) -> list[str]:
+    """With phases: which phase each change landed in, then every phase's row."""
+    if "compare_phases" not in data:
+        return []
+    by_phase = data["compare_phases"]
+    said = [
+        f"<li>{badge(r['verdict'])} {esc(r['variant'])} · {esc(r['limit_mb'])} MB · "
+        f"{esc(r['bucket_model'])}: the {esc(r['verdict'])} is in <b>{esc(r['phase'])}</b> "
+        f"({esc(r['reason'])})</li>"
+        for _, r in compare_phases.changed(by_phase).iterrows()
+    ]
+    levels = [BADGE.get(v, "ok") for v in by_phase["verdict"].fillna("ok")]
+    return [
+        "<h3>By phase</h3>",
+        f"<ul>{''.join(said)}</ul>" if said else '<p class="note">No phase changed.</p>',
+        table_html(by_phase, tables.COMPARE_PHASES, levels),
+    ]
 
 
 def environment(runs: pd.DataFrame, version: str) -> str:

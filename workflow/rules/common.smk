@@ -193,6 +193,7 @@ def get_report_inputs(wildcards):
     inputs["code"] = [*STAGE_CODE, "scripts/verdicts.py", "scripts/figures/__init__.py"]
     inputs["code"] += ["scripts/explorer.py", "scripts/digest.py"]
     inputs["code"] += ["scripts/compare_stats.py", "scripts/compare_summary.py"]
+    inputs["code"] += ["scripts/compare_phases.py"]
     inputs["templates"] = [
         f"workflow/report/{name}" for name in ("report.css", "report.html.j2", "explorer.js")
     ]
@@ -279,6 +280,7 @@ def get_search_inputs(wildcards):
 def get_compare_inputs(wildcards):
     """This campaign's tables, and in folder mode the baseline campaign's."""
     inputs = {"code": [*STAGE_CODE, "scripts/compare_stats.py", "scripts/baselines.py"]}
+    inputs["code"] += ["scripts/compare_phases.py"]
     inputs |= {"runs": SUMMARY["runs"], "thresholds": SUMMARY["thresholds"]}
     if BASELINE.mode == "folder":
         inputs["baseline"] = [BASELINE.table_path(t) for t in (tables.RUNS, tables.THRESHOLDS)]

@@ -22,8 +22,9 @@ them (KINDS):
   disagree, a flaky boundary, no switch in the range, success already at low_mb, and a switch
   search whose configurations are not monotonic in the limit.
 - phases (with solver.phase_pattern set): each run: ok with the phase holding its peak; warn
-  when all its phase lines arrived at its very end (within BUFFERED_TICKS sampling intervals of
-  it: the program's output was buffered, its phases are not when they happened), or when no line
+  when all its phase lines arrived at its very end (in its last BUFFERED_SHARE, or within
+  BUFFERED_TICKS sampling intervals of it: the program's output was buffered and flushed as it
+  exited, so its phases are not when they happened), or when no line
   matched; one warn naming the pattern, instead, when it matched no line of any run;
 - compare (with compare.baseline set): each configuration of compare.csv: fail on a regression,
   warn when the reported configuration changed or an apparent regression could be noise;
@@ -63,7 +64,8 @@ KINDS = {
 }
 # kinds a campaign has only when configured (a comparison's baseline, searches, phases)
 OPTIONAL_KINDS = ("compare", "compare_env", "search", "phases")
-BUFFERED_TICKS = 2  # phase lines all this close to a run's end: its output was buffered
+BUFFERED_TICKS = 2  # phase lines all this close to a run's end: its output was buffered ...
+BUFFERED_SHARE = 0.05  # ... or this close, as a share of the run (a process's exit takes time)
 MIN_TICKS = 10  # ... in a run longer than this many intervals (else everything is near its end)
 log = logging.getLogger("verdicts")
 
@@ -302,7 +304,8 @@ def phase_rows(phase_runs: pd.DataFrame, runs: pd.DataFrame, pattern: str) -> li
         end = float(mine["end_s"].max())
         interval = r["effective_interval_ms"] / 1000 if pd.notna(r["effective_interval_ms"]) else 0
         late = end - float(lines["start_s"].min())
-        if interval and end > MIN_TICKS * interval and late <= BUFFERED_TICKS * interval:
+        near = max(BUFFERED_TICKS * interval, BUFFERED_SHARE * end)
+        if interval and end > MIN_TICKS * interval and late <= near:
             message = (
                 f"output was buffered: all {len(lines)} phase line(s) arrived in the last "
                 f"{1000 * late:.0f} ms of the run, at its very end; unbuffer the program's output "

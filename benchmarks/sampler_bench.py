@@ -4,9 +4,11 @@ microseconds go, timing, burst fidelity, and the new metrics against known workl
     $ python benchmarks/sampler_bench.py                # everything, about 20 minutes
     $ python benchmarks/sampler_bench.py --duration 5 --reps 3 --only cost
     $ python benchmarks/sampler_bench.py floor 4242,4243 10 60 /tmp/f.csv   # the bare loop alone
+    $ python benchmarks/sampler_bench.py --only phases --before /work/main  # phases off, on, before
 
 Prints figures and asserts nothing (a benchmark, not a test). psrecord comes from
-requirements-bench.txt. Sections (--only): profile, cost, psrecord, timing, fidelity, metrics.
+requirements-bench.txt. Sections (--only): profile, cost, psrecord, timing, fidelity, metrics,
+phases.
 
 How CPU is measured, the same way for every tool: the benchmark waits for the tool's exit with
 waitid(WNOWAIT), reads the zombie's /proc/PID/task/*/schedstat (nanoseconds on a CPU; rusage is
@@ -37,6 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLER = ROOT / "scripts" / "sampler.py"
+WRAPPER = ROOT / "scripts" / "run_monitored.py"
 BURST = ROOT / "tests" / "workloads" / "burst.py"
 PY = sys.executable
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -377,6 +380,68 @@ def metrics(tmp: Path) -> None:
     )
 
 
+CHATTY = (  # a program that prints a line every 100 ms, a phase line every tenth
+    "import sys, time\nend = time.monotonic() + float(sys.argv[1])\ni = 0\n"
+    "while time.monotonic() < end:\n"
+    "    print(f'step {i // 10}' if i % 10 == 0 else f'working {i}', flush=True)\n"
+    "    i += 1; time.sleep(0.1)\n"
+)
+
+
+def wrapper_run(tmp: Path, wrapper: Path, pattern: str | None, seconds: float) -> dict:
+    """One run of a run wrapper (this one or another checkout's) on CHATTY at 10 ms: its own
+    CPU (the wrapper runs the sampler in-process) and samples."""
+    run_dir = tmp / "wrapped"
+    args = [
+        PY,
+        str(wrapper),
+        "--run-dir",
+        str(run_dir),
+        "--variant",
+        "b",
+        "--limit-mb",
+        "100",
+        "--bucket-model",
+        "auto",
+        "--repeat",
+        "1",
+        "--interval-ms",
+        "10",
+        "--timeout",
+        "600",
+    ]
+    args += ["--phase-pattern", pattern] if pattern else []
+    proc = subprocess.Popen([*args, "--", PY, "-c", CHATTY, str(seconds)])  # fmt: skip
+    cpu, _ = zombie_cpu_ns(proc)
+    samples = json.loads((run_dir / "run.json").read_text())["samples"]
+    return {"cpu_ns": cpu, "samples": samples}
+
+
+def phases(tmp: Path, seconds: float, reps: int, before: Path | None) -> None:
+    """The sampler's CPU per sample with phases off and on (solver.phase_pattern), and, with
+    --before, off in another checkout (e.g. one without phases): kinds alternate, each figure is
+    per sample over a long run minus a short one. On a shared machine the quiet minimum is the
+    figure to read; the median is beside it."""
+    kinds = {"off": (WRAPPER, None), "on": (WRAPPER, r"^step (\d+)")}
+    if before is not None:
+        kinds["before"] = (before / "scripts" / "run_monitored.py", None)
+    found = {kind: [] for kind in kinds}
+    for _ in range(reps):
+        for kind, (wrapper, pattern) in kinds.items():
+            short = wrapper_run(tmp, wrapper, pattern, 0.5)
+            long = wrapper_run(tmp, wrapper, pattern, seconds)
+            found[kind].append(per_sample_us(long, short))
+    low = {kind: min(values) for kind, values in found.items()}
+    mid = {kind: statistics.median(values) for kind, values in found.items()}
+    for kind, values in found.items():
+        runs = ", ".join(f"{x:.1f}" for x in values)
+        print(f"  phases {kind:<6} min {low[kind]:6.1f} us, median {mid[kind]:6.1f} us per sample"
+              f"  (runs: {runs})")  # fmt: skip
+    pairs = [("on", "off")] + ([("off", "before")] if before is not None else [])
+    for a, b in pairs:
+        print(f"  {a} / {b}: min {low[a] / low[b]:.2f}, median {mid[a] / mid[b]:.2f}")
+
+
 def main() -> None:
     if sys.argv[1:2] == ["floor"]:  # the bare loop in its own interpreter: pids ms seconds out
         pids, interval_ms, seconds, out = sys.argv[2:6]
@@ -390,8 +455,9 @@ def main() -> None:
     p.add_argument("--timing", type=float, default=60, help="seconds per timing run (60)")
     p.add_argument("--reps", type=int, default=3, help="runs per CPU figure, median (3)")
     p.add_argument("--only", action="append", help="run only these sections (repeatable)")
+    p.add_argument("--before", type=Path, help="phases: another checkout to time phases off in")
     a = p.parse_args()
-    sections = a.only or ["profile", "cost", "psrecord", "timing", "fidelity", "metrics"]
+    sections = a.only or ["profile", "cost", "psrecord", "timing", "fidelity", "metrics", "phases"]
     if "psrecord" in sections and shutil.which("psrecord") is None:
         sys.exit("psrecord not found: pip install -r requirements-bench.txt")
     u = os.uname()
@@ -419,6 +485,9 @@ def main() -> None:
         if "metrics" in sections:
             print("\n== metrics against known workloads ==")
             metrics(tmp)
+        if "phases" in sections:
+            print(f"\n== phases: CPU per sample at 10 ms, a line per 100 ms ({a.duration:g} s) ==")
+            phases(tmp, a.duration, a.reps, a.before)
     print(f"\nload average at end: {Path('/proc/loadavg').read_text().strip()}")
 
 

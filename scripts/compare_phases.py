@@ -102,7 +102,7 @@ def decide(rows: list[dict], settings: dict) -> None:
             verdict=verdict, diff_mb=test.diff, diff_percent=100 * test.diff / mean_b,
             ci_low_percent=100 * test.low / mean_b, ci_high_percent=100 * test.high / mean_b,
             threshold_mb=t, p_adjusted=test.p_adjusted,
-            reason=(f"phase {row['phase']!r}: peak {100 * test.diff / mean_b:+.2f}% "
+            reason=(f"peak {100 * test.diff / mean_b:+.2f}% "
                     f"({test.diff:+.2f} MB), interval {100 * test.low / mean_b:+.2f} to "
                     f"{100 * test.high / mean_b:+.2f}%, p adjusted {test.p_adjusted:.2g}"),
         )  # fmt: skip

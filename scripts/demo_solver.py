@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Demo solver: memsweep's built-in workload, a stand-in for a memory-hungry solver.
+r"""Demo solver: memsweep's built-in workload, a stand-in for a memory-hungry solver.
 
 It picks a bucket model from its memory limit (or takes one it is given), prints it, reserves a
 cache sized from the limit, then grows three hash tables ("buckets") by doubling: each rehash maps
@@ -14,6 +14,10 @@ short spikes. Its peak therefore depends on both the limit and the model.
     Bucket 2/3: 8M slots, 64.0 MB, 6 rehashes
     Bucket 3/3: 8M slots, 64.0 MB, 6 rehashes
     Done: model 8M/8M/8M, limit 1005 MB, tables 192.0 MB, cache 402.0 MB, peak RSS 642.3 MB, 1.64 s
+
+Each step's line is printed as the step begins (the cache's before it is filled, a bucket's
+before it grows), so the lines mark the program's phases: solver.phase_pattern
+'^(Cache|Bucket \d+/\d+):' makes them memsweep's phases.
 
 Settings (a command-line flag wins over its environment variable):
 

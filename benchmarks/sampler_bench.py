@@ -167,6 +167,7 @@ def profile(tmp: Path) -> None:
     sampler (the step runs right after a 5 ms sleep; the sleep alone is subtracted)."""
     import procfs
     import proctree
+    import sampler_phases
 
     victim = subprocess.Popen(target(True, 600))
     pids = [victim.pid, *children(victim.pid, want=2)]
@@ -176,6 +177,9 @@ def profile(tmp: Path) -> None:
     statm = [os.open(f"/proc/{p}/statm", os.O_RDONLY) for p in pids]
     status = os.open(f"/proc/{pids[0]}/status", os.O_RDONLY)
     loadavg = os.open("/proc/loadavg", os.O_RDONLY)
+    (tmp / "solver.log").write_text("Cache: 402.0 MB\n")
+    reader = sampler_phases.Reader(str(tmp / "solver.log"), r"^(Cache|Bucket \d+/\d+):")
+    reader.poll(0.0)
     tree = proctree.Tree(pids[0])
     tree.housekeeping(time.monotonic())
     tree.sample()
@@ -203,6 +207,7 @@ def profile(tmp: Path) -> None:
         "row: cached tail + append": lambda: rows.append(f"{1.234567:.6f}{',1,2,3,4,5,6'}\n"),
         "pread status x1 + parse": lambda: procfs.parse_status(os.pread(status, 8192, 0)),
         "pread loadavg (the new-pid check)": lambda: os.pread(loadavg, 128, 0),
+        "phases on: poll, no new output": lambda: reader.poll(1.0),
         "read stat of one process": lambda: procfs.read(pids[0], "stat"),
         "read io of one process": lambda: procfs.read(pids[0], "io"),
         "smaps_rollup of sleep (~1 MB)": lambda: procfs.read(pids[1], "smaps_rollup", 8192),
@@ -225,6 +230,7 @@ def profile(tmp: Path) -> None:
     for name, values in list(results.items())[1:]:
         print(f"  {name:<40} {(statistics.median(values) - base) / 1000:7.1f} us on top")
     tree.close()
+    reader.close()
     for p in [big, victim]:
         p.kill()
     for pid in pids[1:]:

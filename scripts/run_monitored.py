@@ -154,8 +154,9 @@ def run(args, messages: sampler.Messages) -> int:
     )
     try:
         summary, _ = sampler.sample(settings, messages)
-        if phases is not None and summary["duration_s"] is not None:
-            write_phases(run_dir, phases.finish(summary["duration_s"]), summary["duration_s"])
+        if phases is not None:  # also for a program that never started: (start), no samples
+            end = summary["duration_s"] or 0.0
+            write_phases(run_dir, phases.finish(end), end)
     finally:
         os.close(out)
         os.close(null)

@@ -196,6 +196,20 @@ def test_output_a_program_buffers_arrives_at_its_end_and_is_a_warning(tmp_path, 
         assert (marked["samples"] > 10).all() and "'solve'" in rows[0]["message"]
 
 
+def test_a_program_that_cannot_start_still_gets_its_phases_file(tmp_path):
+    """The monitor rule declares phases.csv: a run without samples has the (start) phase only."""
+    run_dir = tmp_path / "run"
+    proc = subprocess.run(
+        [PY, str(WRAPPER), "--run-dir", str(run_dir), "--variant", "v", "--limit-mb", "300",
+         "--bucket-model", "auto", "--repeat", "1", "--phase-pattern", PATTERN,
+         "--", str(tmp_path / "no-such-program")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    found = tables.RUN_PHASES.read(run_dir / "phases.csv")
+    assert found["phase"].tolist() == ["(start)"] and found["samples"].tolist() == [0]
+
+
 def test_a_pattern_matching_nothing_anywhere_is_one_warning_naming_it():
     phase_runs = pd.DataFrame({"variant": "v", "limit_mb": 300, "bucket_model": "auto",
                                "repeat": [1], "phase": ["(start)"], "start_s": [0.0],

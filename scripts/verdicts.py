@@ -23,7 +23,8 @@ them (KINDS):
   search whose configurations are not monotonic in the limit.
 - compare (with compare.baseline set): each configuration of compare.csv: fail on a regression,
   warn when the reported configuration changed or an apparent regression could be noise;
-- compare_env: each aspect of compare_env.csv (host, kernel, ...): warn when the sides differ.
+- compare_env: each aspect of compare_env.csv (host, kernel, ...): warn when the sides differ,
+  or when the baseline did not record it (not compared).
 
 Called by the `verdicts` rule; by hand:
 

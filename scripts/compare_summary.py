@@ -107,12 +107,14 @@ def markdown(compare: pd.DataFrame, env: pd.DataFrame, settings: dict) -> str:
         folded = f"{int(quiet.sum())} configuration(s) unchanged or on one side only"
         rows = [md_row(r) for _, r in ordered[quiet].iterrows()]
         lines += [f"<details><summary>{folded}</summary>", "", MD_HEAD, *rows, "", "</details>"]
+        lines.append("")  # markdown again after the HTML block
     missing = not_compared(env)
     for r in env[env["level"] != "ok"].drop(index=missing.index).itertuples():
-        lines.append(f"> **Warning**: {r.aspect}: baseline {r.baseline}, candidate "
-                     f"{r.candidate}: {r.note}.")  # fmt: skip
-    lines += [f"> **Not compared**: {r.aspect}: {r.note}." for r in missing.itertuples()]
-    lines += ["", "| | baseline | candidate |", "|---|---|---|"]
+        lines += [f"> **Warning**: {r.aspect}: baseline {r.baseline}, candidate "
+                  f"{r.candidate}: {r.note}.", ""]  # fmt: skip
+    for r in missing.itertuples():
+        lines += [f"> **Not compared**: {r.aspect}: {r.note}.", ""]
+    lines += ["| | baseline | candidate |", "|---|---|---|"]
     lines += [f"| {r.aspect} | {r.baseline} | {r.candidate} |" for r in env.itertuples()]
     tests = int(compare["p_value"].notna().sum())
     lines += ["", compare_stats.describe(settings, tests), ""]

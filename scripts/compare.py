@@ -22,6 +22,7 @@ limit enforcement side by side; a difference is a warning (the comparison may be
 A saved baseline is read for the columns used here only (baselines.RUNS_NEEDED and RUNS_LATER):
 an aspect whose columns came to runs.csv after the baseline was saved is `compared` False in
 compare_env.csv, with a warning saying so, never an error.
+
 Called by the `compare` rule; by hand, from the project folder after a campaign:
 
     python scripts/compare.py path/to/earlier/results

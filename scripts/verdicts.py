@@ -314,10 +314,27 @@ def focus(runs: pd.DataFrame, variance: pd.DataFrame) -> list[tuple]:
     return sorted(keys)
 
 
-def failures(table: pd.DataFrame) -> list[str]:
-    """One line per failed check, for the workflow's last message."""
-    failed = table[table["level"] == "fail"]
-    return [f"  {r.kind}: {r.subject}: {r.message}" for r in failed.itertuples()]
+def closing_summary(table: pd.DataFrame, runs: pd.DataFrame, report: str, most: int = 5) -> str:
+    """The campaign's last message: its runs by status, its worst verdicts (fail, then warn; at
+    most `most` lines) or that every check passed, and where the report is."""
+    counts = runs["status"].value_counts()
+    by_status = ", ".join(f"{n} {status}" for status, n in counts.items())
+    lines = [f"memsweep: {len(runs)} run(s): {by_status or 'none'}"]
+    worst = table[table["level"].isin(["fail", "warn"])].copy()
+    worst["rank"] = worst["level"].map({"fail": 0, "warn": 1})
+    worst = worst.sort_values("rank", kind="stable")
+    if worst.empty:
+        lines.append("memsweep: all checks passed")
+    else:
+        n_fail = int((worst["level"] == "fail").sum())
+        lines.append(f"memsweep: {n_fail} check(s) FAILED, {len(worst) - n_fail} warning(s):")
+        lines += [
+            f"  {r.level} {r.kind}: {r.subject}: {r.message}" for r in worst[:most].itertuples()
+        ]
+        if len(worst) > most:
+            lines.append(f"  ... and {len(worst) - most} more in {tables.VERDICTS.path}")
+    lines.append(f"memsweep: report: {report}")
+    return "\n".join(lines)
 
 
 def main(

@@ -89,14 +89,29 @@ def test_leftover_processes_warn():
     ]  # fmt: skip
 
 
-def test_overall_is_the_worst_level_and_failures_list_fail_rows(campaign):
+def test_overall_is_the_worst_level(campaign):
     table = campaign["verdicts"]
     assert verdicts.overall(table) == "fail"
     assert verdicts.overall(table[table["level"] != "fail"]) == "warn"
     assert verdicts.overall(table.iloc[:0]) == "ok"
-    lines = verdicts.failures(table)
-    assert len(lines) == int((table["level"] == "fail").sum()) == 3
-    assert all(line.startswith("  run_status: default · ") for line in lines)
+
+
+def test_closing_summary_counts_runs_lists_the_worst_verdicts_and_names_the_report(campaign):
+    table, runs = campaign["verdicts"], campaign["runs"]
+    text = verdicts.closing_summary(table, runs, "/x/results/report.html", most=2)
+    lines = text.splitlines()
+    n_fail = int((table["level"] == "fail").sum())
+    n_warn = int((table["level"] == "warn").sum())
+    statuses = runs["status"].value_counts()
+    assert lines[0] == f"memsweep: {len(runs)} run(s): " + ", ".join(
+        f"{n} {status}" for status, n in statuses.items()
+    )
+    assert lines[1] == f"memsweep: {n_fail} check(s) FAILED, {n_warn} warning(s):"
+    assert lines[2].startswith("  fail run_status: default · ") and lines[3].startswith("  fail ")
+    assert lines[4] == f"  ... and {n_fail + n_warn - 2} more in results/summary/verdicts.csv"
+    assert lines[-1] == "memsweep: report: /x/results/report.html"
+    passed = verdicts.closing_summary(table[table["level"] == "ok"], runs, "r.html")
+    assert passed.splitlines()[1:] == ["memsweep: all checks passed", "memsweep: report: r.html"]
 
 
 def test_runs_that_missed_ticks_warn_above_the_setting():

@@ -42,7 +42,7 @@ class Member:
 
     __slots__ = (
         "pid", "statm", "status", "kids", "text", "rss", "size", "data", "over", "peak", "hwm",
-        "swap", "stk", "read_at", "recheck", "totals",
+        "swap", "stk", "read_at", "recheck", "totals", "seen",
     )  # fmt: skip
 
     def __init__(self, pid: int, statm: int, status: int):
@@ -51,6 +51,7 @@ class Member:
         self.text = None  # the statm text last parsed into rss, size, data and over
         self.rss = self.size = self.data = self.over = self.peak = 0  # over: rss above hwm
         self.hwm = self.swap = self.stk = 0  # from status, last read at read_at
+        self.seen = 0  # the sampled peak when status was last read
         self.read_at, self.recheck = 0.0, False  # recheck: read status soon (RSS dropped)
         self.totals = None  # attach mode: latest stat and io figures (self + reaped children)
 
@@ -63,6 +64,7 @@ class Member:
         if fields is None:
             return False
         self.hwm, self.swap, self.stk = fields
+        self.seen = self.peak
         self.text = None  # data and over depend on these: parse statm again
         return True
 
@@ -143,6 +145,7 @@ class Tree:
         self.status_at = 0.0  # the next read of every member's status
         self.recheck_at = math.inf  # the next read of the status of members whose RSS dropped
         self.hwm_kb = self.swap_kb = 0  # sums over the live members
+        self.most = 1  # the most members alive at once
         self.raw = self.sums = None  # the statm texts of the last tick, and their sums
         self._sum_status()
 
@@ -183,6 +186,7 @@ class Tree:
                     found = True
         if found:
             self._sum_status()
+            self.most = max(self.most, len(self.live))
         return found
 
     def _read_status(self, now: float, members: list[Member]) -> None:
@@ -274,6 +278,15 @@ class Tree:
 
     def members(self) -> list[Member]:
         return [*self.ended, *self.live]
+
+    def settle_hwm(self) -> None:
+        """At the end: a member whose RSS was sampled above its VmHWM after its last status
+        read (a short process, or one that ended before its next read) gets that RSS as its
+        VmHWM, the kernel's own formula (VmHWM is never below RSS). A VmHWM read after the
+        sampled peak is kept as read."""
+        for m in self.members():
+            if m.peak > m.seen:
+                m.hwm = max(m.hwm, m.peak)
 
     def close(self) -> None:
         for m in self.live:

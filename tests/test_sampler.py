@@ -39,7 +39,7 @@ SUMMARY_KEYS = {
     "wchar_bytes", "read_bytes", "write_bytes", "smaps_interval_ms", "peak_uss_kb",
     "peak_pss_kb", "cgroup_anon_kb", "cgroup_file_kb", "cgroup_events_high", "cgroup_events_max",
     "cgroup_events_oom", "cgroup_events_oom_kill", "cgroup_pressure_some_us",
-    "cgroup_pressure_full_us",
+    "cgroup_pressure_full_us", "end", "timeout_s", "peak_nprocs", "notes",
 }  # fmt: skip
 MIB = 1024
 
@@ -100,6 +100,14 @@ def marked(marker: str) -> list[int]:
             if marker.encode() in text and state not in "ZX":
                 pids.append(int(entry.name))
     return pids
+
+
+def sampling(trace: Path, wait_s: float = 10.0) -> None:
+    """Wait until the sampler has written a sample to trace (its handlers are set by then)."""
+    deadline = time.monotonic() + wait_s
+    while not (trace.exists() and len(trace.read_text().splitlines()) > 1):
+        assert time.monotonic() < deadline, f"no sample in {trace} after {wait_s} s"
+        time.sleep(0.02)
 
 
 def gone(marker: str, wait_s: float = 3.0) -> bool:
@@ -432,7 +440,7 @@ def test_attach_interrupted_says_so_and_leaves_the_target_alone(tmp_path):
         with subprocess.Popen(
             [*args, "--summary", str(summ)], stderr=subprocess.PIPE, text=True
         ) as p:
-            time.sleep(0.4)
+            sampling(out)
             p.send_signal(signal.SIGINT)
             _, err = p.communicate(timeout=5)
         assert p.returncode == 130 and target.poll() is None  # the target is left alone

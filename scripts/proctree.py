@@ -42,7 +42,7 @@ class Member:
 
     __slots__ = (
         "pid", "statm", "status", "kids", "text", "rss", "size", "data", "over", "peak", "hwm",
-        "swap", "stk", "read_at", "recheck", "totals", "seen",
+        "swap", "stk", "read_at", "recheck", "totals",
     )  # fmt: skip
 
     def __init__(self, pid: int, statm: int, status: int):
@@ -51,7 +51,6 @@ class Member:
         self.text = None  # the statm text last parsed into rss, size, data and over
         self.rss = self.size = self.data = self.over = self.peak = 0  # over: rss above hwm
         self.hwm = self.swap = self.stk = 0  # from status, last read at read_at
-        self.seen = 0  # the sampled peak when status was last read
         self.read_at, self.recheck = 0.0, False  # recheck: read status soon (RSS dropped)
         self.totals = None  # attach mode: latest stat and io figures (self + reaped children)
 
@@ -64,7 +63,6 @@ class Member:
         if fields is None:
             return False
         self.hwm, self.swap, self.stk = fields
-        self.seen = self.peak
         self.text = None  # data and over depend on these: parse statm again
         return True
 
@@ -280,13 +278,11 @@ class Tree:
         return [*self.ended, *self.live]
 
     def settle_hwm(self) -> None:
-        """At the end: a member whose RSS was sampled above its VmHWM after its last status
-        read (a short process, or one that ended before its next read) gets that RSS as its
-        VmHWM, the kernel's own formula (VmHWM is never below RSS). A VmHWM read after the
-        sampled peak is kept as read."""
+        """At the end: each member's VmHWM raised to its largest sampled RSS, the kernel's own
+        formula (VmHWM is never below RSS). Status is read every STATUS_S, so a process that
+        ended before its next read (a short one) has a VmHWM from before its peak."""
         for m in self.members():
-            if m.peak > m.seen:
-                m.hwm = max(m.hwm, m.peak)
+            m.hwm = max(m.hwm, m.peak)
 
     def close(self) -> None:
         for m in self.live:

@@ -24,7 +24,7 @@ import procfs
 import proctree
 import sampler_summary
 from guardian import Guardian, GuardianError, Launch
-from sampler import KILL_GRACE_S, Messages, SamplerError, Settings, Trace
+from sampler import KILL_GRACE_S, SUMMARY_KEYS, Messages, SamplerError, Settings, Trace
 
 FLUSH_S = 0.5  # the trace is written out at least this often
 SLOW_S = 0.1  # cgroup usage (and, in attach mode, CPU and I/O) are read this often
@@ -65,7 +65,8 @@ class Run:
     # --- the run, start to end -----------------------------------------------------------------
 
     def execute(self) -> tuple[dict, int]:
-        """Start (or attach), sample until the end, and return (summary, exit status)."""
+        """Start (or attach), sample until the end, and return (summary, exit status); the
+        summary has every key of SUMMARY_KEYS (None where the run did not produce it)."""
         if self.mode == "attach":
             try:
                 procfs.check_process(self.s.pid)  # before any file is made
@@ -77,7 +78,7 @@ class Run:
         try:
             if self.mode == "launch":
                 if not self._launch():
-                    return self.summary, 127
+                    return self._complete(), 127
             else:
                 self._attach()
             self._loop()
@@ -86,7 +87,10 @@ class Run:
             self.trace.close()
         finally:
             self._clean_up(previous)
-        return self.summary, self._exit_status()
+        return self._complete(), self._exit_status()
+
+    def _complete(self) -> dict:
+        return {key: self.summary.get(key) for key in SUMMARY_KEYS}
 
     def _on_signal(self, signum: int, _frame) -> None:
         """A stop signal is noted (control() acts on it); any signal, the guardian's word that

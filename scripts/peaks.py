@@ -63,13 +63,11 @@ def choose(figures: dict) -> tuple[str | None, float | None]:
     else:
         sources = {"VmHWM": get.get("hwm_mb"), "sampled": get.get("peak_rss_mb")}
     known = {name: value for name, value in sources.items() if _known(value)}
-    if not known:
-        return None, None
-    source = max(known, key=known.get)
+    source = max(known, key=known.get) if known else None
     samples = figures.get("samples")
     if "cgroup_peak_mb" not in get and _known(samples) and samples < MIN_SAMPLES:
-        return "unseen", known[source]
-    return source, known[source]
+        return "unseen", known.get(source)
+    return source, known.get(source)
 
 
 def once(figures: dict) -> dict[str, float]:

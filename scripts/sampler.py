@@ -35,7 +35,7 @@ import os
 import sys
 import time
 
-__version__ = "2.0.0"
+__version__ = "2.1.0"
 TRACE_COLUMNS = ("time_s", "vmrss_kb", "vmsize_kb", "vmdata_kb", "vmhwm_kb", "vmswap_kb", "nprocs")
 SUMMARY_KEYS = (
     "command", "mode", "pid", "interval_ms", "samples", "duration_s", "effective_interval_ms",

@@ -217,8 +217,10 @@ def unseen_rows(runs: pd.DataFrame) -> list[dict]:
         seconds = "?" if pd.isna(r["duration_s"]) else f"{r['duration_s']:.3f}"
         message = (
             f"no source saw the peak: {mb(r['samples'])} sample(s) in {seconds} s and no "
-            f"cgroup; the peak is at least {r['peak_mb']:.1f} MB"
-        )
+            "cgroup; "
+            + ("nothing was measured" if pd.isna(r["peak_mb"]) else
+               f"the peak is at least {r['peak_mb']:.1f} MB")
+        )  # fmt: skip
         if pd.notna(r["maxrss_mb"]):
             message += (
                 f" and, for any one process, at most {r['maxrss_mb']:.1f} MB (ru_maxrss, "

@@ -13,6 +13,13 @@ them (KINDS):
   variance.cv_warn_percent;
 - capture: each run with a sampled and a kernel peak: warn when peak_capture is below
   report.capture_warn (the samples missed part of the true peak);
+- sources: each run with two or more figures that should agree (peaks.once: VmHWM, PSS, the
+  cgroup's peak; for a tree without a PSS reading the summed RSS too): warn when the largest
+  exceeds the smallest by more than report.sources_warn_percent of the largest and more than
+  report.sources_warn_mb;
+- unseen: each run whose peak no source saw (peak_source `unseen`: fewer samples than
+  peaks.MIN_SAMPLES and no cgroup): warn, with the bounds it has (the largest figure seen, and
+  ru_maxrss, which also counts memsweep's forked image);
 - leftovers: each run: warn when processes it started outlived it (they were killed);
 - sampling: each run: warn when the sampler missed more than report.missed_warn_percent of its
   ticks (the machine was too busy to sample on time: the trace has gaps);
@@ -39,6 +46,7 @@ import logging
 
 import pandas as pd
 
+import peaks
 import stage
 import tables
 
@@ -51,12 +59,15 @@ KINDS = {
     "budget": ("Over budget (peak > limit)", "configurations"),
     "stability": ("Unstable configurations", "configurations"),
     "capture": ("Low peak capture", "runs"),
+    "sources": ("Peak sources that disagree", "runs"),
+    "unseen": ("Peak not seen", "runs"),
     "leftovers": ("Processes left behind", "runs"),
     "sampling": ("Missed samples", "runs"),
     "search": ("Searches", "search findings"),
 }
-# kinds a campaign has only when configured (a comparison's baseline, searches)
-OPTIONAL_KINDS = ("compare", "compare_env", "search")
+# kinds a campaign may have no row of: those only configured ones have (a comparison's
+# baseline, searches), and those of runs with two figures to compare, or whose peak nothing saw
+OPTIONAL_KINDS = ("compare", "compare_env", "search", "sources", "unseen")
 log = logging.getLogger("verdicts")
 
 
@@ -101,7 +112,17 @@ def status_message(row) -> str:
     if row["status"] == "ok":
         return "ok"
     if row["status"] == "timeout":
-        return f"timed out after {row['duration_s']:.1f} s"
+        ended = (
+            f"ended {row['duration_s']:.1f} s after its start"
+            if pd.notna(row["duration_s"])
+            else ""
+        )
+        if pd.isna(row["timeout_s"]):
+            return f"timed out ({ended})" if ended else "timed out"
+        return (
+            f"timed out at timeout_s {row['timeout_s']:g} s (SIGTERM, then SIGKILL if it went on)"
+            + (f"; {ended}" if ended else "")
+        )
     if row["status"] == "oom":
         return "OOM-killed by the kernel at its limit"
     if pd.notna(row["signal"]):
@@ -166,6 +187,48 @@ def capture_rows(runs: pd.DataFrame, settings: dict) -> list[dict]:
             verdict("capture", level, run_subject(r), message, r, value=capture, bound=floor,
                     unit="ratio")
         )  # fmt: skip
+    return rows
+
+
+def source_rows(runs: pd.DataFrame, settings: dict) -> list[dict]:
+    share, floor = float(settings["sources_warn_percent"]), float(settings["sources_warn_mb"])
+    rows = []
+    for _, r in runs.iterrows():
+        values = peaks.once(r.to_dict())
+        if len(values) < 2:
+            continue
+        high, low = max(values.values()), min(values.values())
+        spread = 100 * (high - low) / high if high else 0.0
+        level = "warn" if spread > share and high - low > floor else "ok"
+        figures = ", ".join(f"{name} {value:.1f} MB" for name, value in values.items())
+        message = f"{figures}: {spread:.0f}% apart; peak {mb(round(r['peak_mb'], 1))} MB from "
+        message += f"{r['peak_source']}"
+        if peaks.is_tree(r.to_dict()) and "sampled" not in values:
+            message += f" (the tree's summed RSS, {r['peak_rss_mb']:.1f} MB, counts shared pages"
+            message += " once per process)"
+        rows.append(verdict("sources", level, run_subject(r), message, r, value=spread,
+                            bound=share, unit="%"))  # fmt: skip
+    return rows
+
+
+def unseen_rows(runs: pd.DataFrame) -> list[dict]:
+    rows = []
+    for _, r in runs[runs["peak_source"] == "unseen"].iterrows():
+        seconds = "?" if pd.isna(r["duration_s"]) else f"{r['duration_s']:.3f}"
+        message = (
+            f"no source saw the peak: {mb(r['samples'])} sample(s) in {seconds} s and no "
+            "cgroup; "
+            + ("nothing was measured" if pd.isna(r["peak_mb"]) else
+               f"the peak is at least {r['peak_mb']:.1f} MB")
+        )  # fmt: skip
+        if pd.notna(r["maxrss_mb"]):
+            message += (
+                f" and, for any one process, at most {r['maxrss_mb']:.1f} MB (ru_maxrss, "
+                "which counts memsweep's forked image)"
+            )
+        message += "; a shorter sampler.interval_ms or limits.enforce: cgroup would see it"
+        rows.append(verdict("unseen", "warn", run_subject(r), message, r, value=r["peak_mb"],
+                            bound=r["maxrss_mb"], unit="MB"))  # fmt: skip
     return rows
 
 
@@ -284,6 +347,8 @@ def verdicts_table(
         *budget_rows(runs),
         *stability_rows(variance, settings),
         *capture_rows(runs, settings),
+        *source_rows(runs, settings),
+        *unseen_rows(runs),
         *leftover_rows(runs),
         *sampling_rows(runs, settings),
         *(search_rows(search) if search is not None else []),

@@ -4,9 +4,9 @@ them, and the gate decides. A program that allocates 20% more fails the gate (ex
 main's program passes it (exit 0), also against main's results as a memsweep older than the
 newer runs.csv columns saved them.
 
-Each folder stands for a CI job's checkout of the user's project: the program is built there
-(here: a Python script written with the size it allocates), and the document's commands run
-from there, with `memsweep/` standing for this checkout.
+Each folder stands for a CI job's checkout of the user's project, outside memsweep's: the
+program is built there (here: a Python script written with the size it allocates), and the
+document's commands run from there, with `memsweep/` standing for this checkout.
 """
 
 import re
@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from contracts import RUN_COLUMNS_FIRST_COMPARED
-from workflow_helpers import REPO, make_project
+from workflow_helpers import REPO
 
 pytestmark = pytest.mark.slow
 
@@ -74,9 +74,9 @@ DOWNLOAD = next(s for s in STEPS["pull_request"] if "download" in s)
 BASELINE = DOWNLOAD[DOWNLOAD.index("--dir") + 1]  # where the job puts main's results/
 
 
-def local(argv: list[str], checkout, targets=()) -> list[str]:
+def local(argv: list[str], targets=()) -> list[str]:
     """A command of the recipe as run here: memsweep/ is this checkout, `all` the targets."""
-    argv = [str(checkout / a.removeprefix("memsweep/")) if a.startswith("memsweep/") else a
+    argv = [str(REPO / a.removeprefix("memsweep/")) if a.startswith("memsweep/") else a
             for a in argv]  # fmt: skip
     if argv[0] == "snakemake":
         at = argv.index("all")
@@ -86,8 +86,8 @@ def local(argv: list[str], checkout, targets=()) -> list[str]:
 
 def job_folder(root, name, mb):
     """A CI job's checkout of the user's project, with its program built and its campaign."""
-    folder = make_project(root / name)
-    (folder / "build").mkdir()
+    folder = root / name
+    (folder / "build").mkdir(parents=True)
     (folder / "build/alloc.py").write_text(PROGRAM.format(mb=mb))
     (folder / "ci").mkdir()
     (folder / "ci/memsweep.yaml").write_text(yaml.safe_dump(CAMPAIGN, sort_keys=False))
@@ -95,7 +95,7 @@ def job_folder(root, name, mb):
 
 
 def campaign(folder, event):
-    command = local(SNAKEMAKE[event], folder, TARGETS[event])
+    command = local(SNAKEMAKE[event], TARGETS[event])
     proc = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
@@ -109,7 +109,7 @@ def pull_request(root, name, mb, main_results, keep_runs_columns=None):
         frame = pd.read_csv(runs, dtype=str, keep_default_na=False)
         frame[keep_runs_columns].to_csv(runs, index=False)
     campaign(folder, "pull_request")
-    gate = local(GATE, folder)
+    gate = local(GATE)
     return folder, subprocess.run(gate, cwd=folder, capture_output=True, text=True, timeout=60)
 
 

@@ -54,6 +54,11 @@ SAMPLER_CODE = [
                  "sampler_summary", "cgroups", "launch")
 ]  # fmt: skip
 STAGE_CODE = ["scripts/tables.py", "scripts/stage.py"]
+SUMMARY_CODE = [
+    *STAGE_CODE,
+    *(f"scripts/{name}.py" for name in ("summary", "spikes", "runs", "variance", "thresholds")),
+    *("scripts/digest.py", "scripts/rundir.py", "scripts/campaign.py", "scripts/verdicts.py"),
+]
 FIGURE_CODE = [*STAGE_CODE, "scripts/figures/__init__.py", "scripts/figures/style.py"]
 SEARCH_CODE = [*STAGE_CODE, "scripts/search.py", "scripts/launch.py"]
 
@@ -63,7 +68,6 @@ wildcard_constraints:
     limit=r"[0-9]+",
     model=launch.SLUG_RE,
     repeat=r"[0-9]+",
-    figure="|".join(figures.FIGURES),
     search="|".join(re.escape(name) for name in SEARCHES) or "(?!)",
     step=r"[0-9]+",
 
@@ -72,14 +76,9 @@ wildcard_constraints:
 # and runs where Snakemake runs, without a scheduler round trip per step.
 localrules:
     launch,
-    spikes,
-    runs,
-    variance,
-    digest,
-    thresholds,
+    summary,
     verdicts,
-    figure,
-    report_html,
+    figures,
     search_step,
     search,
     compare,
@@ -145,39 +144,37 @@ def get_search_table(wildcards):
     return [SEARCH_TABLES["search"]] if SEARCHES else []
 
 
-def get_figure_inputs(wildcards):
-    spec = figures.FIGURES[wildcards.figure]
-    inputs = {table: {**SUMMARY, **COMPARED}[table] for table in spec.tables}
-    inputs["code"] = [*FIGURE_CODE, f"scripts/figures/{spec.name}.py"]
-    inputs["caption"] = figures.CAPTION.format(name=spec.name)
-    if spec.traces == "digest":
-        inputs["digest"] = tables.DIGEST
-    if spec.traces == "picked":
-        inputs["traces"] = run_files("trace.csv") + baseline_traces()
-    return inputs
-
-
-def get_figure_settings(wildcards):
-    return figures.settings_of(wildcards.figure, config)
-
-
-def get_figure_caption(wildcards):
-    return figures.caption_rst(wildcards.figure, config)
-
-
-def get_report_inputs(wildcards):
+def get_figures_inputs(wildcards):
+    """What the figures and the report read: every table the campaign has, the digest, the
+    figures' modules and captions, the report's templates."""
     inputs = dict(SUMMARY)
     inputs |= COMPARED if BASELINE else {}
     inputs["digest"] = tables.DIGEST
-    inputs |= {f"fig_{name}": path for name, path in PLOTS.items()}
-    inputs["code"] = [*STAGE_CODE, "scripts/verdicts.py", "scripts/figures/__init__.py"]
-    inputs["code"] += ["scripts/explorer.py", "scripts/digest.py"]
+    names = list(PLOTS)
+    inputs["code"] = [*FIGURE_CODE, *(f"scripts/figures/{name}.py" for name in names)]
+    inputs["code"] += ["scripts/report.py", "scripts/verdicts.py", "scripts/explorer.py"]
+    inputs["code"] += ["scripts/digest.py", "scripts/rundir.py"]
     inputs["code"] += ["scripts/compare_stats.py", "scripts/compare_summary.py"]
     inputs["templates"] = [
         f"workflow/report/{name}" for name in ("report.css", "report.html.j2", "explorer.js")
     ]
-    inputs["captions"] = [figures.CAPTION.format(name=name) for name in PLOTS]
+    inputs["captions"] = [figures.CAPTION.format(name=name) for name in names]
+    if any(figures.FIGURES[name].traces == "picked" for name in names):
+        inputs["traces"] = run_files("trace.csv") + baseline_traces()
     return inputs
+
+
+def figure_outputs():
+    """Each figure's PNG, shown by `snakemake --report` with its own caption."""
+    return {
+        name: report(
+            path,
+            caption=f"../report/figures/{name}.rst",
+            category="Figures",
+            labels={"figure": name},
+        )
+        for name, path in PLOTS.items()
+    }
 
 
 def get_final_outputs():

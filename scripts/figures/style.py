@@ -14,6 +14,7 @@ into NumPy dtypes (NaN for a missing number, False for a missing flag) that matp
 
 import logging
 import sys
+import warnings
 
 import matplotlib
 
@@ -144,10 +145,12 @@ def heatmap(ax, matrix, cmap, norm, labels=None, colorbar=None, lines=0.0):
     ax.set_facecolor("#eaeef2")
     annot = np.asarray(labels, dtype=object) if labels is not None else False
     cbar = {"label": colorbar, "shrink": 0.8} if colorbar else None
-    sns.heatmap(np.asarray(matrix, dtype=float), ax=ax, cmap=cmap, norm=norm, annot=annot,
-                fmt="", annot_kws={"fontsize": 7.5}, cbar=bool(colorbar), cbar_kws=cbar,
-                linewidths=lines, linecolor="white", xticklabels=False,
-                yticklabels=False)  # fmt: skip
+    with warnings.catch_warnings():  # a matrix of NaN only: seaborn's colour range warns
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sns.heatmap(np.asarray(matrix, dtype=float), ax=ax, cmap=cmap, norm=norm, annot=annot,
+                    fmt="", annot_kws={"fontsize": 7.5}, cbar=bool(colorbar), cbar_kws=cbar,
+                    linewidths=lines, linecolor="white", xticklabels=False,
+                    yticklabels=False)  # fmt: skip
     if labels is not None:  # seaborn writes no label in an empty (NaN) cell
         for (i, j), value in np.ndenumerate(np.asarray(matrix, dtype=float)):
             if np.isnan(value) and labels[i][j]:

@@ -13,6 +13,7 @@ job after the figures (scripts/draw_figure.py); by hand, from the project folder
 
 import base64
 import datetime
+import functools
 import html
 import logging
 import struct
@@ -20,9 +21,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import docutils.core
+import docutils.frontend
 import jinja2
 import pandas as pd
 import yaml
+from docutils.parsers.rst import Parser
+from docutils.writers import html4css1
 
 import digest
 import explorer
@@ -169,8 +173,18 @@ def png_size(data: bytes) -> tuple[int, int] | None:
     return struct.unpack(">II", data[16:24])
 
 
+@functools.cache
+def rst_settings():
+    """docutils' settings for the captions, built once (each caption otherwise builds its own:
+    most of the time docutils takes per caption)."""
+    return docutils.frontend.get_default_settings(Parser, html4css1.Writer())
+
+
 def caption_html(name: str, config: dict) -> str:
-    return docutils.core.publish_parts(figures.caption_rst(name, config), writer="html")["body"]
+    rst = figures.caption_rst(name, config)
+    return docutils.core.publish_parts(rst, writer=html4css1.Writer(), settings=rst_settings())[
+        "body"
+    ]
 
 
 def figure_html(name: str, path, config: dict) -> str:

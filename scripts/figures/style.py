@@ -145,12 +145,17 @@ def heatmap(ax, matrix, cmap, norm, labels=None, colorbar=None, lines=0.0):
     ax.set_facecolor("#eaeef2")
     annot = np.asarray(labels, dtype=object) if labels is not None else False
     cbar = {"label": colorbar, "shrink": 0.8} if colorbar else None
+    # seaborn draws the whole figure once per heatmap (to see whether tick labels overlap): with
+    # the layout engine off that draw skips the layout, most of its cost
+    fig, engine = ax.figure, ax.figure.get_layout_engine()
+    fig.set_layout_engine("none")
     with warnings.catch_warnings():  # a matrix of NaN only: seaborn's colour range warns
         warnings.simplefilter("ignore", RuntimeWarning)
         sns.heatmap(np.asarray(matrix, dtype=float), ax=ax, cmap=cmap, norm=norm, annot=annot,
                     fmt="", annot_kws={"fontsize": 7.5}, cbar=bool(colorbar), cbar_kws=cbar,
                     linewidths=lines, linecolor="white", xticklabels=False,
                     yticklabels=False)  # fmt: skip
+    fig.set_layout_engine(engine)
     if labels is not None:  # seaborn writes no label in an empty (NaN) cell
         for (i, j), value in np.ndenumerate(np.asarray(matrix, dtype=float)):
             if np.isnan(value) and labels[i][j]:

@@ -1,8 +1,9 @@
 """Draw the figures of the registry in scripts/figures/ from the campaign's tables, in one process.
 
-Called by the `figures` rule, whose one job draws every figure the campaign has and then writes
-the HTML report (scripts/report.py) from the same tables: seaborn, pandas and matplotlib are
-imported once, each table is read once. By hand, from the project folder after a campaign:
+Called by the `figures` rule, whose one job decides the verdicts (scripts/verdicts.py), draws
+every figure the campaign has and then writes the HTML report (scripts/report.py) from the same
+tables: seaborn, pandas and matplotlib are imported once, each table is read once. By hand,
+from the project folder after a campaign:
 
     python scripts/draw_figure.py results/plots stability overview
     # -> reads results/summary/variance.csv, runs.csv and verdicts.csv, writes the two PNGs
@@ -23,6 +24,7 @@ import figures
 import rundir
 import stage
 import tables
+import verdicts
 
 log = logging.getLogger("draw_figure")
 BY_NAME = tables.BY_NAME
@@ -90,23 +92,31 @@ def main(table_paths: dict, settings: dict, out_paths: dict) -> None:
 
 
 def figures_and_report(table_paths: dict, out_paths: dict, html_path, config: dict, version):
-    """The figures job: every figure the campaign draws, then the report from the same tables
-    (it shows a figure that failed as missing); the job fails after both, naming the figures."""
+    """The figures job: the verdicts (written to table_paths["verdicts"]), every figure the
+    campaign draws, then the report from the same tables (it shows a figure that failed as
+    missing); the job fails after all of them, naming the figures that failed."""
     import report  # its own imports (jinja2, docutils, Plotly's script) only where it is written
 
-    read = Tables(table_paths)
+    paths = table_paths
+    verdicts.main(
+        paths["runs"], paths["variance"], paths["thresholds"], paths["verdicts"],
+        verdicts.settings_of(config), search_csv=[paths["search"]] if "search" in paths else [],
+        compare=[paths["compare"], paths["compare_env"]] if "compare" in paths else [],
+    )  # fmt: skip
+    read = Tables(paths)
     settings = {name: figures.settings_of(name, config) for name in out_paths}
     failed = draw_all(read, settings, out_paths)
     read.traces()  # the digest the report embeds, checked (once, if a figure did not already)
-    data = {name: read.table(name) for name in table_paths if name in BY_NAME}
-    report.write(data, out_paths, html_path, config, version, table_paths["digest"])
+    data = {name: read.table(name) for name in paths if name in BY_NAME}
+    report.write(data, out_paths, html_path, config, version, paths["digest"])
     fail_on(failed)
 
 
 if "snakemake" in globals():
     stage.run(
         figures_and_report,
-        {name: p for name, p in snakemake.input.items() if name in BY_NAME or name == "digest"},
+        {name: p for name, p in snakemake.input.items() if name in BY_NAME or name == "digest"}
+        | {"verdicts": snakemake.output.verdicts},
         {name: snakemake.output[name] for name in figures.drawn(snakemake.params.config)},
         snakemake.output.html,
         dict(snakemake.params.config),

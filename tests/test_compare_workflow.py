@@ -66,7 +66,7 @@ def overlay(project, name, **changes):
 
 
 # the comparison, its verdicts, and the figures and report that show them
-COMPARISON = {"compare": 1, "compare_summary": 1, "verdicts": 1, "figures": 1, "all": 1}
+COMPARISON = {"compare": 1, "compare_summary": 1, "figures": 1, "all": 1}
 
 
 def test_a_compare_setting_reruns_the_comparison_only(campaign):

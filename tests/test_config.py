@@ -48,7 +48,6 @@ def test_default_config_plans_the_whole_campaign(project):
         "launch": 1,
         "monitor": 6 * 2 * 3 + 3,
         "summary": 1,
-        "verdicts": 1,
         "figures": 1,
         "all": 1,
     }

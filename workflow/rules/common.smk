@@ -77,7 +77,6 @@ wildcard_constraints:
 localrules:
     launch,
     summary,
-    verdicts,
     figures,
     search_step,
     search,
@@ -140,14 +139,10 @@ def get_threshold_seeds(wildcards):
     return list(SEARCH_TABLES.values()) if SEEDS else []
 
 
-def get_search_table(wildcards):
-    return [SEARCH_TABLES["search"]] if SEARCHES else []
-
-
 def get_figures_inputs(wildcards):
-    """What the figures and the report read: every table the campaign has, the digest, the
-    figures' modules and captions, the report's templates."""
-    inputs = dict(SUMMARY)
+    """What the verdicts, figures and report read: every table the campaign has, the digest,
+    the figures' modules and captions, the report's templates."""
+    inputs = {name: path for name, path in SUMMARY.items() if name != "verdicts"}  # its output
     inputs |= COMPARED if BASELINE else {}
     inputs["digest"] = tables.DIGEST
     names = list(PLOTS)
@@ -277,8 +272,3 @@ def baseline_traces():
         for r in runs.itertuples()
     ]
     return [f"{d}/trace.csv" for d in dirs if Path(d, "trace.csv").is_file()]
-
-
-def get_verdict_compare_inputs():
-    """compare.csv and compare_env.csv when a comparison is configured, else nothing."""
-    return [COMPARED["compare"], COMPARED["compare_env"]] if BASELINE else []

@@ -1,11 +1,17 @@
 rule figures:
-    """Every figure of the registry in scripts/figures/, then the self-contained HTML report
-    that shows them with the verdicts, tables, config and environment: one interpreter imports
-    seaborn, pandas and matplotlib and reads the tables once (a changed setting redraws all
-    figures, a few seconds)."""
+    """Every verdict of the campaign, decided once (scripts/verdicts.py), then every figure of
+    the registry in scripts/figures/, then the self-contained HTML report that shows them with
+    the tables, config and environment: one interpreter imports seaborn, pandas and matplotlib
+    and reads the tables once (a changed setting redraws all figures, a few seconds)."""
     input:
         unpack(get_figures_inputs),
     output:
+        verdicts=report(
+            SUMMARY["verdicts"],
+            caption="../report/verdicts.rst",
+            category="Tables",
+            labels={"table": "verdicts"},
+        ),
         **figure_outputs(),
         html=report(
             "results/report.html",

@@ -1,6 +1,8 @@
 """Each run's peak against its limit: mean per model with min-max bars, the budget line, and the
 same peaks as a percentage of the limit."""
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.lines import Line2D
@@ -8,6 +10,7 @@ from matplotlib.lines import Line2D
 from figures import style
 
 TITLE = "Peak vs memory limit"
+NOTE_CHARS = 100  # characters of the notes per line, at 8 points across the left panel
 
 
 def draw(data: dict, settings: dict, out_path) -> None:
@@ -52,9 +55,11 @@ def draw(data: dict, settings: dict, out_path) -> None:
     if limits[0] > top:
         head = (have["limit_mb"] - have["peak_mb"]).min()
         notes.append(f"budget line above the plot (headroom ≥ {head:.0f} MB)")
-    ax.set_title(TITLE, loc="left", pad=18)
+    # wrapped to the panel's width: a longer line would push the other panel aside
+    lines = textwrap.wrap(" · ".join(notes), NOTE_CHARS)
+    ax.set_title(TITLE, loc="left", pad=8 + 10 * len(lines))
     ax.text(
-        0, 1.012, " · ".join(notes), transform=ax.transAxes, va="bottom", fontsize=8,
+        0, 1.012, "\n".join(lines), transform=ax.transAxes, va="bottom", fontsize=8,
         color=style.MUTED,
     )  # fmt: skip
     ax.set(xlabel="memory limit (MB)", ylabel="peak (MB)")
@@ -62,7 +67,7 @@ def draw(data: dict, settings: dict, out_path) -> None:
     ax2.axhspan(100, 1e9, color=style.FAIL_COLOR, alpha=0.06, lw=0)
     ax2.set_ylim(0, max(110, float((100 * have["peak_mb"] / have["limit_mb"]).max()) * 1.1))
     ax2.set_xlim(*xs)
-    ax2.set_title("Peak as % of limit (100% = budget)", loc="left", pad=18)
+    ax2.set_title("Peak as % of limit (100% = budget)", loc="left", pad=8 + 10 * len(lines))
     ax2.set(xlabel="memory limit (MB)", ylabel="peak / limit (%)")
     for axis in (ax, ax2):
         if len(limits) <= 12:

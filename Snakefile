@@ -12,16 +12,11 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/monitor.smk"
-include: "workflow/rules/spikes.smk"
-include: "workflow/rules/runs.smk"
-include: "workflow/rules/variance.smk"
-include: "workflow/rules/digest.smk"
+include: "workflow/rules/summary.smk"
 include: "workflow/rules/search.smk"
-include: "workflow/rules/thresholds.smk"
 include: "workflow/rules/compare.smk"
 include: "workflow/rules/verdicts.smk"
 include: "workflow/rules/figures.smk"
-include: "workflow/rules/report.smk"
 
 
 # The whole campaign: tables, figures and the HTML report.

@@ -8,7 +8,7 @@ or spike is lost; then the runs of the configurations that matter (verdicts.focu
 full resolution back, most important first, as far as the budget allows. Times are stored in
 units of 10 microseconds and RSS in kB, both as differences from the previous sample (small
 numbers that compress well), as little-endian 32-bit integers in base64, so that neither Python
-nor the browser parses a million numbers from text. Called by the `digest` rule; by hand:
+nor the browser parses a million numbers from text. Called by the `summary` job; by hand:
 
     >>> import numpy as np, digest
     >>> t = np.arange(10) * 0.01

@@ -12,7 +12,7 @@ empty cell, never 0), plus what the analysis adds:
 - n_spikes: the run's window-detector bursts in spikes.csv;
 - in_grid / threshold_check: why the campaign ran it.
 
-Called by the `runs` rule; by hand:
+Called by the `summary` job (scripts/summary.py); by hand:
 
     >>> import runs
     >>> record = {"variant": "default", "limit_mb": 323, "bucket_model": "4M/8M/4M", "repeat": 1,

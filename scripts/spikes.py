@@ -20,7 +20,7 @@ Two detectors, one row per event:
 Each event gives time_s (start of the burst), rss_mb (RSS at its top), increase_mb (top - start),
 duration_ms (top time - start time) and rate_mb_s (increase / duration).
 
-Called by the `spikes` rule over every run at once (one job, not one per run: a run's analysis
+Called by the `summary` job over every run at once (one job, not one per run: a run's analysis
 costs less than starting a job), writing results/summary/spikes.csv; each trace is checked
 against its contract and its run.json's sample count first. By hand:
 

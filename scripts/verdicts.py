@@ -33,7 +33,7 @@ them (KINDS):
 - compare_env: each aspect of compare_env.csv (host, kernel, ...): warn when the sides differ,
   or when the baseline did not record it (not compared).
 
-Called by the `verdicts` rule; by hand:
+Called by the `figures` job before it draws (scripts/draw_figure.py); by hand:
 
     >>> import pandas as pd, verdicts
     >>> variance = pd.DataFrame({"variant": "default", "limit_mb": [323], "bucket_model": "auto",
@@ -48,7 +48,6 @@ import logging
 import pandas as pd
 
 import peaks
-import stage
 import tables
 
 # kind: (title, what a subject is); the report's cards follow this order
@@ -403,6 +402,11 @@ def closing_summary(table: pd.DataFrame, runs: pd.DataFrame, report: str, most: 
     return "\n".join(lines)
 
 
+def settings_of(config: dict) -> dict:
+    """The verdicts' own settings: the report section, and the variance's warning level."""
+    return {"cv_warn_percent": config["variance"]["cv_warn_percent"], **config["report"]}
+
+
 def main(
     runs_csv, variance_csv, thresholds_csv, out_csv, settings: dict, *, search_csv=(), compare=()
 ) -> None:
@@ -423,17 +427,3 @@ def main(
     tables.VERDICTS.write(table, out_csv)
     counts = table["level"].value_counts().to_dict()
     log.info("%d verdicts %s, overall %s -> %s", len(table), counts, overall(table), out_csv)
-
-
-if "snakemake" in globals():
-    stage.run(
-        main,
-        snakemake.input.runs,
-        snakemake.input.variance,
-        snakemake.input.thresholds,
-        snakemake.output.csv,
-        dict(snakemake.params.settings),
-        search_csv=list(snakemake.input.search),
-        compare=list(snakemake.input.compare),
-        log_path=snakemake.log[0],
-    )

@@ -271,8 +271,8 @@ def compare_saved(root, keep_runs_columns=None):
                   ("benchmark", "compare_benchmark.json"))}  # fmt: skip
         compare_summary.main(out["compare"], out["compare_runs"], out["compare_env"], files,
                              {**SETTINGS, "baseline": "../old/results"})  # fmt: skip
-        for name in COMPARE_FIGURES:
-            draw_figure.main(name, out, {}, root / f"{name}.png")
+        draw_figure.main(out, {name: {} for name in COMPARE_FIGURES},
+                         {name: root / f"{name}.png" for name in COMPARE_FIGURES})  # fmt: skip
     return root, out, files
 
 

@@ -125,8 +125,7 @@ def overlay(project, name, **changes):
     return str(write_config(project, cfg, name).name)
 
 
-ANALYSIS = {"spikes": 1, "runs": 1, "variance": 1, "digest": 1, "thresholds": 1, "verdicts": 1}
-ANALYSIS |= {"figure": len(figures.drawn({})), "report_html": 1, "all": 1}
+ANALYSIS = {"summary": 1, "figures": 1, "all": 1}
 
 
 def test_spike_threshold_change_reruns_no_program(campaign):
@@ -135,25 +134,30 @@ def test_spike_threshold_change_reruns_no_program(campaign):
     assert planned_jobs(project, "--configfile", name) == ANALYSIS
 
 
-def test_a_warning_level_redraws_only_the_figures_that_show_it(campaign):
+def test_a_warning_level_redraws_the_figures_and_no_table(campaign):
     project, _ = campaign
     name = overlay(project, "cv.yaml", variance={"cv_warn_percent": 2})
     plan = planned_jobs(project, "--configfile", name)
-    using = [
-        n for n, spec in figures.FIGURES.items() if "variance.cv_warn_percent" in spec.settings
-    ]
-    assert set(using) == {"overview", "stability"}
-    assert plan == {"verdicts": 1, "figure": len(using), "report_html": 1, "all": 1}
+    # one job draws every figure: a changed setting redraws them all, and recomputes no table
+    assert plan == {"figures": 1, "all": 1}
     proc = snakemake(project, "-n", "--cores", "1", "all", "--configfile", name)
-    assert "output: results/plots/stability.png" in proc.stdout
-    assert "output: results/plots/traces.png" not in proc.stdout
+    assert "results/plots/stability.png" in proc.stdout
+
+
+def test_a_figure_module_edited_redraws_the_figures_only(campaign, tmp_path):
+    project, _ = campaign
+    copy = tmp_path / "copy"
+    shutil.copytree(project, copy, symlinks=True)
+    module = copy / "scripts/figures/spikes.py"
+    module.write_text(module.read_text() + "\n# changed\n")
+    assert planned_jobs(copy, "--configfile", "campaign.yaml") == {"figures": 1, "all": 1}
 
 
 def test_a_report_pattern_change_reruns_no_program(campaign):
     project, _ = campaign
     name = overlay(project, "pattern.yaml", solver={"report_pattern": "Bucket sizes: (\\S+)$"})
     plan = planned_jobs(project, "--configfile", name)
-    assert "monitor" not in plan and plan["runs"] == 1
+    assert plan == ANALYSIS  # the summary job recomputes runs.csv, and what reads it
 
 
 def test_added_limit_runs_only_its_runs(campaign):
@@ -203,7 +207,7 @@ def test_editing_a_module_reruns_exactly_the_rules_whose_scripts_import_it(campa
         for rule, script in rule_scripts().items()
         if module in codedeps.closure(project / "scripts" / script, project / "scripts")
     }
-    assert {"runs", "spikes"} <= using and "launch" not in using
+    assert {"summary", "figures"} <= using and "launch" not in using
     # every job of a rule that imports it (and the jobs downstream of their tables), no run
     assert using - {"search", "search_step"} <= set(plan)
     assert "monitor" not in plan and "launch" not in plan

@@ -84,7 +84,6 @@ wildcard_constraints:
     limit=r"[0-9]+",
     model=launch.SLUG_RE,
     repeat=r"[0-9]+",
-    figure="|".join(figures.FIGURES),
     search="|".join(re.escape(name) for name in SEARCHES) or "(?!)",
     step=r"[0-9]+",
 
@@ -93,14 +92,8 @@ wildcard_constraints:
 # and runs where Snakemake runs, without a scheduler round trip per step.
 localrules:
     launch,
-    spikes,
-    runs,
-    variance,
-    digest,
-    thresholds,
-    verdicts,
-    figure,
-    report_html,
+    summary,
+    figures,
     search_step,
     search,
     compare,
@@ -162,42 +155,35 @@ def get_threshold_seeds(wildcards):
     return list(SEARCH_TABLES.values()) if SEEDS else []
 
 
-def get_search_table(wildcards):
-    return [SEARCH_TABLES["search"]] if SEARCHES else []
-
-
-def get_figure_inputs(wildcards):
-    spec = figures.FIGURES[wildcards.figure]
-    inputs = {table: {**SUMMARY, **COMPARED}[table] for table in spec.tables}
-    inputs["code"] = code_of("draw_figure.py")
-    inputs["caption"] = str(MEMSWEEP / figures.CAPTION.format(name=spec.name))
-    if spec.traces == "digest":
-        inputs["digest"] = tables.DIGEST
-    if spec.traces == "picked":
-        inputs["traces"] = run_files("trace.csv") + baseline_traces()
-    return inputs
-
-
-def get_figure_settings(wildcards):
-    return figures.settings_of(wildcards.figure, config)
-
-
-def get_figure_caption(wildcards):
-    return figures.caption_rst(wildcards.figure, config)
-
-
-def get_report_inputs(wildcards):
-    inputs = dict(SUMMARY)
+def get_figures_inputs(wildcards):
+    """What the verdicts, figures and report read: every table the campaign has, the digest,
+    the figures' modules and captions, the report's templates."""
+    inputs = {name: path for name, path in SUMMARY.items() if name != "verdicts"}  # its output
     inputs |= COMPARED if BASELINE else {}
     inputs["digest"] = tables.DIGEST
-    inputs |= {f"fig_{name}": path for name, path in PLOTS.items()}
-    inputs["code"] = code_of("report.py")
+    names = list(PLOTS)
+    inputs["code"] = code_of("draw_figure.py")
     inputs["templates"] = [
         str(MEMSWEEP / "workflow/report" / name)
         for name in ("report.css", "report.html.j2", "explorer.js")
     ]
-    inputs["captions"] = [str(MEMSWEEP / figures.CAPTION.format(name=name)) for name in PLOTS]
+    inputs["captions"] = [str(MEMSWEEP / figures.CAPTION.format(name=name)) for name in names]
+    if any(figures.FIGURES[name].traces == "picked" for name in names):
+        inputs["traces"] = run_files("trace.csv") + baseline_traces()
     return inputs
+
+
+def figure_outputs():
+    """Each figure's PNG, shown by `snakemake --report` with its own caption."""
+    return {
+        name: report(
+            path,
+            caption=f"../report/figures/{name}.rst",
+            category="Figures",
+            labels={"figure": name},
+        )
+        for name, path in PLOTS.items()
+    }
 
 
 def get_final_outputs():
@@ -300,11 +286,6 @@ def baseline_traces():
         for r in runs.itertuples()
     ]
     return [f"{d}/trace.csv" for d in dirs if Path(d, "trace.csv").is_file()]
-
-
-def get_verdict_compare_inputs():
-    """compare.csv and compare_env.csv when a comparison is configured, else nothing."""
-    return [COMPARED["compare"], COMPARED["compare_env"]] if BASELINE else []
 
 
 # --- the end of the campaign ------------------------------------------------------------------

@@ -40,7 +40,9 @@ rule monitor:
         # the run wrapper's code is an input of the launch rule: editing it reruns the runs
         wrapper=RUN_WRAPPER,
         run_dir=RUN_DIR,
+    # -S: the run wrapper and the sampler need only the standard library; not importing site
+    # (site-packages and the .pth files there) saves 0.1-0.2 s of every run
     shell:
-        "python {params.wrapper} --launch {input.launch} --run-dir {params.run_dir}"
+        "python -S {params.wrapper} --launch {input.launch} --run-dir {params.run_dir}"
         " --limit-mb {wildcards.limit} --bucket-model {wildcards.model} --repeat {wildcards.repeat}"
         " --log {log}"

@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -144,13 +145,22 @@ def test_a_warning_level_redraws_the_figures_and_no_table(campaign):
     assert "results/plots/stability.png" in proc.stdout
 
 
-def test_a_figure_module_edited_redraws_the_figures_only(campaign, tmp_path):
+@contextmanager
+def edited(module):
+    """The module with a line added, then as it was (content and time) for the tests after."""
+    text, stat = module.read_text(), module.stat()
+    try:
+        module.write_text(text + "\n# changed\n")
+        yield module
+    finally:
+        module.write_text(text)
+        os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_a_figure_module_edited_redraws_the_figures_only(campaign):
     project, _ = campaign
-    copy = tmp_path / "copy"
-    shutil.copytree(project, copy, symlinks=True)
-    module = copy / "scripts/figures/spikes.py"
-    module.write_text(module.read_text() + "\n# changed\n")
-    assert planned_jobs(copy, "--configfile", "campaign.yaml") == {"figures": 1, "all": 1}
+    with edited(project / "scripts/figures/spikes.py"):
+        assert planned_jobs(project, "--configfile", "campaign.yaml") == {"figures": 1, "all": 1}
 
 
 def test_a_report_pattern_change_reruns_no_program(campaign):
@@ -194,14 +204,8 @@ def test_changing_the_solver_reruns_every_run(campaign, tmp_path):
 
 def test_editing_a_module_reruns_exactly_the_rules_whose_scripts_import_it(campaign):
     project, _ = campaign
-    module = project / "scripts/rundir.py"
-    text, stat = module.read_text(), module.stat()
-    try:
-        module.write_text(text + "\n# changed\n")
+    with edited(project / "scripts/rundir.py") as module:
         plan = planned_jobs(project, "--configfile", "campaign.yaml")
-    finally:  # as it was, for the tests after this one
-        module.write_text(text)
-        os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     using = {
         rule
         for rule, script in rule_scripts().items()

@@ -69,14 +69,23 @@ COMPARE_FILES = {
 PLOTS = {name: figures.PATH.format(name=name) for name in figures.drawn(config)}
 
 
+def workflow_path(path):
+    """A file as a rule names it: relative to the working folder when it lies inside it
+    (memsweep's own checkout, or a clone in the user's project: the folder can move without
+    rerunning anything), else as given. Snakemake reruns a job whose input paths changed."""
+    if not Path(path).is_absolute() or not Path(path).is_relative_to(Path.cwd()):
+        return str(path)
+    return str(Path(path).relative_to(Path.cwd()))
+
+
 def code_of(script):
     """A rule's code inputs: `script` (a file in scripts/) and every memsweep module it imports,
     directly or not, so that editing or upgrading any of them reruns the rule's jobs."""
-    return [str(path) for path in codedeps.closure(SCRIPTS / script)]
+    return [workflow_path(path) for path in codedeps.closure(SCRIPTS / script)]
 
 
 # the run wrapper the monitor rule's shell command starts (its code is the launch rule's input)
-RUN_WRAPPER = str(SCRIPTS / "run_monitored.py")
+RUN_WRAPPER = workflow_path(SCRIPTS / "run_monitored.py")
 
 
 wildcard_constraints:
@@ -114,7 +123,9 @@ def memsweep_version():
 
 def get_program_files(wildcards):
     """The program's own files: editing them reruns the variant's runs."""
-    return campaign.program_files(VARIANTS[wildcards.variant]["command"])
+    return [
+        workflow_path(p) for p in campaign.program_files(VARIANTS[wildcards.variant]["command"])
+    ]
 
 
 def get_launch_spec(wildcards):
@@ -164,10 +175,10 @@ def get_figures_inputs(wildcards):
     names = list(PLOTS)
     inputs["code"] = code_of("draw_figure.py")
     inputs["templates"] = [
-        str(MEMSWEEP / "workflow/report" / name)
+        workflow_path(MEMSWEEP / "workflow/report" / name)
         for name in ("report.css", "report.html.j2", "explorer.js")
     ]
-    inputs["captions"] = [str(MEMSWEEP / figures.CAPTION.format(name=name)) for name in names]
+    inputs["captions"] = [workflow_path(MEMSWEEP / figures.CAPTION.format(name=n)) for n in names]
     if any(figures.FIGURES[name].traces == "picked" for name in names):
         inputs["traces"] = run_files("trace.csv") + baseline_traces()
     return inputs

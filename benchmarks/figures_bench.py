@@ -1,15 +1,16 @@
-"""Time each figure and the HTML report for a default-sized campaign, as the workflow runs them.
+"""Time the figures job for a default-sized campaign, as the workflow runs it: one fresh
+interpreter imports seaborn, pandas and matplotlib, draws every figure, then writes the report.
 
 Builds the default config's campaign (6 limits x 2 models x 3 repeats + 3 threshold runs) from
-synthetic demo-solver traces at 10 ms and at 1 ms sampling, then times each figure's job
-(scripts/draw_figure.py) and the report (scripts/report.py), each in a fresh interpreter,
-imports included, as a Snakemake job pays them:
+synthetic demo-solver traces at 10 ms and at 1 ms sampling, and prints the job's wall time, its
+imports, each figure and the report:
 
     $ python benchmarks/figures_bench.py
-    interval  runs  trace rows  traces s  peak_vs_limit s  ...  report s
+    interval  runs  trace rows   job s  imports s  overview s  ...  report s
     10 ms       39       ...
 """
 
+import json
 import subprocess
 import sys
 import tempfile
@@ -22,53 +23,56 @@ sys.path[:0] = [str(REPO / "tests"), str(REPO / "scripts")]
 import figures  # noqa: E402
 from fixtures_report import default_campaign, stage_paths, write_campaign  # noqa: E402
 
-FIGURE_CALL = """
-import sys; sys.path.insert(0, {scripts!r})
-import draw_figure
-draw_figure.main({name!r}, {paths!r}, {{"cv_warn_percent": 5.0}}, {out!r})
-"""
-REPORT_CALL = """
-import sys; sys.path.insert(0, {scripts!r})
-import report
-report.main({paths!r}, {pngs!r}, {html!r}, {config!r}, "bench")
+# The figures job's own calls, each timed from inside the interpreter (start-up included in "job").
+JOB = """
+import json, sys, time
+start = time.perf_counter()
+sys.path.insert(0, {scripts!r})
+import draw_figure, figures, report
+seconds = {{"imports": time.perf_counter() - start}}
+draw = figures.draw
+
+def timed(name, *args):
+    t = time.perf_counter()
+    draw(name, *args)
+    seconds[name] = time.perf_counter() - t
+
+figures.draw = timed
+t = time.perf_counter()
+draw_figure.figures_and_report({paths!r}, {pngs!r}, {html!r}, {config!r}, "bench")
+seconds["report"] = time.perf_counter() - t - sum(v for k, v in seconds.items() if k != "imports")
+print(json.dumps(seconds))
 """
 CONFIG = {"variance": {"cv_warn_percent": 5, "mad_threshold": 3.5},
           "spikes": {"min_increase_mb": 20, "window_s": 1.0}}  # fmt: skip
+NAMES = figures.drawn({})
 
 
-def timed(code: str, cwd: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], cwd=cwd, check=True, capture_output=True)
-    return time.perf_counter() - start
-
-
-def bench(rate_hz: float) -> tuple[int, int, list[float]]:
+def bench(rate_hz: float) -> tuple[int, int, float, dict]:
     camp = default_campaign(rate_hz=rate_hz)
-    scripts = str(REPO / "scripts")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         written = write_campaign(camp, root)
         paths = {name: str(path) for name, path in stage_paths(written).items()}
-        pngs = {name: str(root / f"{name}.png") for name in figures.FIGURES}
-        seconds = [
-            timed(FIGURE_CALL.format(scripts=scripts, name=n, paths=paths, out=pngs[n]), root)
-            for n in figures.FIGURES
-        ]
-        html = str(root / "report.html")
-        code = REPORT_CALL.format(scripts=scripts, paths=paths, pngs=pngs, html=html, config=CONFIG)
-        seconds.append(timed(code, root))
+        pngs = {name: str(root / f"{name}.png") for name in NAMES}
+        code = JOB.format(scripts=str(REPO / "scripts"), paths=paths, pngs=pngs,
+                          html=str(root / "report.html"), config=CONFIG)  # fmt: skip
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", code], cwd=root, check=True,
+                              capture_output=True, text=True)  # fmt: skip
+        wall = time.perf_counter() - start
     rows = sum(len(trace) for trace in camp["traces"].values())
-    return len(camp["records"]), rows, seconds
+    return len(camp["records"]), rows, wall, json.loads(proc.stdout.splitlines()[-1])
 
 
 def main() -> None:
-    names = [*figures.FIGURES, "report"]
-    print(
-        f"{'interval':<10}{'runs':>5}{'trace rows':>12}" + "".join(f"{n + ' s':>17}" for n in names)
-    )
+    names = ["imports", *NAMES, "report"]
+    head = f"{'interval':<10}{'runs':>5}{'trace rows':>12}{'job s':>8}"
+    print(head + "".join(f"{n + ' s':>16}" for n in names))
     for label, rate in (("10 ms", 100.0), ("1 ms", 1000.0)):
-        runs, rows, seconds = bench(rate)
-        print(f"{label:<10}{runs:>5}{rows:>12}" + "".join(f"{s:>17.2f}" for s in seconds))
+        runs, rows, wall, seconds = bench(rate)
+        line = f"{label:<10}{runs:>5}{rows:>12}{wall:>8.2f}"
+        print(line + "".join(f"{seconds[n]:>16.2f}" for n in names))
 
 
 if __name__ == "__main__":

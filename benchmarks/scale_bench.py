@@ -7,16 +7,27 @@ Each part runs the real workflow in a temporary copy of the project and prints i
     overhead  100 runs  wall 36.5 s  runs 7.1 s  overhead 0.294 s/run  (the analysis alone: 17.7 s)
     ...
 
+A machine shared with other work makes every wall time noisy: the parts that time something
+short time it REPEAT times and print the least (the quiet figure) and the spread (min-max).
+
 - overhead: 100 tiny runs (DEMO_SCALE 0.01: 10 limits x 2 models x 5 repeats), `snakemake
   --cores 1 all` from nothing: wall time, the sum of the runs' durations (runs.csv), and
-  (wall - runs) / runs. Also the fixed cost: the analysis jobs alone (`--forcerun spikes`).
-- default: the default campaign (39 runs at full scale): wall time / sum of run durations.
-- plan: `snakemake -n` of 1,000 and 10,000 runs: seconds and peak memory.
+  (wall - runs) / runs. Also the fixed cost: the analysis jobs alone (`--forcerun summary`).
+- default: the default campaign (39 runs at full scale): wall time / sum of run durations; then
+  the analysis tail: with every run present and the summaries, figures and report deleted,
+  `snakemake --cores 1 all` (what follows the last run of a campaign).
+- true: what a run costs beyond its program: 50 runs of `true`, `snakemake --cores 1 all`, less
+  the analysis alone, per run; beside it the run wrapper alone on `true` (memsweep's own part:
+  its interpreter, the sampler, the files it writes) and a trivial Snakefile's 50 jobs that
+  each run `true` (Snakemake's own part).
+- plan: `snakemake -n` of 1,000 and 10,000 runs: seconds and peak memory, beside a trivial
+  Snakefile's dry run of as many jobs.
 - k1000: 25 limits x 4 models x 10 repeats of tiny runs: wall time, overhead per run, the size
   of results/report.html, and how long headless Chromium takes to load it until the trace
   explorer has drawn (Debian's chromium; the part says so when it is missing).
-- aggregate: 1,000,000 trace samples (100 runs of 10,000) through the analysis, each stage in a
-  fresh interpreter as a job runs it: seconds per stage and in all.
+- aggregate: 1,000,000 trace samples (100 runs of 10,000) through the analysis, each job (the
+  summary's stages; the traces figure and the report) in a fresh interpreter as the workflow
+  runs it: seconds per job and in all.
 """
 
 import json
@@ -35,6 +46,16 @@ sys.path[:0] = [str(REPO / "scripts"), str(REPO / "tests")]
 from workflow_helpers import make_project, write_config  # noqa: E402
 
 TINY = {"solver": {"env": {"DEMO_SCALE": "0.01"}}, "thresholds": []}
+REPEAT = 3
+# A trivial workflow of N jobs, one per file, each running `true`: Snakemake's own cost per job.
+TRIVIAL = """
+rule all:
+    input: expand("out/{{i}}.txt", i=range({n}))
+
+rule one:
+    output: "out/{{i}}.txt"
+    shell: "true; touch {{output}}"
+"""
 
 
 def project(dest: Path, overlay: dict | None = None) -> Path:
@@ -68,6 +89,24 @@ def snakemake(folder: Path, *args: str) -> tuple[float, int]:
     return seconds, int(proc.stderr.splitlines()[-1])
 
 
+def repeated(measure) -> str:
+    """'least s (spread min-max)' of REPEAT calls of measure() -> seconds."""
+    seconds = [measure() for _ in range(REPEAT)]
+    return f"{min(seconds):.2f} s (spread {min(seconds):.2f}-{max(seconds):.2f})"
+
+
+def trivial(folder: Path, n: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "Snakefile").write_text(TRIVIAL.format(n=n))
+    return folder
+
+
+def clear_analysis(folder: Path) -> None:
+    for path in ("results/summary", "results/plots"):
+        shutil.rmtree(folder / path, ignore_errors=True)
+    (folder / "results/report.html").unlink(missing_ok=True)
+
+
 def run_seconds(folder: Path) -> tuple[int, float]:
     runs = pd.read_csv(folder / "results/summary/runs.csv")
     return len(runs), float(runs["duration_s"].sum())
@@ -84,7 +123,7 @@ def part_overhead(tmp: Path) -> None:
     folder = project(tmp / "overhead", tiny_grid(10, 2, 5))
     wall, _ = snakemake(folder, "--cores", "1", "all")
     n, runs = run_seconds(folder)
-    fixed, _ = snakemake(folder, "--cores", "1", "all", "--forcerun", "spikes")
+    fixed, _ = snakemake(folder, "--cores", "1", "all", "--forcerun", "summary")
     print(
         f"overhead  {n} runs  wall {wall:.1f} s  runs {runs:.1f} s  "
         f"overhead {(wall - runs) / n:.3f} s/run  (the analysis alone: {fixed:.1f} s)"
@@ -97,6 +136,43 @@ def part_default(tmp: Path) -> None:
     n, runs = run_seconds(folder)
     print(f"default   {n} runs  wall {wall:.1f} s  runs {runs:.1f} s  ratio {wall / runs:.3f}")
 
+    def tail() -> float:
+        clear_analysis(folder)
+        return snakemake(folder, "--cores", "1", "all")[0]
+
+    print(f"tail      analysis after the last run of the default campaign: {repeated(tail)}")
+
+
+def part_true(tmp: Path) -> None:
+    n = 50
+    grid = {"memory_limits_mb": [100 + i for i in range(10)], "bucket_models": ["auto"],
+            "repeats": n // 10}  # fmt: skip
+    folder = project(tmp / "true", {"solver": {"command": "true"}, "thresholds": [], "grid": grid})
+    wall, _ = snakemake(folder, "--cores", "1", "all")
+    fixed, _ = snakemake(folder, "--cores", "1", "all", "--forcerun", "summary")
+    launch = next((folder / "results/runs").glob("*/launch.json"))
+    wrapper = [sys.executable, "-S", str(folder / "scripts/run_monitored.py"), "--launch",
+               str(launch), "--limit-mb", "100", "--bucket-model", "auto",
+               "--repeat", "1"]  # fmt: skip
+
+    def alone() -> float:
+        shutil.rmtree(tmp / "true-alone", ignore_errors=True)
+        start = time.perf_counter()
+        args = ["--run-dir", str(tmp / "true-alone"), "--log", str(tmp / "true-alone.log")]
+        subprocess.run([*wrapper, *args], cwd=folder, check=True, capture_output=True)
+        return time.perf_counter() - start
+
+    plain = trivial(tmp / "true-trivial", n)
+
+    def snakemake_alone() -> float:
+        shutil.rmtree(plain / "out", ignore_errors=True)
+        return snakemake(plain, "--cores", "1", "all")[0] / n
+
+    print(
+        f"true      {n} runs of `true`: {(wall - fixed) / n:.3f} s/run in the workflow; the run "
+        f"wrapper alone {repeated(alone)}; a trivial Snakefile's job {repeated(snakemake_alone)}"
+    )
+
 
 def part_plan(tmp: Path) -> None:
     for limits, models, repeats in ((25, 4, 10), (100, 10, 10)):
@@ -105,9 +181,12 @@ def part_plan(tmp: Path) -> None:
                 "bucket_models": models_list, "repeats": repeats}  # fmt: skip
         folder = project(tmp / f"plan{limits}", {**TINY, "grid": grid})
         seconds, peak_kb = snakemake(folder, "-n", "--cores", "1", "all", "--quiet", "rules")
+        n = limits * models * repeats
+        plain = trivial(tmp / f"trivial{n}", n)
+        base, _ = snakemake(plain, "-n", "--cores", "1", "all", "--quiet", "rules")
         print(
-            f"plan      {limits * models * repeats} runs  dry run {seconds:.1f} s  "
-            f"peak memory {peak_kb / 1024:.0f} MB"
+            f"plan      {n} runs  dry run {seconds:.1f} s  peak memory {peak_kb / 1024:.0f} MB  "
+            f"(a trivial Snakefile of {n} jobs: {base:.1f} s, ratio {seconds / base:.2f})"
         )
 
 
@@ -141,13 +220,14 @@ def part_k1000(tmp: Path) -> None:
 
 
 STAGE_CALLS = {
-    "spikes": "import spikes; spikes.main(P['trace_files'], P['spikes'], SPIKES)",
-    "runs": "import runs; runs.main(P['run_files'], P['spikes'], P['runs'], C['membership'],"
-            " PATTERN)",
-    "variance": "import variance; variance.main(P['runs'], P['variance'], 3.5, 1.0)",
-    "digest": "import digest; digest.main(P['runs'], P['variance'], P['spikes'], P['digest'])",
-    "figure traces": "import draw_figure; draw_figure.main('traces', S, {}, 't.png')",
-    "report": "import report; report.main(S, {}, 'r.html', {'variance': {'cv_warn_percent': 5,"
+    "summary": "import spikes, runs, variance, digest\n"
+               "spikes.main(P['trace_files'], P['spikes'], SPIKES)\n"
+               "runs.main(P['run_files'], P['spikes'], P['runs'], C['membership'], PATTERN)\n"
+               "variance.main(P['runs'], P['variance'], 3.5, 1.0)\n"
+               "digest.main(P['runs'], P['variance'], P['spikes'], P['digest'])",
+    "figures (traces) and report": "import draw_figure, report\n"
+              "draw_figure.main(S, {'traces': {}}, {'traces': 't.png'})\n"
+              "report.main(S, {}, 'r.html', {'variance': {'cv_warn_percent': 5,"
               " 'mad_threshold': 3.5}, 'spikes': {'min_increase_mb': 20, 'window_s': 1}}, 'b')",
 }  # fmt: skip
 
@@ -194,8 +274,8 @@ def part_aggregate(tmp: Path) -> None:
     )
 
 
-PARTS = {"overhead": part_overhead, "default": part_default, "plan": part_plan,
-         "k1000": part_k1000, "aggregate": part_aggregate}  # fmt: skip
+PARTS = {"overhead": part_overhead, "default": part_default, "true": part_true,
+         "plan": part_plan, "k1000": part_k1000, "aggregate": part_aggregate}  # fmt: skip
 
 
 def main(argv: list[str]) -> None:

@@ -10,7 +10,7 @@ units of 10 microseconds and RSS in kB, both as differences from the previous sa
 numbers that compress well), as little-endian 32-bit integers in base64, so that neither Python
 nor the browser parses a million numbers from text. With solver.phase_pattern set, each run also
 has its phases, [start s, end s, name] in time order, for the bands of the traces figure and the
-explorer. Called by the `digest` rule; by hand:
+explorer. Called by the `summary` job; by hand:
 
     >>> import numpy as np, digest
     >>> t = np.arange(10) * 0.01
@@ -203,6 +203,5 @@ if "snakemake" in globals():
         snakemake.input.variance,
         snakemake.input.spikes,
         snakemake.output.digest,
-        next(iter(snakemake.input.phases), None),
         log_path=snakemake.log[0],
     )

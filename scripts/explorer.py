@@ -14,6 +14,7 @@ first configuration that matters (verdicts.focus). By hand:
 
 import base64
 import json
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -45,32 +46,44 @@ def config_levels(found: pd.DataFrame) -> dict:
     return levels
 
 
-def summary(runs: pd.DataFrame, var_row) -> str:
-    statuses = runs["status"].value_counts().to_dict()
-    text = f"{len(runs)} run(s): " + ", ".join(f"{n} {s}" for s, n in statuses.items())
-    peak = runs["peak_mb"].max()
-    limit = runs["limit_mb"].iloc[0]
-    if pd.notna(peak):
+def summary(runs: list[dict], var_row) -> str:
+    statuses = Counter(r["status"] for r in runs)
+    text = f"{len(runs)} run(s): " + ", ".join(f"{n} {s}" for s, n in statuses.most_common())
+    peaks = [r["peak_mb"] for r in runs if pd.notna(r["peak_mb"])]
+    limit = runs[0]["limit_mb"]
+    if peaks:
+        peak = max(peaks)
         text += f"; largest peak {peak:.1f} MB ({100 * peak / limit:.0f}% of the limit)"
     if var_row is not None and pd.notna(var_row["cv_percent"]):
         text += f"; CV {var_row['cv_percent']:.2f}%"
     return text
 
 
+def records(frame: pd.DataFrame, columns) -> list[dict]:
+    """Rows as plain dicts (NA as None): a loop over dicts, not over pandas rows."""
+    part = frame[list(columns)].astype(object)
+    return part.where(part.notna(), None).to_dict("records")
+
+
 def meta(data: dict) -> dict:
     """The configurations, their runs and spikes, and the overview's grid."""
     runs, spikes, variance = data["runs"], data["spikes"], data["variance"]
     window = spikes[spikes["detector"] == "window"]
-    tops = window.assign(top=window["time_s"] + window["duration_ms"].fillna(0) / 1000)
-    tops = {
-        tuple(k): g[["top", "rss_mb"]].round(4).to_numpy().tolist()
-        for k, g in tops.groupby(tables.KEY)
-    }
+    tops = {}
+    for r in records(window, [*tables.KEY, "time_s", "duration_ms", "rss_mb"]):
+        top = r["time_s"] + (r["duration_ms"] or 0) / 1000
+        key = tuple(r[k] for k in tables.KEY)
+        tops.setdefault(key, []).append([round(top, 4), round(r["rss_mb"], 4)])
     levels = config_levels(data["verdicts"])
-    var_rows = {tuple(r[k] for k in tables.CONFIG_KEY): r for _, r in variance.iterrows()}
+    var_rows = {tuple(r[k] for k in tables.CONFIG_KEY): r
+                for r in records(variance, [*tables.CONFIG_KEY, "cv_percent"])}  # fmt: skip
     several = runs["variant"].nunique() > 1
+    columns = [*tables.KEY, "run_dir", "status", "hwm_mb", "duration_s", "peak_mb"]
+    by_config = {}
+    for r in records(runs.sort_values([*tables.CONFIG_KEY, "repeat"], kind="stable"), columns):
+        by_config.setdefault(tuple(r[k] for k in tables.CONFIG_KEY), []).append(r)
     configs, index = [], {}
-    for key, group in runs.groupby(tables.CONFIG_KEY, sort=True):
+    for key, group in by_config.items():
         variant, limit, model = key
         label = f"{variant} · " * several + f"{limit} MB · {model}"
         index[key] = len(configs)
@@ -89,7 +102,7 @@ def meta(data: dict) -> dict:
                         "duration_s": number(r["duration_s"]),
                         "spikes": tops.get(tuple(r[k] for k in tables.KEY), []),
                     }
-                    for _, r in group.sort_values("repeat").iterrows()
+                    for r in group
                 ],
             }
         )

@@ -1,5 +1,6 @@
 """Which part of the program held the peak: every run's phases gathered, and their peaks per
-configuration. Writes results/summary/phase_runs.csv and phases.csv.
+configuration. Writes results/summary/phase_runs.csv and phases.csv; part of the summary job
+(scripts/summary.py), after runs.csv and before the digest, which carries the phases.
 
 With `solver.phase_pattern` set, each run's folder has phases.csv (the run wrapper's: each phase's
 start, end, samples and peak; scripts/sampler_phases.py). This stage gathers them into
@@ -8,7 +9,7 @@ peak is the run's largest), and summarises each (configuration, phase) over the 
 variance.csv does the run's peak: n, mean, std, min and max of the phase's peak, its mean start and
 duration, in how many runs it holds the run's peak (n_holds_peak) and whether it is the phase that
 does so most often (holds_peak). A name that starts several phases of one run counts once per run:
-its largest peak, its first start, its total duration. Called by the `phases` rule; by hand:
+its largest peak, its first start, its total duration. By hand:
 
     >>> import pandas as pd, phases
     >>> runs = pd.DataFrame({"variant": "d", "limit_mb": 300, "bucket_model": "auto",
@@ -125,24 +126,16 @@ def main(runs_csv, out: dict, pattern: str) -> None:
     found = {run_dir: read_run_phases(run_dir) for run_dir in runs["run_dir"]}
     gathered = gather(runs, found)
     summary = summary_table(gathered, runs)
-    tables.PHASE_RUNS.write(gathered, out["runs"])
-    tables.PHASES.write(summary, out["summary"])
+    tables.PHASE_RUNS.write(gathered, out["phase_runs"])
+    tables.PHASES.write(summary, out["phases"])
     marked = gathered[gathered["phase"] != START]
     log.info(
         "pattern %r: %d of %d runs have phases (%d in all) -> %s, %s", pattern,
-        marked[tables.KEY].drop_duplicates().shape[0], len(runs), len(marked), out["runs"],
-        out["summary"],
+        marked[tables.KEY].drop_duplicates().shape[0], len(runs), len(marked), out["phase_runs"],
+        out["phases"],
     )  # fmt: skip
 
 
-if "snakemake" in globals():
-    stage.run(
-        main,
-        snakemake.input.runs,
-        dict(snakemake.output.items()),
-        snakemake.params.pattern,
-        log_path=snakemake.log[0],
-    )
-elif __name__ == "__main__":
-    paths = {"runs": tables.PHASE_RUNS.path, "summary": tables.PHASES.path}
+if __name__ == "__main__":
+    paths = {table.name: table.path for table in tables.PHASE_TABLES}
     stage.run(main, tables.RUNS.path, paths, sys.argv[1] if len(sys.argv) > 1 else "")

@@ -4,8 +4,8 @@ A renderer only. The verdicts and the overall level come from results/summary/ve
 verdicts stage decides them); the figures and their order from the registry in scripts/figures;
 their captions from workflow/report/figures/<name>.rst, the captions `snakemake --report` shows;
 the page's look from workflow/report/report.css and its layout from report.html.j2. Every value
-that comes from data is HTML-escaped, and the page needs no network. Called by the `report_html`
-rule; by hand, from the project folder after a campaign:
+that comes from data is HTML-escaped, and the page needs no network. Written by the `figures`
+job after the figures (scripts/draw_figure.py); by hand, from the project folder after a campaign:
 
     python scripts/report.py
     # -> results/report.html, opening with a banner such as "1 check failed"
@@ -13,6 +13,7 @@ rule; by hand, from the project folder after a campaign:
 
 import base64
 import datetime
+import functools
 import html
 import logging
 import struct
@@ -20,13 +21,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import docutils.core
+import docutils.frontend
 import jinja2
 import pandas as pd
 import yaml
+from docutils.parsers.rst import Parser
+from docutils.writers import html4css1
 
-import compare_phases
-import compare_stats
-import compare_summary
 import digest
 import explorer
 import figures
@@ -172,8 +173,18 @@ def png_size(data: bytes) -> tuple[int, int] | None:
     return struct.unpack(">II", data[16:24])
 
 
+@functools.cache
+def rst_settings():
+    """docutils' settings for the captions, built once (each caption otherwise builds its own:
+    most of the time docutils takes per caption)."""
+    return docutils.frontend.get_default_settings(Parser, html4css1.Writer())
+
+
 def caption_html(name: str, config: dict) -> str:
-    return docutils.core.publish_parts(figures.caption_rst(name, config), writer="html")["body"]
+    rst = figures.caption_rst(name, config)
+    return docutils.core.publish_parts(rst, writer=html4css1.Writer(), settings=rst_settings())[
+        "body"
+    ]
 
 
 def figure_html(name: str, path, config: dict) -> str:
@@ -278,6 +289,9 @@ def search_section(data: dict, figure_paths: dict, config: dict) -> list[tuple[s
 
 def compare_html(data: dict, figure_paths: dict, config: dict) -> str:
     """The comparison: its verdicts first (worst first), where both sides ran, its figures."""
+    import compare_stats  # scipy: about a second, paid only by a campaign with a comparison
+    import compare_summary
+
     found, env, key = data["verdicts"], data["compare_env"], tables.CONFIG_KEY
     rank = {verdict: i for i, verdict in enumerate(compare_summary.ORDER)}
     compare = data["compare"].sort_values("verdict", key=lambda v: v.map(rank), kind="stable")
@@ -291,6 +305,8 @@ def compare_html(data: dict, figure_paths: dict, config: dict) -> str:
         "<h3>Where each side ran</h3>",
         table_html(env, tables.COMPARE_ENV, env["level"]),
     ]
+    for r in compare_summary.not_compared(env).itertuples():
+        parts.append(f'<p class="note">Not compared: {esc(r.aspect)}: {esc(r.note)}.</p>')
     parts += [
         figure_html(n, figure_paths.get(n), config)
         for n in figures.in_section(figures.FIGURES, "compare")
@@ -302,6 +318,8 @@ def compare_phases_html(data: dict) -> list[str]:
     """With phases: which phase each change landed in, then every phase's row."""
     if "compare_phases" not in data:
         return []
+    import compare_phases  # scipy, as compare_html's imports
+
     by_phase = data["compare_phases"]
     said = [
         f"<li>{badge(r['verdict'])} {esc(r['variant'])} · {esc(r['limit_mb'])} MB · "
@@ -386,32 +404,27 @@ def build_report(
     )
 
 
-def main(table_paths: dict, figure_paths: dict, html_path, config: dict, version: str) -> None:
-    """table_paths: the summary tables' paths by name (the search tables too when there are
-    searches), and "digest"."""
+def read_data(table_paths: dict) -> dict:
+    """table_paths: the summary tables' paths by name (the search and comparison tables too when
+    the campaign has them), and "digest" (checked here, then embedded as it is)."""
     data = {name: tables.BY_NAME[name].read(path) for name, path in table_paths.items()
             if name != "digest"}  # fmt: skip
-    digest.read_digest(table_paths["digest"], data["runs"]["run_dir"])  # checked, then embedded
-    page = build_report(data, figure_paths, config, version, digest_path=table_paths["digest"])
+    digest.read_digest(table_paths["digest"], data["runs"]["run_dir"])
+    return data
+
+
+def write(data: dict, figure_paths: dict, html_path, config: dict, version: str, digest_path):
+    """The page from tables already read and checked (read_data)."""
+    page = build_report(data, figure_paths, config, version, digest_path=digest_path)
     Path(html_path).write_text(page, encoding="utf-8")
     log.info("wrote %s: %d kB, %d runs", html_path, len(page) // 1024, len(data["runs"]))
 
 
-if "snakemake" in globals():
-    stage.run(
-        main,
-        {
-            name: path
-            for name, path in snakemake.input.items()
-            if name in tables.BY_NAME or name == "digest"
-        },
-        {name: snakemake.input[f"fig_{name}"] for name in figures.drawn(snakemake.params.config)},
-        snakemake.output.html,
-        dict(snakemake.params.config),
-        snakemake.params.version,
-        log_path=snakemake.log[0],
-    )
-elif __name__ == "__main__":
+def main(table_paths: dict, figure_paths: dict, html_path, config: dict, version: str) -> None:
+    write(read_data(table_paths), figure_paths, html_path, config, version, table_paths["digest"])
+
+
+if __name__ == "__main__":
     import campaign
 
     cfg = campaign.load(campaign.read_config_file(campaign.DEFAULT_CONFIG))

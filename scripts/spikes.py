@@ -21,7 +21,7 @@ Each event gives time_s (start of the burst), rss_mb (RSS at its top), increase_
 duration_ms (top time - start time), rate_mb_s (increase / duration) and, with
 solver.phase_pattern set, phase: the phase of the run the burst started in (empty without).
 
-Called by the `spikes` rule over every run at once (one job, not one per run: a run's analysis
+Called by the `summary` job over every run at once (one job, not one per run: a run's analysis
 costs less than starting a job), writing results/summary/spikes.csv; each trace is checked
 against its contract and its run.json's sample count first. By hand:
 
@@ -207,6 +207,5 @@ if "snakemake" in globals():
         snakemake.input.traces,
         snakemake.output.csv,
         dict(snakemake.params.settings),
-        with_phases=bool(snakemake.input.phases),
         log_path=snakemake.log[0],
     )

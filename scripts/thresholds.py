@@ -11,7 +11,7 @@ the run's status is beside it.
 A switch search (config `search`, with seed_thresholds) adds a check for each switch S it found,
 at S-1, S and S+1 with the configurations it found as expected, from its own runs
 (search_probes.csv), unless a documented threshold already checks that limit.
-Called by the `thresholds` rule; by hand:
+Called by the `summary` job (scripts/summary.py); by hand:
 
     >>> import pandas as pd, thresholds
     >>> runs = pd.DataFrame({"variant": "default", "limit_mb": [999, 1000], "bucket_model": "auto",

@@ -9,7 +9,7 @@ std_mb is the sample standard deviation (ddof=1, empty when n < 2), cv_percent =
 A repeat is an outlier when its modified z-score 0.6745 * |x - median| / MAD is above
 mad_threshold (default 3.5) and it is more than min_percent (default 1) percent of the median away
 from the median: with 3 repeats the MAD can be a few kB, and a 0.2 MB difference is no outlier.
-Called by the `variance` rule; by hand:
+Called by the `summary` job (scripts/summary.py); by hand:
 
     >>> import pandas as pd, variance
     >>> runs = pd.DataFrame({"variant": "default", "limit_mb": 323, "bucket_model": "4M/8M/4M",

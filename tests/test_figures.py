@@ -15,7 +15,7 @@ import draw_figure
 import figures
 import tables
 import verdicts
-from figures import style
+from figures import resources, style
 from figures import traces as traces_figure
 from fixtures_report import make_campaign, read_tables, stage_paths, write_campaign
 
@@ -23,6 +23,7 @@ WIDTH_PX = int(style.WIDTH_IN * style.DPI)
 MESSAGE_PX = int(2.2 * style.DPI)
 SETTINGS = {"cv_warn_percent": 5.0}
 REPO = Path(__file__).resolve().parents[1]
+real_draw = figures.draw
 
 
 def px(inches: float) -> int:
@@ -38,15 +39,30 @@ def png_shape(path) -> tuple[int, int]:
 
 
 def draw_all(camp: dict, folder: Path, monkeypatch) -> dict:
-    """Write the campaign under folder and draw every figure as the figure rule does."""
+    """Write the campaign under folder and draw every figure as the figures job does."""
     paths = write_campaign(camp, folder)
     monkeypatch.chdir(folder)
-    shapes = {}
-    for name in figures.drawn({}):  # a campaign without searches
-        out = folder / f"{name}.png"
-        draw_figure.main(name, stage_paths(paths), SETTINGS, out)
-        shapes[name] = png_shape(out)
-    return shapes
+    names = figures.drawn({})  # a campaign without searches
+    outs = {name: folder / f"{name}.png" for name in names}
+    draw_figure.main(stage_paths(paths), {name: SETTINGS for name in names}, outs)
+    return {name: png_shape(out) for name, out in outs.items()}
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """{figure file name: the matplotlib figure} of every figure saved while the test runs."""
+    saved, save = {}, style.save
+
+    def keep(fig, out_path):
+        saved[Path(out_path).stem] = fig
+        save(fig, out_path)
+
+    monkeypatch.setattr(style, "save", keep)
+    return saved
+
+
+def by_title(fig) -> dict:
+    return {ax.get_title(loc="left"): ax for ax in fig.axes if ax.get_title(loc="left")}
 
 
 def test_the_registry_is_complete():
@@ -180,3 +196,72 @@ def test_the_digest_keeps_every_peak_and_spike_within_its_budget():
     assert a["n"] <= 2 * digest.ENVELOPE_BUCKETS + 2 and b["n"] == 20_000
     ta, va = digest.decode(a)
     assert va.max() == 900_000 and ta[va.argmax()] == pytest.approx(123.45)
+
+
+def test_the_figures_draw_what_the_tables_say(tmp_path, monkeypatch, drawn):
+    """Content, not pixels: labels, one series per model, and the numbers each plot shows."""
+    camp = make_campaign(limits=(300, 600), repeats=3, thresholds=(), failures=False)
+    draw_all(camp, tmp_path, monkeypatch)
+    data = read_tables({t.name: tmp_path / t.path for t in tables.SUMMARY_TABLES})
+    runs, variance = data["runs"], data["variance"]
+    ok = runs[runs["status"] == "ok"]
+    mean = ok.groupby(["bucket_model", "limit_mb"])["peak_mb"].mean()
+
+    # peak vs limit: a line per model through its mean peaks, every repeat as a point
+    ax = by_title(drawn["peak_vs_limit"])["Peak vs memory limit"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("memory limit (MB)", "peak (MB)")
+    lines = [line for line in ax.lines if len(line.get_xdata()) == 2 and line.get_marker() == "o"]
+    assert len(lines) == 2  # two models
+    drawn_means = sorted(y for line in lines for y in line.get_ydata())
+    assert drawn_means == pytest.approx(sorted(mean.to_numpy()), rel=1e-9)
+    points = sum(len(c.get_offsets()) for c in ax.collections)
+    assert points >= len(ok)  # every repeat (and the over-budget rings)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[:2] == ["4M/8M/4M", "8M/8M/8M"]
+
+    # stability: a heatmap cell per configuration, its CV written in it
+    heat = drawn["stability"].axes[0]
+    texts = [t.get_text() for t in heat.texts]
+    assert len(texts) == len(variance)
+    expected = [f"{v:.2f}%" for v in variance["cv_percent"].astype(float)]
+    assert sorted(t.split("\n")[0] for t in texts) == sorted(expected)
+    assert all(t.endswith("n=3") for t in texts)
+
+    # overview: peak as % of the limit per cell
+    peak = drawn["overview"].axes[0]
+    shown = sorted(int(t.get_text()) for t in peak.texts)
+    pct = 100 * variance["mean_peak_mb"].astype(float) / variance["limit_mb"].astype(float)
+    assert shown == sorted(int(f"{v:.0f}") for v in pct)
+
+    # resources: peak, CPU and faults against the limit, a line per model
+    axes = drawn["resources"].axes
+    assert [a.get_ylabel() for a in axes] == [label for _, label in resources.PANELS]
+    series = [line for line in axes[0].lines if line.get_marker() == "o"]  # not the bars
+    assert sorted(y for line in series for y in line.get_ydata()) == pytest.approx(
+        sorted(mean.to_numpy())
+    )
+
+    # spikes: every window-detector spike as a point, in both panels
+    n_window = int((data["spikes"]["detector"] == "window").sum())
+    size_ax = by_title(drawn["spikes"])["Spikes over time (window detector), all runs overlaid"]
+    assert sum(len(c.get_offsets()) for c in size_ax.collections) == n_window
+    assert size_ax.get_ylabel() == "increase (MB)"
+
+
+def test_a_figure_that_fails_does_not_stop_the_others(tmp_path, monkeypatch):
+    paths = write_campaign(make_campaign(thresholds=()), tmp_path)
+    monkeypatch.chdir(tmp_path)
+
+    def flaky(name, data, settings, out_path):
+        if name == "spikes":
+            raise ValueError("drawing went wrong")
+        real_draw(name, data, settings, out_path)
+
+    monkeypatch.setattr(figures, "draw", flaky)
+    names = figures.drawn({})
+    outs = {name: tmp_path / f"{name}.png" for name in names}
+    with pytest.raises(
+        SystemExit, match=r"1 figure\(s\) failed to draw \(spikes: drawing went wrong\)"
+    ):
+        draw_figure.main(stage_paths(paths), {name: SETTINGS for name in names}, outs)
+    assert [n for n in names if outs[n].is_file()] == [n for n in names if n != "spikes"]

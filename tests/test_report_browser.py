@@ -72,8 +72,7 @@ def rendered(tmp_path_factory):
     table_paths = stage_paths(paths)
     pngs = {name: root / f"{name}.png" for name in figures.drawn({})}
     with contextlib.chdir(root):
-        for name, png in pngs.items():
-            draw_figure.main(name, table_paths, {"cv_warn_percent": 5.0}, png)
+        draw_figure.main(table_paths, {name: {"cv_warn_percent": 5.0} for name in pngs}, pngs)
     config = {"grid": {"repeats": 3}, "variance": {"cv_warn_percent": 5, "mad_threshold": 3.5},
               "spikes": {"min_increase_mb": 20, "window_s": 1.0}}  # fmt: skip
     page = report.build_report(

@@ -1,13 +1,16 @@
 """The real workflow, end to end, on a small campaign; then what a changed config reruns."""
 
 import json
+import os
 import shutil
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pandas as pd
 import pytest
 import yaml
 
+import codedeps
 import figures
 from contracts import (
     RUN_COLUMNS,
@@ -16,6 +19,7 @@ from contracts import (
     VARIANCE_COLUMNS,
     VERDICT_COLUMNS,
 )
+from test_codedeps import rule_scripts
 from workflow_helpers import SMALL_CAMPAIGN, make_project, planned_jobs, snakemake, write_config
 
 GRID_RUNS = 2 * 2 * 2
@@ -87,9 +91,14 @@ def test_figures_report_and_last_message(campaign):
         assert (project / f"results/plots/{name}.png").stat().st_size > 10_000, name
     html = (project / "results/report.html").read_text()
     assert "FAIL" in html and "data:image/png;base64," in html
-    tail = proc.stderr.strip().splitlines()[-8:]
-    assert any("memsweep: 1 check(s) FAILED" in line for line in tail), tail
-    assert any("500 MB check, at: 500 MB · auto: reported '4M/8M/4M'" in ln for ln in tail), tail
+    lines = proc.stderr.strip().splitlines()
+    start = max(i for i, line in enumerate(lines) if line.startswith("memsweep: "))
+    start = max(i for i, line in enumerate(lines[: start + 1]) if " run(s): " in line)
+    summary = lines[start:]
+    assert summary[0] == f"memsweep: {GRID_RUNS + THRESHOLD_RUNS} run(s): 11 ok"
+    assert summary[1].startswith("memsweep: 1 check(s) FAILED"), summary
+    assert summary[2].startswith("  fail threshold: default · 500 MB check, at: 500 MB · auto")
+    assert f"memsweep: report: {project / 'results/report.html'}" in summary
 
 
 def test_monitored_runs_do_not_overlap_even_with_two_cores(campaign):
@@ -117,8 +126,7 @@ def overlay(project, name, **changes):
     return str(write_config(project, cfg, name).name)
 
 
-ANALYSIS = {"spikes": 1, "runs": 1, "variance": 1, "digest": 1, "thresholds": 1, "verdicts": 1}
-ANALYSIS |= {"figure": len(figures.drawn({})), "report_html": 1, "all": 1}
+ANALYSIS = {"summary": 1, "figures": 1, "all": 1}
 
 
 def test_spike_threshold_change_reruns_no_program(campaign):
@@ -127,25 +135,39 @@ def test_spike_threshold_change_reruns_no_program(campaign):
     assert planned_jobs(project, "--configfile", name) == ANALYSIS
 
 
-def test_a_warning_level_redraws_only_the_figures_that_show_it(campaign):
+def test_a_warning_level_redraws_the_figures_and_no_table(campaign):
     project, _ = campaign
     name = overlay(project, "cv.yaml", variance={"cv_warn_percent": 2})
     plan = planned_jobs(project, "--configfile", name)
-    using = [
-        n for n, spec in figures.FIGURES.items() if "variance.cv_warn_percent" in spec.settings
-    ]
-    assert set(using) == {"overview", "stability"}
-    assert plan == {"verdicts": 1, "figure": len(using), "report_html": 1, "all": 1}
+    # one job draws every figure: a changed setting redraws them all, and recomputes no table
+    assert plan == {"figures": 1, "all": 1}
     proc = snakemake(project, "-n", "--cores", "1", "all", "--configfile", name)
-    assert "output: results/plots/stability.png" in proc.stdout
-    assert "output: results/plots/traces.png" not in proc.stdout
+    assert "results/plots/stability.png" in proc.stdout
+
+
+@contextmanager
+def edited(module):
+    """The module with a line added, then as it was (content and time) for the tests after."""
+    text, stat = module.read_text(), module.stat()
+    try:
+        module.write_text(text + "\n# changed\n")
+        yield module
+    finally:
+        module.write_text(text)
+        os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_a_figure_module_edited_redraws_the_figures_only(campaign):
+    project, _ = campaign
+    with edited(project / "scripts/figures/spikes.py"):
+        assert planned_jobs(project, "--configfile", "campaign.yaml") == {"figures": 1, "all": 1}
 
 
 def test_a_report_pattern_change_reruns_no_program(campaign):
     project, _ = campaign
     name = overlay(project, "pattern.yaml", solver={"report_pattern": "Bucket sizes: (\\S+)$"})
     plan = planned_jobs(project, "--configfile", name)
-    assert "monitor" not in plan and plan["runs"] == 1
+    assert plan == ANALYSIS  # the summary job recomputes runs.csv, and what reads it
 
 
 def test_added_limit_runs_only_its_runs(campaign):
@@ -178,6 +200,21 @@ def test_changing_the_solver_reruns_every_run(campaign, tmp_path):
     solver.write_text(solver.read_text() + "\n# changed\n")
     plan = planned_jobs(copy, "--configfile", "campaign.yaml")
     assert plan["monitor"] == GRID_RUNS + THRESHOLD_RUNS
+
+
+def test_editing_a_module_reruns_exactly_the_rules_whose_scripts_import_it(campaign):
+    project, _ = campaign
+    with edited(project / "scripts/rundir.py") as module:
+        plan = planned_jobs(project, "--configfile", "campaign.yaml")
+    using = {
+        rule
+        for rule, script in rule_scripts().items()
+        if module in codedeps.closure(project / "scripts" / script, project / "scripts")
+    }
+    assert {"summary", "figures"} <= using and "launch" not in using
+    # every job of a rule that imports it (and the jobs downstream of their tables), no run
+    assert using - {"search", "search_step"} <= set(plan)
+    assert "monitor" not in plan and "launch" not in plan
 
 
 def test_enforced_limits_record_oom_kills_as_data(tmp_path):

@@ -1,10 +1,10 @@
 """The registry of figures: each figure's name, title, the tables it reads and the settings it uses.
 
-The workflow's `figure` rule draws one figure per job from this registry, so a changed setting
-redraws only the figures that list it, and the report shows the figures in this order. Each
-figure is a module of this package with `draw(data, settings, out_path)`, where data maps table
-names to typed frames (and "traces" to {run_dir: frame of time_s, vmrss_kb} for figures that
-draw traces, from the digest, with "phases" {run_dir: [[start_s, end_s, name], ...]}), and
+The workflow's `figures` job draws every figure of this registry the campaign has, in one
+interpreter, and the report shows them in this order. Each figure is a module of this package
+with `draw(data, settings, out_path)`, where data maps table names to typed frames (and
+"traces" to {run_dir: frame of time_s, vmrss_kb} for figures that draw traces, from the digest,
+with "phases" {run_dir: [[start_s, end_s, name], ...]} of the runs that have phases), and
 settings maps each listed setting's last key to its value. Its caption, for both reports, is
 workflow/report/figures/<name>.rst. Adding a figure: a module, an entry below, a caption. A figure
 with `when` is drawn only when that config value is set (searches, a comparison's baseline),

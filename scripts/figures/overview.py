@@ -34,18 +34,16 @@ def grids(variance: pd.DataFrame, found: pd.DataFrame):
     return rows, limits, [m.reindex(**reindex).to_numpy(float) for m in (peak, cv, level)]
 
 
-def panel(ax, matrix, rows, limits, cmap, norm, fmt, title, colorbar=None) -> None:
+def panel(ax, matrix, rows, limits, cmap, norm, fmt, title, colorbar) -> None:
     labelled = fmt and len(limits) <= MAX_LABELLED_COLUMNS and len(rows) <= 12
     labels = [["" if np.isnan(v) else fmt(v) for v in row] for row in matrix] if labelled else None
-    image = style.heatmap(ax, matrix, cmap, norm, labels)
+    style.heatmap(ax, matrix, cmap, norm, labels, colorbar=colorbar)
     step = max(1, int(np.ceil(len(limits) / MAX_TICKS)))
-    ax.set_xticks(range(0, len(limits), step), [f"{v:g}" for v in limits[::step]],
+    ax.set_xticks(np.arange(0, len(limits), step) + 0.5, [f"{v:g}" for v in limits[::step]],
                   rotation=90 if len(limits) > 8 else 0, fontsize=7.5)  # fmt: skip
-    ax.set_yticks(range(len(rows)), [style.text(r) for r in rows], fontsize=7.5)
+    ax.set_yticks(np.arange(len(rows)) + 0.5, [style.text(r) for r in rows], fontsize=7.5)
     ax.set_title(title, loc="left")
     ax.set_xlabel("memory limit (MB)")
-    if colorbar:
-        ax.figure.colorbar(image, ax=ax, shrink=0.8, label=colorbar)
 
 
 def draw(data: dict, settings: dict, out_path) -> None:
@@ -81,5 +79,6 @@ def draw(data: dict, settings: dict, out_path) -> None:
         norm,
         None,
         "Worst verdict per configuration: green ok, yellow to look at, red failed",
+        "",  # no colorbar: the title says what the colours mean
     )
     style.save(fig, out_path)

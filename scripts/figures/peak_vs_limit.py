@@ -1,6 +1,8 @@
 """Each run's peak against its limit: mean per model with min-max bars, the budget line, and the
 same peaks as a percentage of the limit."""
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.lines import Line2D
@@ -8,6 +10,7 @@ from matplotlib.lines import Line2D
 from figures import style
 
 TITLE = "Peak vs memory limit"
+NOTE_CHARS = 100  # characters of the notes per line, at 8 points across the left panel
 
 
 def draw(data: dict, settings: dict, out_path) -> None:
@@ -24,13 +27,9 @@ def draw(data: dict, settings: dict, out_path) -> None:
     limits = np.sort(runs["limit_mb"].unique())
     span = float(limits[-1] - limits[0]) or float(limits[0]) or 1.0
     colors = style.palette(runs["series"])
-    rng = np.random.default_rng(0)
-    for i, (series, color) in enumerate(colors.items()):
-        sub = have[have["series"] == series]
-        if sub.empty:
-            continue
-        off = (i - (len(colors) - 1) / 2) * 0.012 * span
-        draw_series(ax, ax2, sub, off, span, color, series, rng)
+    offsets = {series: (i - (len(colors) - 1) / 2) * 0.012 * span for i, series in
+               enumerate(colors)}  # fmt: skip
+    draw_series(ax, ax2, have.assign(x=have["limit_mb"] + have["series"].map(offsets)), colors)
     peak_max = float(have["peak_mb"].max())
     top = max(peak_max * 1.12, limits[-1] * 1.05 if limits[-1] <= 1.5 * peak_max else 0)
     xs = np.array([limits[0] - 0.05 * span, limits[-1] + 0.05 * span])
@@ -39,6 +38,8 @@ def draw(data: dict, settings: dict, out_path) -> None:
     ax.set_xlim(*xs)
     ax.set_ylim(0, top)
     handles, _ = ax.get_legend_handles_labels()
+    handles = [Line2D([], [], color=c, marker="o", ms=5, lw=1.6, label=style.text(series))
+               for series, c in colors.items()] + handles  # fmt: skip
     ring = {"ls": "", "marker": "o", "ms": 9, "mfc": "none", "mec": style.FAIL_COLOR, "mew": 1.6}
     handles.append(Line2D([], [], label="over budget", **ring))
     if (have["status"] != "ok").any():
@@ -54,9 +55,11 @@ def draw(data: dict, settings: dict, out_path) -> None:
     if limits[0] > top:
         head = (have["limit_mb"] - have["peak_mb"]).min()
         notes.append(f"budget line above the plot (headroom ≥ {head:.0f} MB)")
-    ax.set_title(TITLE, loc="left", pad=18)
+    # wrapped to the panel's width: a longer line would push the other panel aside
+    lines = textwrap.wrap(" · ".join(notes), NOTE_CHARS)
+    ax.set_title(TITLE, loc="left", pad=8 + 10 * len(lines))
     ax.text(
-        0, 1.012, " · ".join(notes), transform=ax.transAxes, va="bottom", fontsize=8,
+        0, 1.012, "\n".join(lines), transform=ax.transAxes, va="bottom", fontsize=8,
         color=style.MUTED,
     )  # fmt: skip
     ax.set(xlabel="memory limit (MB)", ylabel="peak (MB)")
@@ -64,7 +67,7 @@ def draw(data: dict, settings: dict, out_path) -> None:
     ax2.axhspan(100, 1e9, color=style.FAIL_COLOR, alpha=0.06, lw=0)
     ax2.set_ylim(0, max(110, float((100 * have["peak_mb"] / have["limit_mb"]).max()) * 1.1))
     ax2.set_xlim(*xs)
-    ax2.set_title("Peak as % of limit (100% = budget)", loc="left", pad=18)
+    ax2.set_title("Peak as % of limit (100% = budget)", loc="left", pad=8 + 10 * len(lines))
     ax2.set(xlabel="memory limit (MB)", ylabel="peak / limit (%)")
     for axis in (ax, ax2):
         if len(limits) <= 12:
@@ -74,27 +77,23 @@ def draw(data: dict, settings: dict, out_path) -> None:
     style.save(fig, out_path)
 
 
-def draw_series(ax, ax2, sub, off, span, color, label, rng) -> None:
-    """One model's (or variant · model's) means, bars, repeats and over-budget rings."""
-    ok = sub[sub["status"] == "ok"]
-    stats = ok.groupby("limit_mb")["peak_mb"].agg(["mean", "min", "max"])
-    for axis, scale in ((ax, 1.0), (ax2, 100 / stats.index.to_numpy())):
-        mean = stats["mean"] * scale
-        axis.errorbar(
-            stats.index + off, mean, fmt="-o", color=color, ms=5, lw=1.6, capsize=4,
-            yerr=[mean - stats["min"] * scale, stats["max"] * scale - mean], label=label,
-        )  # fmt: skip
-    x = sub["limit_mb"] + off + rng.uniform(-0.003, 0.003, len(sub)) * span
-    failed = (sub["status"] != "ok").to_numpy()
-    ax.scatter(x[~failed], sub["peak_mb"][~failed], s=16, color=color, alpha=0.55, lw=0)
+def draw_series(ax, ax2, have, colors: dict) -> None:
+    """Each model's (or variant · model's) mean with its min-max bar and every repeat beside it,
+    over-budget rings and runs that failed; x is the limit, a little apart per series."""
+    ok = have[have["status"] == "ok"].assign(pct=lambda r: 100 * r["peak_mb"] / r["limit_mb"])
+    sns, common = style.sns, {"x": "x", "hue": "series", "palette": colors, "legend": False}
+    for axis, column in ((ax, "peak_mb"), (ax2, "pct")):
+        for _, mine in ok.groupby("series", sort=False):  # a line per series: x are its own
+            sns.pointplot(mine, y=column, native_scale=True, estimator="mean",
+                          errorbar=("pi", 100), capsize=0.15, markersize=5, linewidth=1.6,
+                          ax=axis, **common)  # fmt: skip
+        sns.stripplot(ok, y=column, native_scale=True, jitter=0.2, size=4, alpha=0.55,
+                      linewidth=0, ax=axis, **common)  # fmt: skip
+    failed = have[have["status"] != "ok"]
+    ax.scatter(failed["x"], failed["peak_mb"], s=40, marker="X", edgecolor=style.FAIL_COLOR,
+               color=[colors[s] for s in failed["series"]], lw=0.8)  # fmt: skip
+    over = have[have["over_budget"]]
     ax.scatter(
-        x[failed], sub["peak_mb"][failed], s=40, marker="X", color=color,
-        edgecolor=style.FAIL_COLOR, lw=0.8,
-    )  # fmt: skip
-    ax2.scatter(ok["limit_mb"] + off, 100 * ok["peak_mb"] / ok["limit_mb"], s=16, color=color,
-                alpha=0.55, lw=0)  # fmt: skip
-    over = sub[sub["over_budget"]]
-    ax.scatter(
-        over["limit_mb"] + off, over["peak_mb"], s=110, facecolors="none",
-        edgecolors=style.FAIL_COLOR, lw=1.6, zorder=5,
+        over["x"], over["peak_mb"], s=110, facecolors="none", edgecolors=style.FAIL_COLOR,
+        lw=1.6, zorder=5,
     )  # fmt: skip

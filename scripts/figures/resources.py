@@ -25,18 +25,18 @@ def draw(data: dict, settings: dict, out_path) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(style.WIDTH_IN, 4.2), layout="constrained")
     colors = style.palette(runs["series"])
     for ax, (column, label) in zip(axes, PANELS, strict=True):
-        for series, group in runs.groupby("series", sort=False):
-            stats = group.groupby("limit_mb")[column].agg(["mean", "min", "max"]).dropna()
-            if stats.empty:
-                continue
-            spread = [stats["mean"] - stats["min"], stats["max"] - stats["mean"]]
-            ax.errorbar(stats.index, stats["mean"], yerr=spread, fmt="-o", ms=4, lw=1.4,
-                        capsize=3, color=colors[series], label=series)  # fmt: skip
+        have = runs.dropna(subset=[column])
+        if not have.empty:  # mean per limit, bars min-max
+            style.sns.lineplot(have, x="limit_mb", y=column, hue="series", palette=colors,
+                               estimator="mean", errorbar=("pi", 100), err_style="bars",
+                               err_kws={"capsize": 3}, marker="o", markersize=5, lw=1.4,
+                               markeredgewidth=0, legend=ax is axes[0], ax=ax)  # fmt: skip
         if not np.isfinite(runs[column]).any():
             ax.text(0.5, 0.5, "not measured", transform=ax.transAxes, ha="center",
                     color=style.MUTED)  # fmt: skip
         ax.set(xlabel="memory limit (MB)", ylabel=label)
         ax.set_ylim(bottom=0)
-    axes[0].legend(fontsize=8)
+    if axes[0].get_legend():
+        axes[0].legend(fontsize=8, title=None)
     axes[0].set_title(TITLE, loc="left")
     style.save(fig, out_path)

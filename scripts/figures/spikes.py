@@ -27,10 +27,9 @@ def draw(data: dict, settings: dict, out_path) -> None:
     )
     colors = style.palette(list(style.series_label(runs)) + list(sp["series"]))
     for axis, col in ((ax_size, "increase_mb"), (ax_rate, "rate_mb_s")):
-        for series, group in sp.groupby("series", sort=False):
-            axis.scatter(group["top_s"], group[col], s=26, alpha=0.7, lw=0,
-                         color=colors[series], label=series)  # fmt: skip
-    ax_size.legend(loc="best", fontsize=8)
+        style.sns.scatterplot(sp, x="top_s", y=col, hue="series", palette=colors, s=26,
+                              alpha=0.7, lw=0, legend=axis is ax_size, ax=axis)  # fmt: skip
+    ax_size.legend(loc="best", fontsize=8, title=None)
     ax_size.set(xlabel="", ylabel="increase (MB)")
     ax_size.set_title(f"Spikes over time ({detector} detector), all runs overlaid", loc="left")
     rates = sp["rate_mb_s"][sp["rate_mb_s"] > 0]
@@ -62,7 +61,9 @@ def draw_per_config(ax, sp: pd.DataFrame, runs: pd.DataFrame, colors: dict) -> N
         largest.append(biggest.get(config, np.nan))
     y = np.arange(len(configs))
     names = [f"{v} · {m}" if several else m for v, _, m in configs]
-    ax.barh(y, per_run, color=[colors.get(n, "0.6") for n in names], height=0.7)
+    bars = pd.DataFrame({"y": y, "per_run": per_run, "name": names})
+    style.sns.barplot(bars, x="per_run", y="y", hue="name", palette=colors, orient="y",
+                      native_scale=True, width=0.7, saturation=1, legend=False, ax=ax)  # fmt: skip
     for yy, value, big in zip(y, per_run, largest, strict=True):
         label = f" {value:.1f}" + (f"  (max +{big:.0f} MB)" if pd.notna(big) else "")
         ax.text(value, yy, label, va="center", fontsize=7.5)
@@ -70,5 +71,5 @@ def draw_per_config(ax, sp: pd.DataFrame, runs: pd.DataFrame, colors: dict) -> N
     ax.set_yticks(y, [f"{head(v)}{lim:g} MB · {mod}" for v, lim, mod in configs], fontsize=7.5)
     ax.invert_yaxis()
     ax.set_xlim(0, max(max(per_run, default=0), 1) * 1.45)
-    ax.set(xlabel="spikes per run (mean over repeats)")
+    ax.set(xlabel="spikes per run (mean over repeats)", ylabel="")
     ax.set_title("Spikes per configuration", loc="left")

@@ -40,20 +40,13 @@ def draw_heatmap(ax, var: pd.DataFrame, warn: float) -> None:
         count = "" if pd.isna(count) else f"n={count:g}"
         annot[i, j] = f"{value:.2f}%\n{count}" if pd.notna(value) else f"—\n{count}"
     vmax = max(2 * warn, float(np.nanmax(cv.to_numpy())) if cv.notna().any().any() else 0)
-    image = style.heatmap(ax, cv.to_numpy(float), "YlOrRd", plt.Normalize(0, vmax), annot)
-    ax.set_xticks(range(cv.shape[1]), [f"{v:g}" for v in cv.columns])
-    ax.set_yticks(range(cv.shape[0]), [style.text(r) for r in cv.index])
-    ax.set_xticks(np.arange(cv.shape[1] + 1) - 0.5, minor=True)
-    ax.set_yticks(np.arange(cv.shape[0] + 1) - 0.5, minor=True)
-    ax.grid(which="minor", color="white", linewidth=1.5)
-    ax.tick_params(which="minor", length=0)
-    ax.figure.colorbar(image, ax=ax, label="CV of the peak (%)", shrink=0.8)
+    style.heatmap(ax, cv.to_numpy(float), "YlOrRd", plt.Normalize(0, vmax), annot,
+                  colorbar="CV of the peak (%)", lines=1.5)  # fmt: skip
+    ax.set_xticks(np.arange(cv.shape[1]) + 0.5, [f"{v:g}" for v in cv.columns])
+    ax.set_yticks(np.arange(cv.shape[0]) + 0.5, [style.text(r) for r in cv.index])
     for (i, j), value in np.ndenumerate(cv.to_numpy()):
         if pd.notna(value) and value > warn:
-            frame = Rectangle(
-                (j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=style.FAIL_COLOR, lw=2.5
-            )
-            ax.add_patch(frame)
+            ax.add_patch(Rectangle((j, i), 1, 1, fill=False, edgecolor=style.FAIL_COLOR, lw=2.5))
     n_high = int((var["cv_percent"] > warn).sum())
     ax.set_title(f"CV per configuration — {n_high} above {warn:g}%", loc="left")
     ax.set(xlabel="memory limit (MB)", ylabel="")
@@ -70,23 +63,27 @@ def draw_deviations(ax2, var: pd.DataFrame, runs: pd.DataFrame) -> None:
     configs = [c for c in style.config_order(var) if c[1] in set(ok["limit_mb"])]
     several = var["variant"].nunique() > 1
     colors = style.palette(var["series"])
-    rng = np.random.default_rng(0)
+    points = []
     for x, (variant, limit, model) in enumerate(configs):
         mine = (ok["variant"] == variant) & (ok["limit_mb"] == limit)
         sub = ok[mine & (ok["bucket_model"] == model)]
-        dev = 100 * (sub["peak_mb"] / sub["peak_mb"].median() - 1)
-        xs = x + rng.uniform(-0.15, 0.15, len(sub))
-        flag = np.array([(variant, limit, model, r) in outliers for r in sub["repeat"]], bool)
-        color = colors[f"{variant} · {model}" if several else model]
-        ax2.scatter(xs[~flag], dev[~flag], s=28, color=color, alpha=0.8, lw=0)
-        ax2.scatter(
-            xs[flag], dev[flag], s=70, color=style.FAIL_COLOR, edgecolor="black", lw=0.6, zorder=4
-        )
-        for xx, yy, rep in zip(xs[flag], dev[flag], sub["repeat"][flag], strict=True):
-            ax2.annotate(
-                f"rep {rep:g}", (xx, yy), xytext=(6, 0), textcoords="offset points",
-                fontsize=7.5, color=style.FAIL_COLOR, va="center",
-            )  # fmt: skip
+        flag = [(variant, limit, model, r) in outliers for r in sub["repeat"]]
+        points.append(sub.assign(x=x, dev=100 * (sub["peak_mb"] / sub["peak_mb"].median() - 1),
+                                 outlier=flag, series=f"{variant} · {model}" if several
+                                 else model))  # fmt: skip
+    points = pd.concat(points) if points else ok.assign(x=0.0, dev=0.0, outlier=False, series="")
+    usual, odd = points[~points["outlier"]], points[points["outlier"]]
+    # every repeat, beside the others of its configuration, in its model's colour
+    style.sns.stripplot(usual, x="x", y="dev", hue="series", palette=colors, native_scale=True,
+                        jitter=0.15, size=5.5, alpha=0.8, linewidth=0, legend=False, ax=ax2,
+                        )  # fmt: skip
+    ax2.scatter(odd["x"], odd["dev"], s=70, color=style.FAIL_COLOR, edgecolor="black", lw=0.6,
+                zorder=4)  # fmt: skip
+    for xx, yy, rep in zip(odd["x"], odd["dev"], odd["repeat"], strict=True):
+        ax2.annotate(
+            f"rep {rep:g}", (xx, yy), xytext=(6, 0), textcoords="offset points",
+            fontsize=7.5, color=style.FAIL_COLOR, va="center",
+        )  # fmt: skip
     ax2.axhline(0, color=style.MUTED, lw=0.8)
     head = (lambda v: f"{v}\n") if several else (lambda v: "")
     # the ticks name the limit, the colour the model: a model's name under every tick overlaps

@@ -3,7 +3,8 @@
 A figure module draws with these so that all figures read alike:
 
     from figures import style
-    style.theme()                           # seaborn's look, the report's DPI
+    style.theme()                           # seaborn's theme and colour-blind palette
+    sns = style.sns                         # seaborn, imported once here
     fig, ax = plt.subplots(figsize=(style.WIDTH_IN, 4.8), layout="constrained")
     style.save(fig, "results/plots/x.png")  # writes the PNG, closes the figure, logs it
 
@@ -12,6 +13,8 @@ into NumPy dtypes (NaN for a missing number, False for a missing flag) that matp
 """
 
 import logging
+import sys
+import warnings
 
 import matplotlib
 
@@ -19,9 +22,26 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.style import library  # noqa: E402
 
 log = logging.getLogger("figures")
+
+
+def import_seaborn():
+    """seaborn, imported without scipy when scipy is not loaded yet: seaborn imports scipy.stats
+    (about 1.1 s here, most of seaborn's import) only for kernel density estimates and
+    clustermap, which no figure draws, and falls back to its own copy of the estimator."""
+    if "scipy" in sys.modules:
+        import seaborn
+    else:
+        sys.modules["scipy"] = None  # makes `import scipy...` raise ImportError
+        try:
+            import seaborn
+        finally:
+            del sys.modules["scipy"]
+    return seaborn
+
+
+sns = import_seaborn()
 
 DPI = 110
 WIDTH_IN = 12.0
@@ -30,12 +50,10 @@ PASS_COLOR, FAIL_COLOR, MUTED = "#1a7f37", "#cf222e", "#57606a"
 EDGE = {"mec": "black", "mew": 0.5}  # marker edge
 BOX = {"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1.5}  # behind text over data
 NOTE = {"color": FAIL_COLOR, "fontsize": 7.5, "va": "bottom", "bbox": BOX}
-# seaborn's look, from the styles matplotlib ships (importing seaborn would cost a figure job
-# about a second, most of it scipy)
-STYLES = ("seaborn-v0_8-whitegrid", "seaborn-v0_8-notebook", "seaborn-v0_8-colorblind")
-FONT_SCALE = 0.85
-COLORBLIND = library["seaborn-v0_8-colorblind"]["axes.prop_cycle"].by_key()["color"]
-REPEATS = plt.get_cmap("tab10").colors
+# seaborn's theme, its own colour-blind safe palette, smaller type for 12-inch figures
+THEME = {"style": "whitegrid", "context": "notebook", "palette": "colorblind", "font_scale": 0.85}
+COLORBLIND = [tuple(c) for c in sns.color_palette(THEME["palette"])]
+REPEATS = COLORBLIND  # a repeat's colour in trace panels
 
 
 def plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -65,7 +83,7 @@ def palette(labels) -> dict[str, str]:
 
 
 def repeat_color(repeat) -> tuple:
-    return REPEATS[(int(repeat) - 1) % 10] if pd.notna(repeat) else REPEATS[7]
+    return REPEATS[(int(repeat) - 1) % len(REPEATS)] if pd.notna(repeat) else REPEATS[7]
 
 
 def downsample_max(times, values, buckets: int = BUCKETS) -> tuple[np.ndarray, np.ndarray]:
@@ -83,10 +101,7 @@ def downsample_max(times, values, buckets: int = BUCKETS) -> tuple[np.ndarray, n
 
 
 def theme() -> None:
-    plt.style.use(STYLES)
-    for key in ("font.size", "axes.labelsize", "xtick.labelsize", "ytick.labelsize",
-                "legend.fontsize"):  # fmt: skip
-        plt.rcParams[key] = plt.rcParams[key] * FONT_SCALE
+    sns.set_theme(**THEME)
     plt.rcParams.update({"axes.titleweight": "bold", "axes.titlesize": 10, "figure.dpi": DPI})
 
 
@@ -123,21 +138,30 @@ def config_order(frame: pd.DataFrame) -> list[tuple[str, int, str]]:
     )
 
 
-def heatmap(ax, matrix, cmap, norm, labels=None):
-    """A grid of coloured cells (grey where NaN) without grid lines, labels[i][j] written in
-    each cell in black or white, whichever reads on its colour. Returns the image."""
-    cmap = plt.get_cmap(cmap) if isinstance(cmap, str) else cmap
+def heatmap(ax, matrix, cmap, norm, labels=None, colorbar=None, lines=0.0):
+    """seaborn's heatmap of a matrix: cell (i, j) spans [j, j + 1] x [i, i + 1] (ticks go at
+    n + 0.5), grey where NaN, labels[i][j] written in it (seaborn picks black or white for its
+    colour), white lines between cells `lines` points wide, a colorbar labelled `colorbar`."""
     ax.set_facecolor("#eaeef2")
-    image = ax.imshow(matrix, aspect="auto", cmap=cmap, norm=norm, interpolation="nearest")
+    annot = np.asarray(labels, dtype=object) if labels is not None else False
+    cbar = {"label": colorbar, "shrink": 0.8} if colorbar else None
+    # seaborn draws the whole figure once per heatmap (to see whether tick labels overlap): with
+    # the layout engine off that draw skips the layout, most of its cost
+    fig, engine = ax.figure, ax.figure.get_layout_engine()
+    fig.set_layout_engine("none")
+    with warnings.catch_warnings():  # a matrix of NaN only: seaborn's colour range warns
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sns.heatmap(np.asarray(matrix, dtype=float), ax=ax, cmap=cmap, norm=norm, annot=annot,
+                    fmt="", annot_kws={"fontsize": 7.5}, cbar=bool(colorbar), cbar_kws=cbar,
+                    linewidths=lines, linecolor="white", xticklabels=False,
+                    yticklabels=False)  # fmt: skip
+    fig.set_layout_engine(engine)
+    if labels is not None:  # seaborn writes no label in an empty (NaN) cell
+        for (i, j), value in np.ndenumerate(np.asarray(matrix, dtype=float)):
+            if np.isnan(value) and labels[i][j]:
+                ax.text(j + 0.5, i + 0.5, labels[i][j], ha="center", va="center", fontsize=7.5)
     ax.grid(False)
-    if labels is not None:
-        for (i, j), value in np.ndenumerate(matrix):
-            if labels[i][j]:
-                r, g, b, _ = cmap(norm(value)) if not np.isnan(value) else (0.9, 0.9, 0.9, 1)
-                dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
-                ax.text(j, i, labels[i][j], ha="center", va="center", fontsize=7.5,
-                        color="white" if dark else "black")  # fmt: skip
-    return image
+    return ax.collections[0]
 
 
 def text(value) -> str:

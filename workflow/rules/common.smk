@@ -9,10 +9,24 @@ import tomllib
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.sourcecache import LocalSourceFile
 
-sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+# memsweep's own folder (this file is workflow/rules/common.smk in it). The workflow's files (its
+# scripts, schema, report templates and captions, the demo solver) are found from here, whatever
+# the working folder and also when memsweep is a module of the user's workflow; the user's files
+# (the program, config overlays, compare.baseline, results/, logs/) from the working folder.
+if not isinstance(workflow.current_basedir, LocalSourceFile):
+    raise WorkflowError(
+        f"memsweep runs from a copy on disk, not from {workflow.current_basedir}: clone it "
+        "(git clone --branch <tag> <memsweep's repository> memsweep) and name its Snakefile by "
+        "path in your module (snakefile: 'memsweep/Snakefile')"
+    )
+MEMSWEEP = Path(str(workflow.current_basedir)).parents[1]
+SCRIPTS = MEMSWEEP / "scripts"
+sys.path.insert(0, str(SCRIPTS))
 import baselines  # noqa: E402  (the modules below live in scripts/)
 import campaign  # noqa: E402
+import codedeps  # noqa: E402
 import figures  # noqa: E402
 import launch  # noqa: E402
 import sampler_phases  # noqa: E402
@@ -26,6 +40,12 @@ except campaign.ConfigError as err:
     raise WorkflowError(str(err)) from None
 config.clear()
 config.update(checked)
+
+# Measured runs never overlap in time: each takes one measurement slot (monitor.smk), and there is
+# one unless the command line says how many (--resources measurement_slots=N). Set here, not in a
+# profile, so that it holds however memsweep is run (-s, -d, as a module, any profile).
+if "measurement_slots" not in workflow.global_resources:
+    workflow.register_resource("measurement_slots", 1)
 
 VARIANTS = campaign.variants(config)
 RUNS = campaign.build_runs(config)
@@ -47,23 +67,32 @@ BASELINE = (
 COMPARED = {table.name: table.path for table in tables.COMPARE_TABLES}
 COMPARED_PHASES = {"phases": tables.COMPARE_PHASES.path} if PHASE_PATTERN else {}
 COMPARED |= {tables.COMPARE_PHASES.name: tables.COMPARE_PHASES.path} if PHASE_PATTERN else {}
+REPORT = "results/report.html"
 COMPARE_FILES = {
     "md": "results/compare.md",
     "json": "results/compare.json",
     "benchmark": "results/compare_benchmark.json",
 }
 PLOTS = {name: figures.PATH.format(name=name) for name in figures.drawn(config)}
-# Modules the scripts import: inputs of the rules, so that editing one reruns what uses it.
-# the run wrapper and the sampler's modules: editing one reruns the runs
-SAMPLER_CODE = [
-    f"scripts/{name}.py"
-    for name in ("run_monitored", "sampler", "sampling", "guardian", "procfs", "proctree",
-                 "sampler_summary", "cgroups", "launch", "sampler_phases")
-]  # fmt: skip
-STAGE_CODE = ["scripts/tables.py", "scripts/stage.py", "scripts/sampler_phases.py"]
-FIGURE_CODE = [*STAGE_CODE, "scripts/figures/__init__.py", "scripts/figures/style.py"]
-FIGURE_CODE += ["scripts/figures/bands.py"]
-SEARCH_CODE = [*STAGE_CODE, "scripts/search.py", "scripts/launch.py"]
+
+
+def workflow_path(path):
+    """A file as a rule names it: relative to the working folder when it lies inside it
+    (memsweep's own checkout, or a clone in the user's project: the folder can move without
+    rerunning anything), else as given. Snakemake reruns a job whose input paths changed."""
+    if not Path(path).is_absolute() or not Path(path).is_relative_to(Path.cwd()):
+        return str(path)
+    return str(Path(path).relative_to(Path.cwd()))
+
+
+def code_of(script):
+    """A rule's code inputs: `script` (a file in scripts/) and every memsweep module it imports,
+    directly or not, so that editing or upgrading any of them reruns the rule's jobs."""
+    return [workflow_path(path) for path in codedeps.closure(SCRIPTS / script)]
+
+
+# the run wrapper the monitor rule's shell command starts (its code is the launch rule's input)
+RUN_WRAPPER = workflow_path(SCRIPTS / "run_monitored.py")
 
 
 wildcard_constraints:
@@ -71,7 +100,6 @@ wildcard_constraints:
     limit=r"[0-9]+",
     model=launch.SLUG_RE,
     repeat=r"[0-9]+",
-    figure="|".join(figures.FIGURES),
     search="|".join(re.escape(name) for name in SEARCHES) or "(?!)",
     step=r"[0-9]+",
 
@@ -80,15 +108,8 @@ wildcard_constraints:
 # and runs where Snakemake runs, without a scheduler round trip per step.
 localrules:
     launch,
-    spikes,
-    runs,
-    variance,
-    phases,
-    digest,
-    thresholds,
-    verdicts,
-    figure,
-    report_html,
+    summary,
+    figures,
     search_step,
     search,
     compare,
@@ -100,7 +121,7 @@ def run_files(name, runs=RUNS):
 
 
 def memsweep_version():
-    with open(Path(workflow.basedir) / "pyproject.toml", "rb") as fh:
+    with open(MEMSWEEP / "pyproject.toml", "rb") as fh:
         return tomllib.load(fh)["project"]["version"]
 
 
@@ -109,7 +130,9 @@ def memsweep_version():
 
 def get_program_files(wildcards):
     """The program's own files: editing them reruns the variant's runs."""
-    return campaign.program_files(VARIANTS[wildcards.variant]["command"])
+    return [
+        workflow_path(p) for p in campaign.program_files(VARIANTS[wildcards.variant]["command"])
+    ]
 
 
 def get_launch_spec(wildcards):
@@ -152,6 +175,18 @@ def get_phase_runs():
     return [SUMMARY["phase_runs"]] if PHASE_PATTERN else []
 
 
+def phase_outputs():
+    """With solver.phase_pattern, the summary job's phase tables (scripts/phases.py)."""
+    if not PHASE_PATTERN:
+        return {}
+    return {
+        name: report(
+            path, caption=f"../report/{name}.rst", category="Tables", labels={"table": name}
+        )
+        for name, path in ((t.name, t.path) for t in tables.PHASE_TABLES)
+    }
+
+
 def get_threshold_logs(wildcards):
     return run_files("solver.log", RUNS[RUNS["threshold_check"]])
 
@@ -161,44 +196,35 @@ def get_threshold_seeds(wildcards):
     return list(SEARCH_TABLES.values()) if SEEDS else []
 
 
-def get_search_table(wildcards):
-    return [SEARCH_TABLES["search"]] if SEARCHES else []
-
-
-def get_figure_inputs(wildcards):
-    spec = figures.FIGURES[wildcards.figure]
-    inputs = {table: {**SUMMARY, **COMPARED}[table] for table in spec.tables}
-    inputs["code"] = [*FIGURE_CODE, f"scripts/figures/{spec.name}.py"]
-    inputs["caption"] = figures.CAPTION.format(name=spec.name)
-    if spec.traces == "digest":
-        inputs["digest"] = tables.DIGEST
-    if spec.traces == "picked":
+def get_figures_inputs(wildcards):
+    """What the verdicts, figures and report read: every table the campaign has, the digest,
+    the figures' modules and captions, the report's templates."""
+    inputs = {name: path for name, path in SUMMARY.items() if name != "verdicts"}  # its output
+    inputs |= COMPARED if BASELINE else {}
+    inputs["digest"] = tables.DIGEST
+    names = list(PLOTS)
+    inputs["code"] = code_of("draw_figure.py")
+    inputs["templates"] = [
+        workflow_path(MEMSWEEP / "workflow/report" / name)
+        for name in ("report.css", "report.html.j2", "explorer.js")
+    ]
+    inputs["captions"] = [workflow_path(MEMSWEEP / figures.CAPTION.format(name=n)) for n in names]
+    if any(figures.FIGURES[name].traces == "picked" for name in names):
         inputs["traces"] = run_files("trace.csv") + baseline_traces()
     return inputs
 
 
-def get_figure_settings(wildcards):
-    return figures.settings_of(wildcards.figure, config)
-
-
-def get_figure_caption(wildcards):
-    return figures.caption_rst(wildcards.figure, config)
-
-
-def get_report_inputs(wildcards):
-    inputs = dict(SUMMARY)
-    inputs |= COMPARED if BASELINE else {}
-    inputs["digest"] = tables.DIGEST
-    inputs |= {f"fig_{name}": path for name, path in PLOTS.items()}
-    inputs["code"] = [*STAGE_CODE, "scripts/verdicts.py", "scripts/figures/__init__.py"]
-    inputs["code"] += ["scripts/explorer.py", "scripts/digest.py"]
-    inputs["code"] += ["scripts/compare_stats.py", "scripts/compare_summary.py"]
-    inputs["code"] += ["scripts/compare_phases.py"]
-    inputs["templates"] = [
-        f"workflow/report/{name}" for name in ("report.css", "report.html.j2", "explorer.js")
-    ]
-    inputs["captions"] = [figures.CAPTION.format(name=name) for name in PLOTS]
-    return inputs
+def figure_outputs():
+    """Each figure's PNG, shown by `snakemake --report` with its own caption."""
+    return {
+        name: report(
+            path,
+            caption=f"../report/figures/{name}.rst",
+            category="Figures",
+            labels={"figure": name},
+        )
+        for name, path in PLOTS.items()
+    }
 
 
 def get_final_outputs():
@@ -206,7 +232,7 @@ def get_final_outputs():
     (a job that failed or was interrupted, a folder deleted) is redone by the next run of the
     workflow, even when the tables made before are still there."""
     compared = [*COMPARED.values(), *COMPARE_FILES.values()] if BASELINE else []
-    summaries = [*SUMMARY.values(), *compared, *PLOTS.values(), "results/report.html"]
+    summaries = [*SUMMARY.values(), *compared, *PLOTS.values(), REPORT]
     return [*summaries, *run_files("run.json")]
 
 
@@ -252,14 +278,14 @@ def get_search_step_inputs(wildcards):
     """Step 0 reads nothing; step n reads step n-1 and every run asked for up to it."""
     step = int(wildcards.step)
     if step == 0:
-        return {"code": SEARCH_CODE}
+        return {"code": code_of("search_step.py")}
     path, state = search_state(wildcards.variant, wildcards.search, step - 1)
-    return {"code": SEARCH_CODE, "previous": path, **probe_files(state)}
+    return {"code": code_of("search_step.py"), "previous": path, **probe_files(state)}
 
 
 def get_search_inputs(wildcards):
     """The last step of every search and variant (the one that asks for no more runs)."""
-    inputs = {"code": [*SEARCH_CODE, "scripts/search_step.py", "scripts/runs.py"], "steps": []}
+    inputs = {"code": code_of("search_tables.py"), "steps": []}
     inputs |= {"runs": [], "logs": []}
     for variant in VARIANTS:
         for name in SEARCHES:
@@ -279,8 +305,7 @@ def get_search_inputs(wildcards):
 
 def get_compare_inputs(wildcards):
     """This campaign's tables, and in folder mode the baseline campaign's."""
-    inputs = {"code": [*STAGE_CODE, "scripts/compare_stats.py", "scripts/baselines.py"]}
-    inputs["code"] += ["scripts/compare_phases.py"]
+    inputs = {"code": code_of("compare.py")}
     inputs |= {"runs": SUMMARY["runs"], "thresholds": SUMMARY["thresholds"]}
     if BASELINE.mode == "folder":
         inputs["baseline"] = [BASELINE.table_path(t) for t in (tables.RUNS, tables.THRESHOLDS)]
@@ -313,6 +338,14 @@ def get_compare_phases():
     return [COMPARED["compare_phases"]] if PHASE_PATTERN else []
 
 
-def get_verdict_compare_inputs():
-    """compare.csv and compare_env.csv when a comparison is configured, else nothing."""
-    return [COMPARED["compare"], COMPARED["compare_env"]] if BASELINE else []
+# --- the end of the campaign ------------------------------------------------------------------
+
+
+def closing_message():
+    """The campaign's last message (runs by status, worst verdicts, the report's path), printed
+    when the workflow succeeds; a user Snakefile that has memsweep as a module calls it from its
+    own onsuccess (Snakemake runs only the main Snakefile's)."""
+    if Path(SUMMARY["verdicts"]).exists():
+        runs = tables.RUNS.read(SUMMARY["runs"])
+        found = tables.VERDICTS.read(SUMMARY["verdicts"])
+        print(verdicts.closing_summary(found, runs, Path(REPORT).resolve()), file=sys.stderr)

@@ -1,21 +1,30 @@
-rule figure:
-    """One figure of the registry in scripts/figures/ (a job per figure: a changed setting
-    redraws only the figures that use it)."""
+rule figures:
+    """Every verdict of the campaign, decided once (scripts/verdicts.py), then every figure of
+    the registry in scripts/figures/, then the self-contained HTML report that shows them with
+    the tables, config and environment: one interpreter imports seaborn, pandas and matplotlib
+    and reads the tables once (a changed setting redraws all figures, a few seconds)."""
     input:
-        unpack(get_figure_inputs),
+        unpack(get_figures_inputs),
     output:
-        png=report(
-            figures.PATH.format(name="{figure}"),
-            caption="../report/figure.rst",
-            category="Figures",
-            labels={"figure": "{figure}"},
+        **figure_outputs(),
+        verdicts=report(
+            SUMMARY["verdicts"],
+            caption="../report/verdicts.rst",
+            category="Tables",
+            labels={"table": "verdicts"},
+        ),
+        html=report(
+            REPORT,
+            caption="../report/report.rst",
+            category="Report",
+            labels={"page": "memsweep report"},
         ),
     log:
-        "logs/figure/{figure}.log",
+        "logs/figures/figures.log",
     conda:
         "../../envs/analysis.yaml"
     params:
-        settings=get_figure_settings,
-        caption=get_figure_caption,
+        config=config,
+        version=memsweep_version(),
     script:
         "../../scripts/draw_figure.py"

@@ -1,10 +1,10 @@
 rule launch:
     """How one variant's runs are launched, in one file its runs depend on: a changed command,
-    environment, interval, timeout or enforcement reruns exactly that variant's runs."""
+    environment, interval, timeout, enforcement or phase pattern reruns exactly that variant's runs."""
     input:
         # the sampler's code and the program's own files: editing one rewrites this spec, and
         # so reruns the variant's runs (one input per variant, not one per run)
-        code=SAMPLER_CODE,
+        code=code_of("run_monitored.py"),
         program=get_program_files,
     output:
         spec=launch.SPEC_PATH,
@@ -34,13 +34,17 @@ rule monitor:
     conda:
         "../../envs/sampler.yaml"
     resources:
-        # one measurement at a time by default (profiles/default sets measurement_slots=1)
+        # one measurement at a time unless --resources measurement_slots=N (common.smk)
         measurement_slots=1,
         mem_mb=get_monitor_mem_mb,
         runtime=MONITOR_RUNTIME,
     params:
+        # the run wrapper's code is an input of the launch rule: editing it reruns the runs
+        wrapper=RUN_WRAPPER,
         run_dir=RUN_DIR,
+    # -S: the run wrapper and the sampler need only the standard library; not importing site
+    # (site-packages and the .pth files there) saves 0.1-0.2 s of every run
     shell:
-        "python scripts/run_monitored.py --launch {input.launch} --run-dir {params.run_dir}"
+        "python -S {params.wrapper} --launch {input.launch} --run-dir {params.run_dir}"
         " --limit-mb {wildcards.limit} --bucket-model {wildcards.model} --repeat {wildcards.repeat}"
         " --log {log}"

@@ -1,6 +1,7 @@
 rule launch:
     """How one variant's runs are launched, in one file its runs depend on: a changed command,
-    environment, interval, timeout, enforcement or phase pattern reruns exactly that variant's runs."""
+    environment, interval, timeout, enforcement or phase pattern reruns exactly that variant's
+    runs."""
     input:
         # the sampler's code and the program's own files: editing one rewrites this spec, and
         # so reruns the variant's runs (one input per variant, not one per run)

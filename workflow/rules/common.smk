@@ -77,7 +77,7 @@ PLOTS = {name: figures.PATH.format(name=name) for name in figures.drawn(config)}
 
 
 def workflow_path(path):
-    """A file as a rule names it: relative to the working folder when it lies inside it
+    """How rules name a file: relative to the working folder when it lies inside it
     (memsweep's own checkout, or a clone in the user's project: the folder can move without
     rerunning anything), else as given. Snakemake reruns a job whose input paths changed."""
     if not Path(path).is_absolute() or not Path(path).is_relative_to(Path.cwd()):

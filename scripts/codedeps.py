@@ -113,3 +113,56 @@ def closure(script: Path, root: Path = ROOT) -> list[Path]:
                     seen[known[module]] = module
                     todo.append((known[module], module))
     return sorted(seen, key=lambda path: path.relative_to(root).as_posix())
+
+
+def graph(root: Path = ROOT) -> dict[str, set[str]]:
+    """{module: the memsweep modules it imports directly} for every module under root. A
+    module's own packages are not among them: Python runs a package's __init__.py before any of
+    its modules, whatever they import, so `from figures import style` in figures/bands.py is no
+    circle with figures/__init__.py loading its modules.
+
+    >>> sorted(graph()["sampler_contract"])
+    []
+    """
+    known = modules(root)
+    return {
+        name: {
+            module
+            for wanted in imported(path, name)
+            for module in _expand(wanted, known)
+            if module != name and not name.startswith(f"{module}.")
+        }
+        for name, path in known.items()
+    }
+
+
+def cycle(edges: dict[str, set[str]]) -> list[str]:
+    """An import circle in the graph, as the modules along it back to the first ([] when there
+    is none).
+
+    >>> cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}})
+    ['a', 'b', 'c', 'a']
+    >>> cycle({"a": {"b"}, "b": set()})
+    []
+    """
+    done, path = set(), []
+
+    def visit(node: str) -> list[str]:
+        if node in path:
+            return [*path[path.index(node) :], node]
+        if node in done:
+            return []
+        path.append(node)
+        for after in sorted(edges.get(node, ())):
+            found = visit(after)
+            if found:
+                return found
+        path.pop()
+        done.add(node)
+        return []
+
+    for start in sorted(edges):
+        found = visit(start)
+        if found:
+            return found
+    return []

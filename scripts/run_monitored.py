@@ -34,9 +34,12 @@ from datetime import timedelta
 import launch
 import sampler
 import sampler_phases
+import sampling
+from sampler_contract import SUMMARY_KEYS, Messages, SamplerError, Settings
+from sampler_summary import closing_line
 
 RUN_KEYS = (
-    *sampler.SUMMARY_KEYS,
+    *SUMMARY_KEYS,
     "variant", "limit_mb", "bucket_model", "repeat", "run_dir", "slurm_job_id", "solver_argv",
     "status",
 )  # fmt: skip
@@ -106,7 +109,7 @@ def write_atomically(path: str, text: str) -> None:
     except OSError as e:
         if os.path.exists(tmp):
             os.unlink(tmp)
-        raise sampler.SamplerError(f"cannot write {path}: {e.strerror}") from None
+        raise SamplerError(f"cannot write {path}: {e.strerror}") from None
 
 
 def write_phases(run_dir: str, markers: list, end_s: float) -> None:
@@ -117,7 +120,7 @@ def write_phases(run_dir: str, markers: list, end_s: float) -> None:
     write_atomically(os.path.join(run_dir, sampler_phases.FILE), sampler_phases.csv_text(rows))
 
 
-def run(args, messages: sampler.Messages) -> int:
+def run(args, messages: Messages) -> int:
     """One monitored run; the exit status (see the module's docstring)."""
     run_dir = args.run_dir
     try:
@@ -126,7 +129,7 @@ def run(args, messages: sampler.Messages) -> int:
             if os.path.exists(os.path.join(run_dir, name)):
                 os.unlink(os.path.join(run_dir, name))
     except OSError as e:
-        raise sampler.SamplerError(f"cannot prepare the run folder {run_dir}: {e}") from None
+        raise SamplerError(f"cannot prepare the run folder {run_dir}: {e}") from None
     env = launch.run_env(args.limit_mb, args.bucket_model, dict(args.env))
     messages.info(f"running in {run_dir}: {' '.join(args.command)}")
     try:
@@ -134,11 +137,11 @@ def run(args, messages: sampler.Messages) -> int:
             os.path.join(run_dir, "solver.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644
         )
     except OSError as e:
-        raise sampler.SamplerError(f"cannot write {run_dir}/solver.log: {e.strerror}") from None
+        raise SamplerError(f"cannot write {run_dir}/solver.log: {e.strerror}") from None
     null = os.open(os.devnull, os.O_RDONLY)
     log_path = os.path.join(run_dir, "solver.log")
     phases = sampler_phases.Reader(log_path, args.phase_pattern) if args.phase_pattern else None
-    settings = sampler.Settings(
+    settings = Settings(
         command=args.command,
         interval_ms=args.interval_ms,
         out=os.path.join(run_dir, "trace.csv"),
@@ -153,7 +156,7 @@ def run(args, messages: sampler.Messages) -> int:
         phases=phases,
     )
     try:
-        summary, _ = sampler.sample(settings, messages)
+        summary, _ = sampling.Run(settings, messages).execute()
         if phases is not None:  # also for a program that never started: (start), no samples
             end = summary["duration_s"] or 0.0
             write_phases(run_dir, phases.finish(end), end)
@@ -184,7 +187,7 @@ def run(args, messages: sampler.Messages) -> int:
     bench = "\t".join(BENCHMARK_COLUMNS) + "\n" + "\t".join(benchmark_row(summary)) + "\n"
     write_atomically(os.path.join(run_dir, "benchmark.tsv"), bench)
     write_atomically(os.path.join(run_dir, "run.json"), json.dumps(record, indent=2) + "\n")
-    messages.info(f"{record['status']}: {sampler.closing_line(summary)}")
+    messages.info(f"{record['status']}: {closing_line(summary)}")
     return 0
 
 
@@ -222,13 +225,13 @@ def _one_group(text: str) -> bool:
         return False
 
 
-def parse_args(argv: list[str], messages: sampler.Messages | None = None):
+def parse_args(argv: list[str], messages: Messages | None = None):
     import argparse
 
     class Parser(argparse.ArgumentParser):
         def error(self, message):  # to stderr and, when there is one, the log
             self.print_usage(sys.stderr)
-            (messages or sampler.Messages("run_monitored")).error(f"error: {message}")
+            (messages or Messages("run_monitored")).error(f"error: {message}")
             sys.exit(2)
 
     number = sampler.number_type
@@ -317,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if log:
             os.makedirs(os.path.dirname(os.path.abspath(log)), exist_ok=True)
-        messages = sampler.Messages("run_monitored", log, quiet=True)
+        messages = Messages("run_monitored", log, quiet=True)
     except OSError as e:
         print(f"run_monitored: cannot write the log {log}: {e.strerror}", file=sys.stderr)
         return 1
@@ -327,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         return e.code
     try:
         return run(args, messages)
-    except sampler.SamplerError as e:
+    except SamplerError as e:
         messages.error(str(e))
         return 1
     except KeyboardInterrupt:

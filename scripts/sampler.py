@@ -19,224 +19,30 @@ Messages go to stderr only; the command inherits stdout and stderr. Exit status:
 (launch) or 0 (attach); 128+N when signal N interrupted the sampler; 2 for bad usage or a missing
 process; 127 when the command cannot start (the summary is still written); 1 when the sampler
 cannot work (a trace it cannot write, a failed guardian); 70 for an internal error.
-This file holds the contracts (TRACE_COLUMNS, SUMMARY_KEYS: cheap to import, no side effects),
-the settings, the trace writer and the command line; sampling.py the run itself, procfs.py the
-/proc parsing and the process tree, guardian.py the guardian, sampler_summary.py the summary's
-figures, cgroups.py enforcement. Standard library only. Contracts and trade-offs:
-docs/sampler.md.
+This file is the command line only: it parses the options and calls the engine. The contracts
+(TRACE_COLUMNS, SUMMARY_KEYS), the settings, the messages and the trace writer are in
+sampler_contract.py; the run itself in sampling.py, the /proc parsing in procfs.py, the process
+tree in proctree.py, the guardian in guardian.py, the summary's figures, its file and its closing
+line in sampler_summary.py, enforcement in cgroups.py. Standard library only. Contracts and
+trade-offs: docs/sampler.md.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
+import argparse
 import math
 import os
 import sys
-import time
 
-__version__ = "2.1.0"
-TRACE_COLUMNS = ("time_s", "vmrss_kb", "vmsize_kb", "vmdata_kb", "vmhwm_kb", "vmswap_kb", "nprocs")
-SUMMARY_KEYS = (
-    "command", "mode", "pid", "interval_ms", "samples", "duration_s", "effective_interval_ms",
-    "interval_p50_ms", "interval_p99_ms", "missed_ticks", "peak_rss_kb", "peak_rss_time_s",
-    "peak_vmsize_kb", "peak_vmdata_kb", "hwm_kb", "maxrss_kb", "peak_capture", "exit_code",
-    "signal", "timed_out", "started_at", "hostname", "kernel", "sampler_version", "enforce",
-    "memory_limit_mb", "cgroup_peak_kb", "oom_killed",
-    "interrupted", "interrupt_signal", "leftover_processes", "maxrss_is_image",
-    "cpu_user_s", "cpu_system_s", "cpu_load_cores", "minor_faults", "major_faults",
-    "voluntary_switches", "involuntary_switches",
-    "rchar_bytes", "wchar_bytes", "read_bytes", "write_bytes",
-    "smaps_interval_ms", "peak_uss_kb", "peak_pss_kb",
-    "cgroup_anon_kb", "cgroup_file_kb", "cgroup_events_high", "cgroup_events_max",
-    "cgroup_events_oom", "cgroup_events_oom_kill", "cgroup_pressure_some_us",
-    "cgroup_pressure_full_us", "end", "timeout_s", "peak_nprocs", "notes",
-)  # fmt: skip
-ENDS = ("exit", "reaped", "vanished", "timeout", "interrupted", "not started")
-KILL_GRACE_S = 2.0  # --timeout and interrupts: SIGTERM to the process group, SIGKILL this later
-
-
-class SamplerError(Exception):
-    """The sampler cannot do its work: reported as one line (no traceback) and an exit status."""
-
-    def __init__(self, message: str, code: int = 1):
-        super().__init__(message)
-        self.code = code
-
-
-class Messages:
-    """Where memsweep's own messages go: stderr (info lines unless quiet) and, when given, a log
-    file that gets every line with a time stamp."""
-
-    def __init__(self, prog: str = "sampler", log_path: str | None = None, quiet: bool = False):
-        self.prog, self.quiet = prog, quiet
-        self.log = open(log_path, "a", buffering=1) if log_path else None  # noqa: SIM115
-
-    def info(self, text: str) -> None:
-        self._put(text, to_stderr=not self.quiet)
-
-    def warn(self, text: str) -> None:
-        self._put(f"warning: {text}", to_stderr=True)
-
-    def error(self, text: str) -> None:
-        self._put(text, to_stderr=True)
-
-    def _put(self, text: str, to_stderr: bool) -> None:
-        line = f"{self.prog}: {text}\n"
-        with contextlib.suppress(OSError, ValueError):  # a closed or full stream: nothing to do
-            if to_stderr:
-                sys.stderr.write(line)
-                sys.stderr.flush()
-            if self.log is not None:
-                self.log.write(time.strftime("%Y-%m-%d %H:%M:%S ") + line)
-
-
-class Settings:
-    """What to sample and how: `command` (launch mode) or `pid` (attach mode), and options.
-    env is set on top of the sampler's environment; stdin, stdout and stderr are the command's
-    streams (None: the sampler's own); smaps_interval_ms 0 never reads smaps_rollup; phases,
-    when given, has poll(t) called on every tick before the sample, t in s since the launch
-    (sampler_phases.Reader: the program's output lines, timestamped)."""
-
-    def __init__(
-        self,
-        command: list[str] | None = None,
-        pid: int | None = None,
-        interval_ms: float = 10.0,
-        out: str = "trace.csv",
-        timeout_s: float | None = None,
-        children: bool = True,
-        env: dict[str, str] | None = None,
-        enforce: str = "none",
-        memory_limit_mb: int | None = None,
-        smaps_interval_ms: float = 0.0,
-        stdin: int | None = None,
-        stdout: int | None = None,
-        stderr: int | None = None,
-        phases=None,
-    ):
-        self.command, self.pid, self.interval_ms, self.out = command, pid, interval_ms, out
-        self.timeout_s, self.children, self.env = timeout_s, children, env or {}
-        self.enforce, self.memory_limit_mb = enforce, memory_limit_mb
-        self.smaps_interval_ms = smaps_interval_ms
-        self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
-        self.phases = phases
-
-
-class Trace:
-    """The trace CSV. Rows are kept in memory and written out every sampling.FLUSH_S and at the
-    end with os.write, so a failed write (a full disk) names the file and its cause."""
-
-    def __init__(self, path: str):
-        self.path = path
-        self.rows = [",".join(TRACE_COLUMNS) + "\n"]
-        try:
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-            self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
-        except OSError as e:
-            raise SamplerError(f"cannot write the trace {path}: {e.strerror}") from None
-        self.flush()
-
-    def flush(self) -> None:
-        data = "".join(self.rows).encode()
-        self.rows.clear()
-        try:
-            while data:
-                data = data[os.write(self.fd, data) :]
-        except OSError as e:
-            raise SamplerError(f"cannot write the trace {self.path}: {e.strerror}") from None
-
-    def close(self, flush: bool = True) -> None:
-        """Write out what is left (unless flush=False) and close the file; closing twice is
-        harmless."""
-        if self.fd is None:
-            return
-        try:
-            if flush:
-                self.flush()
-        finally:
-            os.close(self.fd)
-            self.fd = None
-
-
-def sample(settings: Settings, messages: Messages) -> tuple[dict, int]:
-    """Run the sampler: (the summary, the exit status). SamplerError when it cannot work (the
-    command's own failures are data, in the summary)."""
-    _scripts_on_path()
-    import sampling
-
-    return sampling.Run(settings, messages).execute()
-
-
-def _scripts_on_path() -> None:
-    """Make the sibling modules importable when this file is loaded by path (importlib)."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    if here not in sys.path:
-        sys.path.insert(0, here)
-
-
-def write_summary(path: str, summary: dict) -> None:
-    """Write the summary JSON atomically: a temp file beside it, then os.replace."""
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "w") as f:
-            json.dump({k: summary.get(k) for k in SUMMARY_KEYS}, f, indent=2)
-            f.write("\n")
-        os.replace(tmp, path)
-    except OSError as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise SamplerError(f"cannot write the summary {path}: {e.strerror}") from None
-
-
-def end_words(s: dict) -> str:
-    """How the run ended, in the closing line's words (from `end`, one of ENDS)."""
-    how, code = s["end"], s.get("exit_code")
-    if how == "interrupted":
-        text = f"interrupted by signal {s['interrupt_signal']}"
-    elif how == "timeout":
-        text = "timed out" if code is None else f"exit {code}, timed out"
-    elif how == "exit":
-        text = f"exit {code}"
-    elif how == "reaped":
-        text = "target ended, reaped by another process (exit status unknown)"
-    elif how == "vanished":
-        text = "target ended before the first sample (nothing measured)"
-    else:
-        text = how
-    if s["mode"] == "attach" and how in ("timeout", "interrupted"):
-        text += ", the target still runs"
-    return text
-
-
-def closing_line(s: dict) -> str:
-    """The one-line account of a run that the sampler prints last."""
-
-    def mib(kb):
-        return "n/a" if kb is None else f"{kb / 1024:.1f} MiB"
-
-    capture = "" if s.get("peak_capture") is None else f" ({s['peak_capture']:.1%} captured)"
-    end = end_words(s)
-    end += ", OOM-killed" if s.get("oom_killed") else ""
-    dur = "n/a" if s.get("duration_s") is None else f"{s['duration_s']:.3f} s"
-    every = s.get("effective_interval_ms")
-    every = "n/a" if every is None else f"{every:.3f} ms"
-    cpu = s.get("cpu_user_s")
-    cpu = "" if cpu is None else f", {cpu + s['cpu_system_s']:.2f} s CPU"
-    return (
-        f"{s['samples']} samples in {dur} (every {every}, {s['missed_ticks']} missed), "
-        f"peak RSS {mib(s.get('peak_rss_kb'))}, VmHWM {mib(s.get('hwm_kb'))}{capture}"
-        f"{cpu}, {end}"
-    )
-
-
-# --- command line ----------------------------------------------------------------------------
+import sampling
+from launch import ENFORCE_MODES
+from sampler_contract import KILL_GRACE_S, Messages, SamplerError, Settings, __version__
+from sampler_summary import closing_line, write_summary
 
 
 def number_type(kind, what: str, minimum: float, inclusive: bool = True):
     """An argparse type: a finite number of `kind`, at least (or above) minimum; the message
     says what is accepted (argparse puts the option's name before it)."""
-    import argparse
 
     def check(text: str):
         try:
@@ -253,8 +59,6 @@ def number_type(kind, what: str, minimum: float, inclusive: bool = True):
 
 
 def env_pair(text: str) -> tuple[str, str]:
-    import argparse
-
     key, eq, value = text.partition("=")
     if not key or not eq:
         raise argparse.ArgumentTypeError(f"must be KEY=VALUE, not {text!r}")
@@ -262,11 +66,6 @@ def env_pair(text: str) -> tuple[str, str]:
 
 
 def parse_args(argv: list[str]):
-    import argparse
-
-    _scripts_on_path()
-    from launch import ENFORCE_MODES
-
     p = argparse.ArgumentParser(
         prog="sampler.py",
         usage="%(prog)s [OPTIONS] -- COMMAND [ARG...]\n       %(prog)s --pid PID [OPTIONS]",
@@ -352,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                 os.makedirs(os.path.dirname(os.path.abspath(args.summary)), exist_ok=True)
             except OSError as e:
                 raise SamplerError(f"cannot write the summary {args.summary}: {e}") from None
-        summary, status = sample(settings, messages)
+        summary, status = sampling.Run(settings, messages).execute()
         if args.summary:
             write_summary(args.summary, summary)
         messages.info(closing_line(summary))
@@ -366,7 +165,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    _scripts_on_path()
-    import sampler  # the module its siblings import, so that there is one SamplerError class
-
-    sys.exit(sampler.main())
+    sys.exit(main())

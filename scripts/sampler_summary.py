@@ -1,7 +1,8 @@
 """The sampler's summary: how what a run saw and what the kernel reported become its figures.
 
 Standard library only. Pure functions of the guardian's report, the cgroup's counters, the
-/proc figures of attach mode, and the per-process peaks:
+/proc figures of attach mode, and the per-process peaks; then the summary's file and its closing
+line:
 
     >>> percentile(Counter({10000: 98, 10500: 1, 14000: 1}), 99)
     10.5
@@ -11,13 +12,15 @@ Standard library only. Pure functions of the guardian's report, the cgroup's cou
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
 import os
 from collections import Counter
 from datetime import UTC, datetime
 
 import procfs
-import sampler
+from sampler_contract import SUMMARY_KEYS, SamplerError, __version__
 
 IMAGE_SLACK_KB = 1024  # pages the forked child touches before exec, on top of the image
 
@@ -145,7 +148,7 @@ def static_keys(settings, mode: str) -> dict:
         "started_at": started,
         "hostname": uname.nodename,
         "kernel": uname.release,
-        "sampler_version": sampler.__version__,
+        "sampler_version": __version__,
         "enforce": settings.enforce,
         "memory_limit_mb": settings.memory_limit_mb,
         "smaps_interval_ms": settings.smaps_interval_ms or None,
@@ -193,3 +196,58 @@ def sampled(run, end: float | None) -> dict:
         "interrupt_signal": run.signals[0] if run.signals else None,
         "cpu_load_cores": None if cpu is None or not duration else round(cpu / duration, 3),
     }
+
+
+def write_summary(path: str, summary: dict) -> None:
+    """Write the summary JSON atomically: a temp file beside it, then os.replace."""
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        with open(tmp, "w") as f:
+            json.dump({k: summary.get(k) for k in SUMMARY_KEYS}, f, indent=2)
+            f.write("\n")
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise SamplerError(f"cannot write the summary {path}: {e.strerror}") from None
+
+
+def end_words(s: dict) -> str:
+    """How the run ended, in the closing line's words (from `end`, one of sampler_contract.ENDS)."""
+    how, code = s["end"], s.get("exit_code")
+    if how == "interrupted":
+        text = f"interrupted by signal {s['interrupt_signal']}"
+    elif how == "timeout":
+        text = "timed out" if code is None else f"exit {code}, timed out"
+    elif how == "exit":
+        text = f"exit {code}"
+    elif how == "reaped":
+        text = "target ended, reaped by another process (exit status unknown)"
+    elif how == "vanished":
+        text = "target ended before the first sample (nothing measured)"
+    else:
+        text = how
+    if s["mode"] == "attach" and how in ("timeout", "interrupted"):
+        text += ", the target still runs"
+    return text
+
+
+def closing_line(s: dict) -> str:
+    """The one-line account of a run that the sampler prints last."""
+
+    def mib(kb):
+        return "n/a" if kb is None else f"{kb / 1024:.1f} MiB"
+
+    capture = "" if s.get("peak_capture") is None else f" ({s['peak_capture']:.1%} captured)"
+    end = end_words(s)
+    end += ", OOM-killed" if s.get("oom_killed") else ""
+    dur = "n/a" if s.get("duration_s") is None else f"{s['duration_s']:.3f} s"
+    every = s.get("effective_interval_ms")
+    every = "n/a" if every is None else f"{every:.3f} ms"
+    cpu = s.get("cpu_user_s")
+    cpu = "" if cpu is None else f", {cpu + s['cpu_system_s']:.2f} s CPU"
+    return (
+        f"{s['samples']} samples in {dur} (every {every}, {s['missed_ticks']} missed), "
+        f"peak RSS {mib(s.get('peak_rss_kb'))}, VmHWM {mib(s.get('hwm_kb'))}{capture}"
+        f"{cpu}, {end}"
+    )

@@ -3,7 +3,6 @@
 The engine behind scripts/sampler.py (its command line) and scripts/run_monitored.py (the
 workflow's wrapper, which runs it in-process). Standard library only:
 
-    >>> from sampler import Messages
     >>> run = Run(Settings(command=["sleep", "0.1"], out=os.devnull), Messages(quiet=True))
     >>> summary, status = run.execute()
     >>> summary["samples"] > 5, summary["exit_code"], status
@@ -24,7 +23,7 @@ import procfs
 import proctree
 import sampler_summary
 from guardian import Guardian, GuardianError, Launch
-from sampler import KILL_GRACE_S, SUMMARY_KEYS, Messages, SamplerError, Settings, Trace
+from sampler_contract import KILL_GRACE_S, SUMMARY_KEYS, Messages, SamplerError, Settings, Trace
 
 FLUSH_S = 0.5  # the trace is written out at least this often
 SLOW_S = 0.1  # cgroup usage (and, in attach mode, CPU and I/O) are read this often
@@ -346,10 +345,10 @@ class Run:
         self.summary["end"] = self._end()
 
     def _end(self) -> str:
-        """How the run ended, one of sampler.ENDS: a stop signal, the timeout, else the target's
-        own end: its exit (seen by the guardian, or as a zombie in attach mode), or in attach
-        mode an end whose exit status another process took (its parent reaped it), before any
-        sample ("vanished") or after ("reaped")."""
+        """How the run ended, one of sampler_contract.ENDS: a stop signal, the timeout, else the
+        target's own end: its exit (seen by the guardian, or as a zombie in attach mode), or in
+        attach mode an end whose exit status another process took (its parent reaped it), before
+        any sample ("vanished") or after ("reaped")."""
         if self.signals:
             return "interrupted"
         if self.timed_out:

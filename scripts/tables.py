@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 import sampler_phases
-from sampler import TRACE_COLUMNS
+from sampler_contract import TRACE_COLUMNS
 
 KEY = ["variant", "limit_mb", "bucket_model", "repeat"]
 CONFIG_KEY = ["variant", "limit_mb", "bucket_model"]

@@ -59,6 +59,28 @@ def test_a_module_chosen_at_run_time_depends_on_its_whole_package(tmp_path):
     assert found == ["entry.py", "helper.py", "plugins/__init__.py", "plugins/a.py", "plugins/b.py"]
 
 
+
+def test_the_graph_finds_an_import_circle_through_a_deferred_import(tmp_path):
+    write(tmp_path, {
+        "cli.py": "import engine\n",
+        "engine.py": "import summary\n",
+        "summary.py": "def version():\n    import cli\n",
+        "pkg/__init__.py": "from importlib import import_module\n"
+                           "def load(n):\n    return import_module(f'pkg.{n}')\n",
+        "pkg/part.py": "from pkg import helper\n",
+        "pkg/helper.py": "",
+    })  # fmt: skip
+    edges = codedeps.graph(tmp_path)
+    assert edges["pkg.part"] == {"pkg.helper"}  # its own package is loaded first: no edge
+    assert codedeps.cycle(edges) == ["cli", "engine", "summary", "cli"]
+    del edges["summary"]
+    assert codedeps.cycle(edges) == []
+
+
+def test_no_import_circle_in_scripts():
+    circle = codedeps.cycle(codedeps.graph(SCRIPTS))
+    assert circle == [], "import circle: " + " -> ".join(circle)
+
 # the memsweep script each rule runs (its script: directive)
 RULE_SCRIPT = re.compile(
     r'^(?:rule|checkpoint) (\w+):.*?"\.\./\.\./scripts/(\w+\.py)"', re.M | re.S

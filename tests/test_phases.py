@@ -13,7 +13,7 @@ import pytest
 
 import campaign
 import phases
-import sampler
+import sampler_contract
 import sampler_phases
 import sampling
 import tables
@@ -82,12 +82,12 @@ def sample_phased(tmp_path, steps, interval_ms=20.0, env=None):
     log = tmp_path / "solver.log"
     out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     reader = sampler_phases.Reader(str(log), PATTERN)
-    settings = sampler.Settings(
+    settings = sampler_contract.Settings(
         command=[PY, str(PHASED), *steps, "--hold-ms", "150"], interval_ms=interval_ms,
         out=str(tmp_path / "trace.csv"), stdout=out, stderr=out,
         env={"PYTHONUNBUFFERED": "1", **(env or {})}, phases=reader,
     )  # fmt: skip
-    run = sampling.Run(settings, sampler.Messages(quiet=True))
+    run = sampling.Run(settings, sampler_contract.Messages(quiet=True))
     try:
         summary, status = run.execute()
     finally:

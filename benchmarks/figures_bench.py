@@ -20,6 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests"), str(REPO / "scripts")]
 
+import campaign  # noqa: E402
 import figures  # noqa: E402
 from fixtures_report import default_campaign, stage_paths, write_campaign  # noqa: E402
 
@@ -43,8 +44,8 @@ draw_figure.figures_and_report({paths!r}, {pngs!r}, {html!r}, {config!r}, "bench
 seconds["report"] = time.perf_counter() - t - sum(v for k, v in seconds.items() if k != "imports")
 print(json.dumps(seconds))
 """
-CONFIG = {"variance": {"cv_warn_percent": 5, "mad_threshold": 3.5},
-          "spikes": {"min_increase_mb": 20, "window_s": 1.0}}  # fmt: skip
+# the default campaign's config, as the workflow hands it to the job
+CONFIG = campaign.load(campaign.read_config_file(campaign.DEFAULT_CONFIG))
 NAMES = figures.drawn({})
 
 

@@ -61,14 +61,26 @@ def _dynamic_prefix(node: ast.Call) -> str | None:
     return None
 
 
+def _statements(node):
+    """Every statement under node, at any depth (bodies of functions, classes, if, try, ...)."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
+            yield child
+            yield from _statements(child)
+
+
 @cache
 def imported(path: Path, name: str) -> set[str]:
     """The dotted names module `name` (file `path`) imports; 'a.*' stands for every module of
     package a (an import chosen at run time)."""
-    tree = ast.parse(path.read_text(), filename=str(path))
+    text = path.read_text()
+    tree = ast.parse(text, filename=str(path))
     package = _package_of(name, path)
     names = set()
-    for node in ast.walk(tree):
+    # import statements only (they sit in statement bodies, never inside expressions), and every
+    # node only where a dynamic import can be: a walk of every node costs the DAG a few tenths
+    dynamic = any(call in text for call in DYNAMIC_IMPORTS)
+    for node in ast.walk(tree) if dynamic else _statements(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

@@ -32,13 +32,14 @@ import os
 import re
 import shlex
 import string
-from pathlib import Path
 
 import cgroups
 
 ENFORCE_MODES = ("none", "cgroup", "rlimit")
 COMMAND_FIELDS = ("memory_mb", "bucket_model", "memsweep_dir")
-HOME = str(Path(__file__).resolve().parents[1])  # memsweep's own folder: {memsweep_dir}
+# memsweep's own folder: {memsweep_dir} (os.path, not pathlib: the run wrapper imports this module,
+# and pathlib costs each run some milliseconds)
+HOME = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 AUTO_MODEL = "auto"
 MODEL_SEP = "/"
 SLUG_SEP = "-"

@@ -28,8 +28,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import traceback
-from datetime import timedelta
 
 import launch
 import sampler
@@ -83,7 +81,7 @@ def benchmark_row(s: dict) -> list[str]:
         s_col = hms = "NA"
     else:
         s_col = f"{round(duration, 4):.2f}"
-        seconds = timedelta(seconds=duration).seconds
+        seconds = int(duration) % 86400  # as timedelta(seconds=duration).seconds
         hms = f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
     return [
         s_col,
@@ -339,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # noqa: BLE001 (one line on stderr; the traceback in the log)
         messages.error(f"internal error: {type(e).__name__}: {e}")
         if messages.log is not None:
+            import traceback  # only here: its imports cost each run some milliseconds
+
             messages.log.write(traceback.format_exc())
         return 70
 

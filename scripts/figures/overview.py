@@ -53,7 +53,7 @@ def draw(data: dict, settings: dict, out_path) -> None:
     style.theme()
     rows, limits, (peak, cv, level) = grids(variance, style.plain(data["verdicts"]))
     height = 1.6 + 3 * max(1.2, 0.22 * len(rows))
-    fig, axes = plt.subplots(3, 1, figsize=(style.WIDTH_IN, height), layout="constrained")
+    fig, axes = plt.subplots(3, 1, figsize=(style.WIDTH_IN, height))
     warn = float(settings["cv_warn_percent"])
     panel(
         axes[0],
@@ -79,6 +79,13 @@ def draw(data: dict, settings: dict, out_path) -> None:
         norm,
         None,
         "Worst verdict per configuration: green ok, yellow to look at, red failed",
-        "",  # no colorbar: the title says what the colours mean
+        "",  # no colorbar (its room kept empty): the title says what the colours mean
     )
+    names = [style.text(r) for r in rows]
+    xaxis = style.XAXIS_IN + (
+        style.text_width(fig, [f"{v:g}" for v in limits], 7.5) if len(limits) > 8 else 0
+    )  # fmt: skip (turned upright beyond 8)
+    style.fixed_layout(fig, left=style.text_width(fig, names, 7.5) + 0.2,
+                       right=style.COLORBAR_IN, top=style.TITLE_IN, bottom=xaxis,
+                       hgap=xaxis + style.TITLE_IN)  # fmt: skip
     style.save(fig, out_path)

@@ -19,9 +19,10 @@ def draw(data: dict, settings: dict, out_path) -> None:
     if have.empty:
         return style.message_figure(out_path, TITLE, "No run has a peak.")
     style.theme()
-    fig, (ax, ax2) = plt.subplots(
-        1, 2, figsize=(style.WIDTH_IN, 4.8), width_ratios=[3, 2], layout="constrained"
-    )
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(style.WIDTH_IN, 4.8), width_ratios=[3, 2])
+    # labelled first: seaborn labels an unlabelled axis, which makes its ticks twice
+    ax.set(xlabel="memory limit (MB)", ylabel="peak (MB)")
+    ax2.set(xlabel="memory limit (MB)", ylabel="peak / limit (%)")
     runs = runs.assign(series=style.series_label(runs))
     have = runs.dropna(subset=["peak_mb"])
     limits = np.sort(runs["limit_mb"].unique())
@@ -62,18 +63,22 @@ def draw(data: dict, settings: dict, out_path) -> None:
         0, 1.012, "\n".join(lines), transform=ax.transAxes, va="bottom", fontsize=8,
         color=style.MUTED,
     )  # fmt: skip
-    ax.set(xlabel="memory limit (MB)", ylabel="peak (MB)")
     ax2.axhline(100, color=style.FAIL_COLOR, ls="--", lw=1.2)
     ax2.axhspan(100, 1e9, color=style.FAIL_COLOR, alpha=0.06, lw=0)
     ax2.set_ylim(0, max(110, float((100 * have["peak_mb"] / have["limit_mb"]).max()) * 1.1))
     ax2.set_xlim(*xs)
     ax2.set_title("Peak as % of limit (100% = budget)", loc="left", pad=8 + 10 * len(lines))
-    ax2.set(xlabel="memory limit (MB)", ylabel="peak / limit (%)")
+    ticks = [f"{v:g}" for v in limits]
+    rotated = 6 < len(limits) <= 12
     for axis in (ax, ax2):
         if len(limits) <= 12:
-            axis.set_xticks(
-                limits, [f"{v:g}" for v in limits], rotation=45 if len(limits) > 6 else 0
-            )
+            axis.set_xticks(limits, ticks, rotation=45 if rotated else 0)
+    tall = 0.71 * style.text_width(fig, ticks, plt.rcParams["xtick.labelsize"]) if rotated else 0
+    style.fixed_layout(
+        fig, left=style.yaxis_width(ax) + style.EDGE_IN, right=style.EDGE_IN,
+        top=(18 + 10 * len(lines)) / 72 + style.EDGE_IN, bottom=style.XAXIS_IN + tall,
+        wgap=style.yaxis_width(ax2) + 0.3,
+    )  # fmt: skip
     style.save(fig, out_path)
 
 

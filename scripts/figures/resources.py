@@ -22,9 +22,11 @@ def draw(data: dict, settings: dict, out_path) -> None:
     if runs.empty:
         return style.message_figure(out_path, TITLE, "No ok grid run.")
     style.theme()
-    fig, axes = plt.subplots(1, 3, figsize=(style.WIDTH_IN, 4.2), layout="constrained")
+    fig, axes = plt.subplots(1, 3, figsize=(style.WIDTH_IN, 4.2))
     colors = style.palette(runs["series"])
     for ax, (column, label) in zip(axes, PANELS, strict=True):
+        # labelled first: seaborn labels an unlabelled axis, which makes its ticks twice
+        ax.set(xlabel="memory limit (MB)", ylabel=label)
         have = runs.dropna(subset=[column])
         if not have.empty:  # mean per limit, bars min-max
             style.sns.lineplot(have, x="limit_mb", y=column, hue="series", palette=colors,
@@ -34,9 +36,12 @@ def draw(data: dict, settings: dict, out_path) -> None:
         if not np.isfinite(runs[column]).any():
             ax.text(0.5, 0.5, "not measured", transform=ax.transAxes, ha="center",
                     color=style.MUTED)  # fmt: skip
-        ax.set(xlabel="memory limit (MB)", ylabel=label)
         ax.set_ylim(bottom=0)
     if axes[0].get_legend():
         axes[0].legend(fontsize=8, title=None)
     axes[0].set_title(TITLE, loc="left")
+    widths = [style.yaxis_width(ax) for ax in axes]
+    style.fixed_layout(fig, left=widths[0] + style.EDGE_IN, right=style.EDGE_IN,
+                       top=style.TITLE_IN, bottom=style.XAXIS_IN,
+                       wgap=max(widths[1:]) + 0.2)  # fmt: skip
     style.save(fig, out_path)

@@ -19,17 +19,21 @@ def draw(data: dict, settings: dict, out_path) -> None:
         return style.message_figure(out_path, TITLE, "No grid configuration to compare.")
     style.theme()
     warn = float(settings["cv_warn_percent"])
-    fig, (ax, ax2) = plt.subplots(
-        1, 2, figsize=(style.WIDTH_IN, 4.6), width_ratios=[2, 3], layout="constrained"
-    )
-    fig.get_layout_engine().set(wspace=0.06)
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(style.WIDTH_IN, 4.6), width_ratios=[2, 3])
     var = var.assign(series=style.series_label(var))
-    draw_heatmap(ax, var, warn)
+    rows = draw_heatmap(ax, var, warn)
     draw_deviations(ax2, var, runs)
+    # the heatmap's colorbar takes the right of its panel; its ticks and label lie beyond it
+    style.fixed_layout(
+        fig, left=style.text_width(fig, rows, plt.rcParams["ytick.labelsize"]) + 0.25,
+        right=style.EDGE_IN, top=style.TITLE_IN, bottom=style.XAXIS_IN,
+        wgap=style.COLORBAR_IN + style.yaxis_width(ax2) + 0.2,
+    )  # fmt: skip
     style.save(fig, out_path)
 
 
-def draw_heatmap(ax, var: pd.DataFrame, warn: float) -> None:
+def draw_heatmap(ax, var: pd.DataFrame, warn: float) -> list[str]:
+    """The CV per configuration, above the warning framed in red; returns the row labels."""
     rows = list(dict.fromkeys(var["series"]))
     cv = var.pivot_table(index="series", columns="limit_mb", values="cv_percent", dropna=False)
     cv = cv.reindex(rows)
@@ -43,7 +47,8 @@ def draw_heatmap(ax, var: pd.DataFrame, warn: float) -> None:
     style.heatmap(ax, cv.to_numpy(float), "YlOrRd", plt.Normalize(0, vmax), annot,
                   colorbar="CV of the peak (%)", lines=1.5)  # fmt: skip
     ax.set_xticks(np.arange(cv.shape[1]) + 0.5, [f"{v:g}" for v in cv.columns])
-    ax.set_yticks(np.arange(cv.shape[0]) + 0.5, [style.text(r) for r in cv.index])
+    labels = [style.text(r) for r in cv.index]
+    ax.set_yticks(np.arange(cv.shape[0]) + 0.5, labels)
     for (i, j), value in np.ndenumerate(cv.to_numpy()):
         if pd.notna(value) and value > warn:
             ax.add_patch(Rectangle((j, i), 1, 1, fill=False, edgecolor=style.FAIL_COLOR, lw=2.5))
@@ -51,6 +56,7 @@ def draw_heatmap(ax, var: pd.DataFrame, warn: float) -> None:
     ax.set_title(f"CV per configuration — {n_high} above {warn:g}%", loc="left")
     ax.set(xlabel="memory limit (MB)", ylabel="")
     ax.tick_params(axis="y", rotation=0)
+    return labels
 
 
 def draw_deviations(ax2, var: pd.DataFrame, runs: pd.DataFrame) -> None:
@@ -73,6 +79,8 @@ def draw_deviations(ax2, var: pd.DataFrame, runs: pd.DataFrame) -> None:
                                  else model))  # fmt: skip
     points = pd.concat(points) if points else ok.assign(x=0.0, dev=0.0, outlier=False, series="")
     usual, odd = points[~points["outlier"]], points[points["outlier"]]
+    # labelled first: seaborn labels an unlabelled axis, which makes its ticks twice
+    ax2.set(xlabel="memory limit (MB)", ylabel="peak vs configuration median (%)")
     # every repeat, beside the others of its configuration, in its model's colour
     style.sns.stripplot(usual, x="x", y="dev", hue="series", palette=colors, native_scale=True,
                         jitter=0.15, size=5.5, alpha=0.8, linewidth=0, legend=False, ax=ax2,
@@ -93,7 +101,6 @@ def draw_deviations(ax2, var: pd.DataFrame, runs: pd.DataFrame) -> None:
         rotation=90 if len(configs) > 24 else 0,
         fontsize=7.5,
     )
-    ax2.set_xlabel("memory limit (MB)")
     handles = [
         Line2D([], [], ls="", marker="o", color=color, label=style.text(series))
         for series, color in colors.items()
@@ -102,7 +109,6 @@ def draw_deviations(ax2, var: pd.DataFrame, runs: pd.DataFrame) -> None:
     ax2.set_xlim(-0.6, max(len(configs), 1) - 0.4)
     lim_y = max(2.0, float(np.nanmax(np.abs(ax2.get_ylim()))))
     ax2.set_ylim(-lim_y * 1.1, lim_y * 1.1)
-    ax2.set_ylabel("peak vs configuration median (%)")
     single = ok.groupby(["variant", "limit_mb", "bucket_model"]).size().max() < 2
     note = " (one repeat each: no spread)" if single else ""
     ax2.set_title(f"Peak of each ok repeat, outliers in red{note}", loc="left")

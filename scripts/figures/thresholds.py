@@ -22,10 +22,8 @@ def draw(data: dict, settings: dict, out_path) -> None:
     checks = list(dict.fromkeys(keys))
     ncols = min(len(checks), 2)
     nrows = math.ceil(len(checks) / ncols)
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(style.WIDTH_IN, 0.3 + 3.4 * nrows), layout="constrained",
-        squeeze=False,
-    )  # fmt: skip
+    fig, axes = plt.subplots(nrows, ncols, figsize=(style.WIDTH_IN, 0.3 + 3.4 * nrows),
+                             squeeze=False)  # fmt: skip
     for ax, (variant, threshold, model) in zip(axes.flat, checks, strict=False):
         mine = (th["variant"] == variant) & (th["threshold_mb"] == threshold)
         sub = th[mine & (th["bucket_model"] == model)]
@@ -42,6 +40,11 @@ def draw(data: dict, settings: dict, out_path) -> None:
         )
     for ax in axes.flat[len(checks) :]:
         ax.set_visible(False)
+    width = max(style.yaxis_width(ax) for ax in axes.flat[: len(checks)])
+    two_lines = style.XAXIS_IN + 0.15  # the tick labels name the limit and the position
+    style.fixed_layout(fig, left=width + style.EDGE_IN, right=style.EDGE_IN, top=style.TITLE_IN,
+                       bottom=two_lines, wgap=width + 0.2,
+                       hgap=two_lines + style.TITLE_IN)  # fmt: skip
     style.save(fig, out_path)
 
 

@@ -2,12 +2,21 @@
 
 The sampler creates one cgroup per run under `<root>/memsweep/`, sets the limit, moves the command
 into it before the command execs, reads its charge while the run lasts, and afterwards reads the
-cgroup's peak and counters, kills whatever is left in it and removes it:
+cgroup's peak and counters, kills whatever is left in it and removes it. Here on a fake v2 tree
+(see MEMSWEEP_CGROUP_ROOT below), whose kernel files are plain files:
 
-    >>> cg = Cgroup.create(100 * 1024 * 1024)   # e.g. /sys/fs/cgroup/memory/memsweep/run-812-...
+    >>> import shutil, tempfile
+    >>> root = tempfile.mkdtemp()
+    >>> _write(os.path.join(root, "cgroup.controllers"), "cpu memory")
+    >>> cg = Cgroup.create(100 * 1024 * 1024, {ROOT_ENV: root})  # <root>/memsweep/run-812-...
+    >>> _read(cg.file("memory.max"))
+    '104857600'
     >>> # in the child, before exec: cg.enter(); while the run lasts: cg.usage_kb(), cg.split_kb()
-    >>> cg.peak_kb(), cg.oom_killed(), cg.events()["oom_kill"], cg.remove()
-    (38660, False, 0, None)
+    >>> _write(cg.file("memory.peak"), "39587840")  # what the kernel writes
+    >>> _write(cg.file("memory.events"), "oom_kill 0")
+    >>> cg.peak_kb(), cg.oom_killed(), cg.events()["oom_kill"]
+    (38660, False, 0)
+    >>> shutil.rmtree(root)  # cg.remove() on a real tree
 
 Both hierarchies are supported:
 - v2 (unified): `memory.max`, `memory.swap.max` = 0, `memory.oom.group` = 1; peak from

@@ -59,7 +59,6 @@ def test_a_module_chosen_at_run_time_depends_on_its_whole_package(tmp_path):
     assert found == ["entry.py", "helper.py", "plugins/__init__.py", "plugins/a.py", "plugins/b.py"]
 
 
-
 def test_the_graph_finds_an_import_circle_through_a_deferred_import(tmp_path):
     write(tmp_path, {
         "cli.py": "import engine\n",
@@ -80,6 +79,7 @@ def test_the_graph_finds_an_import_circle_through_a_deferred_import(tmp_path):
 def test_no_import_circle_in_scripts():
     circle = codedeps.cycle(codedeps.graph(SCRIPTS))
     assert circle == [], "import circle: " + " -> ".join(circle)
+
 
 # the memsweep script each rule runs (its script: directive)
 RULE_SCRIPT = re.compile(

@@ -138,6 +138,15 @@ def run_until(project, predicate, timeout=60.0):
     return proc, found
 
 
+def sampling_run(project) -> list[int]:
+    """The pids of the redone run's wrapper once its sampler has written a sample (the job
+    removed the earlier trace before it started), else []."""
+    trace = project / RUN / "trace.csv"
+    if not (trace.exists() and len(trace.read_text().splitlines()) > 1):
+        return []
+    return processes(f"run_monitored.py.*{RUN}")
+
+
 def processes(pattern: str) -> list[int]:
     out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout
     return [int(p) for p in out.split()]
@@ -146,8 +155,7 @@ def processes(pattern: str) -> list[int]:
 @fault("SIGTERM to the run (a cancel)")
 def sigterm(project):
     before = fingerprint(project, skip=RUN)
-    proc, pids = run_until(project, lambda: processes(f"run_monitored.py.*{RUN}"))
-    time.sleep(0.5)
+    proc, pids = run_until(project, lambda: sampling_run(project))
     for pid in pids or []:
         os.kill(pid, signal.SIGTERM)
     out, err = proc.communicate(timeout=120)
@@ -203,8 +211,7 @@ def redo_after(project, proc, before, extra=""):
 @fault("SIGKILL of the sampler")
 def sigkill(project):
     before = fingerprint(project, skip=RUN)
-    proc, pids = run_until(project, lambda: processes(f"run_monitored.py.*{RUN}"))
-    time.sleep(0.5)
+    proc, pids = run_until(project, lambda: sampling_run(project))
     wrapper = max(pids or [0], key=lambda pid: len(descendants(pid)))
     family = descendants(wrapper)
     os.kill(wrapper, signal.SIGKILL)

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from contracts import COMPARE_COLUMNS
-from workflow_helpers import make_project, planned_jobs, snakemake, write_config
+from workflow_helpers import planned_jobs, snakemake, write_config
 
 # Two variants of the demo solver, the second allocating twice as much: 1 limit x 1 model x
 # 2 repeats each, no threshold checks. The second variant's peaks are clearly larger.
@@ -25,12 +25,8 @@ RUNS_PER_VARIANT = 2
 
 
 @pytest.fixture(scope="module")
-def campaign(tmp_path_factory):
-    project = make_project(tmp_path_factory.mktemp("compare"))
-    write_config(project, CAMPAIGN)
-    proc = snakemake(project, "--cores", "2", "all", "--configfile", "campaign.yaml")
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return project, proc
+def campaign(finished_campaign):
+    return finished_campaign(CAMPAIGN, "compare")
 
 
 def test_the_larger_variant_is_a_regression_everywhere(campaign):

@@ -1,14 +1,12 @@
 """A real campaign with phases, end to end: two variants of a phased program, the second using
 15 MiB more in its phase `solve` only; the comparison names that phase, and no other."""
 
-import shutil
-
 import pandas as pd
 import pytest
 import yaml
 
 import digest
-from workflow_helpers import REPO, make_project, planned_jobs, snakemake, write_config
+from workflow_helpers import REPO, planned_jobs, write_config
 
 PATTERN = r"^phase (\w+) at"
 CAMPAIGN = {
@@ -27,13 +25,8 @@ NAMES = ["load", "solve", "write"]
 
 
 @pytest.fixture(scope="module")
-def campaign(tmp_path_factory):
-    project = make_project(tmp_path_factory.mktemp("phases"))
-    shutil.copy(REPO / "tests/workloads/phased.py", project / "phased.py")
-    write_config(project, CAMPAIGN)
-    proc = snakemake(project, "--cores", "2", "all", "--configfile", "campaign.yaml")
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return project, proc
+def campaign(finished_campaign):
+    return finished_campaign(CAMPAIGN, "phases", [REPO / "tests/workloads/phased.py"])
 
 
 def test_every_run_has_its_phases_and_the_peak_is_in_solve(campaign):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from run_monitored import BENCHMARK_COLUMNS, benchmark_row, run_status
-from test_sampler import SUMMARY_KEYS, gone, marked
+from test_sampler import SUMMARY_KEYS, appeared, gone
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 WRAPPER = SCRIPTS / "run_monitored.py"
@@ -149,7 +149,7 @@ def test_sigterm_to_the_wrapper_fails_the_job_without_a_run(tmp_path):
         wrapper_args(tmp_path, argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     ) as p:
         wait_for(tmp_path / "run" / "solver.log", "ready")
-        time.sleep(0.2)
+        assert appeared(marker)  # the shell started its child
         p.send_signal(signal.SIGTERM)
         _, err = p.communicate(timeout=20)
     assert p.returncode == 143
@@ -167,9 +167,7 @@ def test_sigkill_of_the_wrapper_leaves_no_process_and_says_why(tmp_path):
         wrapper_args(tmp_path, argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     ) as p:
         wait_for(tmp_path / "run" / "solver.log", "ready")
-        deadline = time.monotonic() + 5
-        while not marked(marker) and time.monotonic() < deadline:
-            time.sleep(0.02)
+        assert appeared(marker)
         p.kill()
         _, err = p.communicate(timeout=20)  # EOF once the guardian, too, has ended
     assert p.returncode == -9

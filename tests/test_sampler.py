@@ -111,6 +111,16 @@ def sampling(trace: Path, wait_s: float = 10.0) -> None:
         time.sleep(0.02)
 
 
+def appeared(marker: str, wait_s: float = 5.0) -> bool:
+    """Wait until a live process's command line holds marker (a command has started it)."""
+    deadline = time.monotonic() + wait_s
+    while not marked(marker):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def gone(marker: str, wait_s: float = 3.0) -> bool:
     deadline = time.monotonic() + wait_s
     while marked(marker):
@@ -594,7 +604,8 @@ def test_a_signal_to_the_sampler_is_an_interrupted_run(tmp_path, sig, code):
     args = [PY, str(SAMPLER), "-q", "--out", str(out), "--summary", str(summ), "--", *command]
     with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p:
         assert p.stdout.readline() == "ready\n"
-        time.sleep(0.3)  # let the sampler take samples and the shell start its child
+        assert appeared(marker)  # the shell started its child
+        sampling(out)  # and the sampler took samples
         p.send_signal(sig)
         _, err = p.communicate(timeout=10)
     assert "Traceback" not in err
@@ -628,10 +639,7 @@ def test_sigkill_of_the_sampler_leaves_no_process_of_the_run(tmp_path):
     args = [PY, str(SAMPLER), "-q", "--out", str(tmp_path / "t.csv"), "--", *command]
     with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p:
         assert p.stdout.readline() == "ready\n"
-        deadline = time.monotonic() + 5
-        while not marked(marker) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert marked(marker)
+        assert appeared(marker)
         p.kill()
         _, err = p.communicate(timeout=10)  # EOF once the guardian, too, has ended
     assert p.returncode == -9
@@ -671,9 +679,9 @@ def test_late_ticks_are_skipped_and_counted_never_bursted(tmp_path):
     # Stop the sampler for 60 ms in the middle of a 10 ms run: the ticks it missed are counted,
     # and no burst of samples makes up for them.
     out, summ = tmp_path / "t.csv", tmp_path / "s.json"
-    args = [PY, str(SAMPLER), "-q", "--out", str(out), "--summary", str(summ), "--", "sleep", "1"]
+    args = [PY, str(SAMPLER), "-q", "--out", str(out), "--summary", str(summ), "--", "sleep", "2"]
     with subprocess.Popen(args) as p:
-        time.sleep(0.5)
+        sampling(out)  # the sampler is in its tick loop
         p.send_signal(signal.SIGSTOP)
         time.sleep(0.06)
         p.send_signal(signal.SIGCONT)

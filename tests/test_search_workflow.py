@@ -4,7 +4,7 @@ results tree, a grid run is reused, and a rerun plans nothing that did not chang
 import pandas as pd
 import pytest
 
-from workflow_helpers import make_project, planned_jobs, snakemake, write_config
+from workflow_helpers import planned_jobs, write_config
 
 # 480 and 520 MB, the grid's 500 MB run (reused), halving 480-500 down to 499-500, repeat 2 at
 # both, and 501 for the seeded threshold check: 11 runs of the demo solver at a tiny scale.
@@ -19,11 +19,8 @@ CAMPAIGN = {
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    project = make_project(tmp_path_factory.mktemp("search"))
-    write_config(project, CAMPAIGN)
-    proc = snakemake(project, "--cores", "2", "all", "--configfile", "campaign.yaml")
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+def project(finished_campaign):
+    project, _ = finished_campaign(CAMPAIGN, "search")
     return project
 
 

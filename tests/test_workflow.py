@@ -20,19 +20,15 @@ from contracts import (
     VERDICT_COLUMNS,
 )
 from test_codedeps import rule_scripts
-from workflow_helpers import SMALL_CAMPAIGN, make_project, planned_jobs, snakemake, write_config
+from workflow_helpers import SMALL_CAMPAIGN, planned_jobs, snakemake, write_config
 
 GRID_RUNS = 2 * 2 * 2
 THRESHOLD_RUNS = 3
 
 
 @pytest.fixture(scope="module")
-def campaign(tmp_path_factory):
-    project = make_project(tmp_path_factory.mktemp("campaign"))
-    write_config(project, SMALL_CAMPAIGN)
-    proc = snakemake(project, "--cores", "2", "all", "--configfile", "campaign.yaml")
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return project, proc
+def campaign(finished_campaign):
+    return finished_campaign(SMALL_CAMPAIGN)
 
 
 def read(project, name):
@@ -217,22 +213,19 @@ def test_editing_a_module_reruns_exactly_the_rules_whose_scripts_import_it(campa
     assert "monitor" not in plan and "launch" not in plan
 
 
-def test_enforced_limits_record_oom_kills_as_data(tmp_path):
+def test_enforced_limits_record_oom_kills_as_data(finished_campaign):
     """limits.enforce: cgroup: a run over its limit is an 'oom' row, not a failed job.
 
     At DEMO_SCALE 0.6 the 2M/4M/2M model allocates about 40 MB of anonymous memory: over three
     times the 12 MB limit, whatever the page cache holds, and half of the 200 MB one.
     """
-    project = make_project(tmp_path / "enforced")
     campaign = {
         "solver": {"env": {"DEMO_SCALE": "0.6"}, "timeout_s": 60},
         "grid": {"memory_limits_mb": [12, 200], "bucket_models": ["2M/4M/2M"], "repeats": 1},
         "limits": {"enforce": "cgroup"},
         "thresholds": [],
     }
-    write_config(project, campaign)
-    proc = snakemake(project, "--cores", "2", "all", "--configfile", "campaign.yaml")
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    project, _ = finished_campaign(campaign, "enforced")
     runs = read(project, "runs.csv").set_index("limit_mb")
     assert runs.loc[12, "status"] == "oom" and runs.loc[12, "oom_killed"]
     assert runs.loc[12, "exit_code"] != 0

@@ -1,6 +1,13 @@
 """Run one configuration of the program under the sampler, and write the run's files.
 
-Called by the workflow's monitor rule (through `shell:`); usable by hand:
+Called by the workflow's monitor rule (through `shell:`) with a variant's launch spec, which
+gives the variant, the program, its environment, the interval, the timeout, the enforcement and the
+phase pattern (launch.read_spec):
+
+    $ python -S scripts/run_monitored.py --launch results/runs/default/launch.json \\
+          --run-dir /tmp/r --limit-mb 300 --bucket-model auto --repeat 1 --log /tmp/r.log
+
+By hand, the same settings can be given as options instead, the program after `--`:
 
     $ python scripts/run_monitored.py --run-dir /tmp/r --variant default --limit-mb 300 \\
           --bucket-model auto --repeat 1 --interval-ms 10 --timeout 180 --enforce none \\
@@ -235,8 +242,9 @@ def parse_args(argv: list[str], messages: Messages | None = None):
     number = sampler.number_type
     p = Parser(
         prog="run_monitored.py",
-        usage="%(prog)s --run-dir DIR --variant NAME --limit-mb N --bucket-model MODEL "
-        "--repeat R [OPTIONS] --log LOGFILE -- ARGV...",
+        usage="%(prog)s --launch SPEC --run-dir DIR --limit-mb N --bucket-model MODEL "
+        "--repeat R --log LOGFILE\n       %(prog)s --run-dir DIR --variant NAME --limit-mb N "
+        "--bucket-model MODEL --repeat R [OPTIONS] --log LOGFILE -- ARGV...",
         description=__doc__.split("\n\n")[0],
     )
     p.add_argument("--run-dir", required=True, metavar="DIR")

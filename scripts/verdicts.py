@@ -5,6 +5,10 @@ it (value, bound, unit). The HTML report, `snakemake --report` and the workflow'
 all read this table; nothing else decides a verdict. The checks, in the order the report shows
 them (KINDS):
 
+- compare (with compare.baseline set): each configuration of compare.csv: fail on a regression,
+  warn when the reported configuration changed or an apparent regression could be noise;
+- compare_env: each aspect of compare_env.csv (host, kernel, ...): warn when the sides differ,
+  or when the baseline did not record it (not compared);
 - threshold: each run checked at a threshold - 1, the threshold and + 1: fail unless the program
   reported the expected configuration;
 - run_status: each run: fail unless its status is ok (failed, killed, oom, timeout);
@@ -27,16 +31,12 @@ them (KINDS):
   documented threshold's switch is found elsewhere (or not at all), when a probe reported nothing,
   when a search ran out of max_probes, or min_memory fails even at high_mb; warn for repeats that
   disagree, a flaky boundary, no switch in the range, success already at low_mb, and a switch
-  search whose configurations are not monotonic in the limit.
+  search whose configurations are not monotonic in the limit;
 - phases (with solver.phase_pattern set): each run: ok with the phase holding its peak; warn
   when all its phase lines arrived at its very end (in its last BUFFERED_SHARE, or within
   BUFFERED_TICKS sampling intervals of it: the program's output was buffered and flushed as it
   exited, so its phases are not when they happened), or when no line
-  matched; one warn naming the pattern, instead, when it matched no line of any run;
-- compare (with compare.baseline set): each configuration of compare.csv: fail on a regression,
-  warn when the reported configuration changed or an apparent regression could be noise;
-- compare_env: each aspect of compare_env.csv (host, kernel, ...): warn when the sides differ,
-  or when the baseline did not record it (not compared).
+  matched; one warn naming the pattern, instead, when it matched no line of any run.
 
 Called by the `figures` job before it draws (scripts/draw_figure.py); by hand:
 

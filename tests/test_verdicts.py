@@ -1,5 +1,7 @@
 """Verdicts are decided once: each kind's level and message, and the overall level."""
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -31,6 +33,10 @@ def test_the_table_has_its_contract_and_every_kind(campaign):
     assert present == [k for k in verdicts.KINDS if k in present]  # in the report's order
     assert "unseen" in present  # the OOM-killed run left an empty trace and no cgroup figure
     assert set(table["level"]) <= set(tables.LEVELS)
+
+
+def test_the_docstring_lists_every_check_in_the_reports_order():
+    assert re.findall(r"^- (\w+)", verdicts.__doc__, re.M) == list(verdicts.KINDS)
 
 
 def not_ok(table, kind):

@@ -5,7 +5,8 @@ interpreter, and the report shows them in this order. Each figure is a module of
 with `draw(data, settings, out_path)`, where data maps table names to typed frames (and
 "traces" to {run_dir: frame of time_s, vmrss_kb} for figures that draw traces, from the digest,
 with "phases" {run_dir: [[start_s, end_s, name], ...]} of the runs that have phases), and
-settings maps each listed setting's last key to its value. Its caption, for both reports, is
+settings maps each listed setting's last key to its value. Its title is its entry's (a module
+that draws it reads FIGURES[name].title). Its caption, for both reports, is
 workflow/report/figures/<name>.rst. Adding a figure: a module, an entry below, a caption. A figure
 with `when` is drawn only when that config value is set (searches, a comparison's baseline),
 and the report shows it in its `section`.

@@ -8,9 +8,9 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from figures import style
+from figures import FIGURES, style
 
-TITLE = "Change of the peak per configuration"
+TITLE = FIGURES["compare_diff"].title
 COLORS = {
     "regression": style.FAIL_COLOR,
     "improvement": style.PASS_COLOR,

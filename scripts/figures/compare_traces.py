@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from figures import style
+from figures import FIGURES, style
 
-TITLE = "Most changed configuration"
+TITLE = FIGURES["compare_traces"].title
 SIDE_COLORS = {"baseline": "#0969da", "candidate": "#cf222e"}
 
 

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import BoundaryNorm, ListedColormap
 
-from figures import style
+from figures import FIGURES, style
 
-TITLE = "Overview"
+TITLE = FIGURES["overview"].title
 LEVEL_COLORS = ["#8fd19e", "#f2cc60", "#f47067"]  # ok, warn, fail
 MAX_LABELLED_COLUMNS = 16  # cells show their number up to this many limits
 MAX_TICKS = 20

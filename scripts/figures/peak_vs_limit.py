@@ -7,9 +7,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.lines import Line2D
 
-from figures import style
+from figures import FIGURES, style
 
-TITLE = "Peak vs memory limit"
+TITLE = FIGURES["peak_vs_limit"].title
 NOTE_CHARS = 100  # characters of the notes per line, at 8 points across the left panel
 
 

@@ -10,9 +10,9 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 import sampler_phases
-from figures import style
+from figures import FIGURES, style
 
-TITLE = "Peak per phase"
+TITLE = FIGURES["phase_peaks"].title
 START_COLOR = "0.6"
 
 

@@ -5,9 +5,9 @@ that pages (major faults) or burns CPU near its limit shows it here beside its p
 import matplotlib.pyplot as plt
 import numpy as np
 
-from figures import style
+from figures import FIGURES, style
 
-TITLE = "Peak, CPU time and page faults"
+TITLE = FIGURES["resources"].title
 PANELS = (
     ("peak_mb", "peak (MB)"),
     ("cpu_s", "CPU time, user + system (s)"),

@@ -9,9 +9,9 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from figures import style
+from figures import FIGURES, style
 
-TITLE = "Search probes"
+TITLE = FIGURES["search"].title
 NO_REPORT = "no report"
 
 

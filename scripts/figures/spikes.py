@@ -5,7 +5,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from figures import style
+from figures import FIGURES, style
+
+TITLE = FIGURES["spikes"].title
 
 
 def draw(data: dict, settings: dict, out_path) -> None:
@@ -13,9 +15,7 @@ def draw(data: dict, settings: dict, out_path) -> None:
     detector = "window" if (spikes["detector"] == "window").any() else "rate"
     sp = spikes[spikes["detector"] == detector]
     if sp.empty:
-        return style.message_figure(
-            out_path, "Memory spikes", f"No spikes detected in {len(runs)} run(s)."
-        )
+        return style.message_figure(out_path, TITLE, f"No spikes detected in {len(runs)} run(s).")
     style.theme()
     fig = plt.figure(figsize=(style.WIDTH_IN, 5.4))
     gs = fig.add_gridspec(2, 2, width_ratios=[3, 2])

@@ -7,9 +7,9 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from figures import style
+from figures import FIGURES, style
 
-TITLE = "Stability of the peak"
+TITLE = FIGURES["stability"].title
 
 
 def draw(data: dict, settings: dict, out_path) -> None:

@@ -7,7 +7,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from figures import style
+from figures import FIGURES, style
+
+TITLE = FIGURES["thresholds"].title
 
 RANK = {"below": 0, "at": 1, "above": 2}
 
@@ -15,7 +17,7 @@ RANK = {"below": 0, "at": 1, "above": 2}
 def draw(data: dict, settings: dict, out_path) -> None:
     th = style.plain(data["thresholds"])
     if th.empty:
-        return style.message_figure(out_path, "Threshold checks", "No thresholds configured.")
+        return style.message_figure(out_path, TITLE, "No thresholds configured.")
     style.theme()
     several = th["variant"].nunique() > 1
     keys = zip(th["variant"], th["threshold_mb"], th["bucket_model"], strict=True)

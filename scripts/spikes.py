@@ -177,10 +177,11 @@ def spikes_table(runs: list[dict], traces: list[pd.DataFrame], settings: dict) -
 
 
 def main(trace_files, out_csv, settings: dict) -> None:
-    """Each trace is read with the run.json beside it (its identity and sample count)."""
+    """Each trace is read with the run.json beside it (its identity, sample count and peak)."""
     runs = [rundir.read_run(Path(path).with_name("run.json")) for path in trace_files]
     traces = [
-        rundir.read_trace(path, run["samples"]) for path, run in zip(trace_files, runs, strict=True)
+        rundir.read_trace(path, run["samples"], run.get("peak_rss_kb"))
+        for path, run in zip(trace_files, runs, strict=True)
     ]
     found = spikes_table(runs, traces, settings)
     tables.SPIKES.write(found, out_csv)

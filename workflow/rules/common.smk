@@ -3,6 +3,7 @@ the input and params functions. The logic lives in importable modules under scri
 
 import json
 import math
+import os
 import re
 import sys
 import tomllib
@@ -18,6 +19,11 @@ import launch  # noqa: E402
 import search_step  # noqa: E402
 import tables  # noqa: E402
 import verdicts  # noqa: E402
+
+# This campaign's command line, for the redo advice of every job's error messages, and this
+# Snakemake's pid, which a run watches so that none outlives the campaign (scripts/tether.py):
+# both in the environment the jobs inherit, so neither reruns a job when it changes.
+os.environ[tables.CAMPAIGN_ENV] = tables.command_line(sys.argv[1:])
 
 try:
     checked = campaign.load(config)

@@ -49,6 +49,7 @@ SPEC_KEYS = (
     "timeout_s",
     "enforce",
     "smaps_interval_ms",
+    "log_max_mb",
 )
 
 

@@ -9,7 +9,8 @@ Called by the workflow's monitor rule (through `shell:`); usable by hand:
     benchmark.tsv  run.json  solver.log  trace.csv
 
 The sampler runs in this process (no second interpreter). The run folder gets trace.csv (the
-sampler's trace), solver.log (the program's stdout and stderr, nothing else), benchmark.tsv
+sampler's trace), solver.log (the program's stdout and stderr, nothing else, capped at
+--log-max-mb: its first and last halves, with a note of what was cut; see logcap.py), benchmark.tsv
 (Snakemake's benchmark columns) and, last and atomically, run.json (the sampler's summary and the
 run's configuration). The program's environment is the caller's, then the --env pairs, then the
 run's configuration (launch.run_env).
@@ -30,12 +31,13 @@ import traceback
 from datetime import timedelta
 
 import launch
+import logcap
 import sampler
 
 RUN_KEYS = (
     *sampler.SUMMARY_KEYS,
     "variant", "limit_mb", "bucket_model", "repeat", "run_dir", "slurm_job_id", "solver_argv",
-    "status",
+    "status", "output_bytes", "output_cut_bytes",
 )  # fmt: skip
 BENCHMARK_COLUMNS = (
     "s", "h:m:s", "max_rss", "max_vms", "max_uss", "max_pss", "io_in", "io_out", "mean_load",
@@ -119,11 +121,10 @@ def run(args, messages: sampler.Messages) -> int:
     env = launch.run_env(args.limit_mb, args.bucket_model, dict(args.env))
     messages.info(f"running in {run_dir}: {' '.join(args.command)}")
     try:
-        out = os.open(
-            os.path.join(run_dir, "solver.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644
-        )
-    except OSError as e:
-        raise sampler.SamplerError(f"cannot write {run_dir}/solver.log: {e.strerror}") from None
+        cap = logcap.LogCap.start(os.path.join(run_dir, "solver.log"), args.log_max_mb * MIB)
+    except logcap.LogCapError as e:
+        raise sampler.SamplerError(str(e)) from None
+    out = cap.fd
     null = os.open(os.devnull, os.O_RDONLY)
     settings = sampler.Settings(
         command=args.command,
@@ -141,8 +142,13 @@ def run(args, messages: sampler.Messages) -> int:
     try:
         summary, _ = sampler.sample(settings, messages)
     finally:
-        os.close(out)
         os.close(null)
+        try:
+            output, problem = cap.finish(), None
+        except logcap.LogCapError as e:
+            output, problem = {}, str(e)
+    if problem:
+        raise sampler.SamplerError(problem)
     if summary["interrupted"]:
         signum = summary["interrupt_signal"]
         messages.error(
@@ -160,6 +166,7 @@ def run(args, messages: sampler.Messages) -> int:
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
         "solver_argv": list(args.command),
         "status": run_status(summary),
+        **output,
     }
     record = {key: run.get(key) for key in RUN_KEYS}
     bench = "\t".join(BENCHMARK_COLUMNS) + "\n" + "\t".join(benchmark_row(summary)) + "\n"
@@ -240,6 +247,13 @@ def parse_args(argv: list[str], messages: sampler.Messages | None = None):
     p.add_argument(
         "--smaps-interval-ms", type=number(float, "a number of ms", 0), default=0.0, metavar="MS"
     )
+    p.add_argument(
+        "--log-max-mb",
+        type=number(int, "a whole number of MB", 1),
+        default=64,
+        metavar="MB",
+        help="solver.log keeps the first and last MB/2 of the program's output (default 64)",
+    )
     p.add_argument("--env", action="append", default=[], type=sampler.env_pair, metavar="KEY=VALUE")
     p.add_argument("--log", metavar="LOGFILE", help="memsweep's own messages, kept on failure")
     p.add_argument("command", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
@@ -255,6 +269,7 @@ def parse_args(argv: list[str], messages: sampler.Messages | None = None):
         args.variant, args.enforce = spec["variant"], spec["enforce"]
         args.interval_ms, args.timeout = spec["interval_ms"], spec["timeout_s"]
         args.smaps_interval_ms = spec["smaps_interval_ms"]
+        args.log_max_mb = spec["log_max_mb"]
         args.env = [(str(key), str(value)) for key, value in spec["env"].items()]
         args.command = launch.solver_argv(spec["command"], args.limit_mb, args.bucket_model)
     if args.variant is None:

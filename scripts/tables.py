@@ -124,6 +124,7 @@ RUNS = Table(
         C("cgroup_events_oom", "Int64"), C("cgroup_events_oom_kill", "Int64"),
         C("cgroup_pressure_some_us", "Int64"), C("cgroup_pressure_full_us", "Int64"),
         C("interval_p99_ms", "Float64", "p99 interval ms", 2),
+        C("output_mb", "Float64", "output MB", 1), C("output_cut_mb", "Float64"),
     ),
     "one row per run: status, timing, every peak and where it came from, CPU, I/O, faults, "
     "reported configuration, spikes",

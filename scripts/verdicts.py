@@ -14,6 +14,8 @@ them (KINDS):
 - capture: each run with a sampled and a kernel peak: warn when peak_capture is below
   report.capture_warn (the samples missed part of the true peak);
 - leftovers: each run: warn when processes it started outlived it (they were killed);
+- output: each run: warn when the program wrote more than solver.log_max_mb to stdout and
+  stderr (its solver.log keeps the first and last halves; a report in between is lost);
 - sampling: each run: warn when the sampler missed more than report.missed_warn_percent of its
   ticks (the machine was too busy to sample on time: the trace has gaps);
 - search: each row of search.csv: ok for a switch or a least limit found exactly; fail when a
@@ -52,6 +54,7 @@ KINDS = {
     "stability": ("Unstable configurations", "configurations"),
     "capture": ("Low peak capture", "runs"),
     "leftovers": ("Processes left behind", "runs"),
+    "output": ("Program output cut from solver.log", "runs"),
     "sampling": ("Missed samples", "runs"),
     "search": ("Searches", "search findings"),
 }
@@ -179,6 +182,22 @@ def leftover_rows(runs: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def output_rows(runs: pd.DataFrame) -> list[dict]:
+    rows = []
+    for _, r in runs[runs["output_mb"].notna()].iterrows():
+        cut = r["output_cut_mb"] if pd.notna(r["output_cut_mb"]) else 0.0
+        kept = r["output_mb"] - cut
+        message = f"wrote {r['output_mb']:.1f} MB to stdout and stderr"
+        if cut:
+            message += (
+                f"; solver.log keeps its first and last {kept / 2:.1f} MB, {cut:.1f} MB between "
+                "them were cut (solver.log_max_mb)"
+            )
+        rows.append(verdict("output", "warn" if cut else "ok", run_subject(r), message, r,
+                            value=r["output_mb"], bound=kept if cut else None, unit="MB"))  # fmt: skip
+    return rows
+
+
 SEARCH_LEVELS = {
     "found": "ok", "repeats_disagree": "warn", "no_report": "fail", "unresolved": "fail",
     "none_found": "warn", "flaky": "warn", "fails_at_high": "fail", "flaky_at_high": "fail",
@@ -285,6 +304,7 @@ def verdicts_table(
         *stability_rows(variance, settings),
         *capture_rows(runs, settings),
         *leftover_rows(runs),
+        *output_rows(runs),
         *sampling_rows(runs, settings),
         *(search_rows(search) if search is not None else []),
     ]

@@ -16,7 +16,7 @@ RUN_COLUMNS = [
     "rchar_mb", "wchar_mb", "read_mb", "write_mb", "peak_uss_mb", "peak_pss_mb", "cgroup_anon_mb",
     "cgroup_file_mb", "cgroup_events_high", "cgroup_events_max", "cgroup_events_oom",
     "cgroup_events_oom_kill", "cgroup_pressure_some_us", "cgroup_pressure_full_us",
-    "interval_p99_ms",
+    "interval_p99_ms", "output_mb", "output_cut_mb",
 ]  # fmt: skip
 SPIKE_COLUMNS = ["detector", "time_s", "rss_mb", "increase_mb", "duration_ms", "rate_mb_s"]
 SUMMARY_SPIKE_COLUMNS = [*KEY, *SPIKE_COLUMNS]

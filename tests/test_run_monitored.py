@@ -20,7 +20,7 @@ WRAPPER = SCRIPTS / "run_monitored.py"
 PY = sys.executable
 RUN_KEYS = SUMMARY_KEYS | {
     "variant", "limit_mb", "bucket_model", "repeat", "run_dir", "slurm_job_id", "solver_argv",
-    "status",
+    "status", "output_bytes", "output_cut_bytes",
 }  # fmt: skip
 
 
@@ -99,6 +99,32 @@ def test_a_failing_program_is_a_finished_run(tmp_path):
     assert header.split("\t") == list(BENCHMARK_COLUMNS) and len(row.split("\t")) == 10
     assert (run_dir / "trace.csv").read_text().startswith("time_s,")
     assert "failed: " in log and log.rstrip().endswith("exit 3")
+
+
+def test_a_log_over_its_cap_keeps_its_head_and_tail_and_says_what_was_cut(tmp_path):
+    # 3 MiB of numbered lines, stdout and stderr, from a program and a child it leaves behind
+    code = (
+        "import os, sys\n"
+        "if os.fork() == 0: sys.stderr.write('child\\n'); os._exit(0)\n"
+        "for i in range(3 * 2**20 // 16): sys.stdout.write(f'line {i:010d}\\n')\n"
+        "os.wait(); sys.stdout.write('Bucket sizes: 8M/8M/8M\\n')"
+    )
+    p, record, _ = monitored(tmp_path, [PY, "-c", code], "--log-max-mb", "1")
+    assert p.returncode == 0 and record["status"] == "ok", p.stderr
+    total = 3 * 2**20 + len("child\n") + len("Bucket sizes: 8M/8M/8M\n")
+    assert (record["output_bytes"], record["output_cut_bytes"]) == (total, total - 2**20)
+    log = (tmp_path / "run" / "solver.log").read_bytes()
+    head, note, tail = log[: 2**19], log[2**19 : -(2**19)], log[-(2**19) :]
+    assert head.startswith(b"line 0000000000\n") or head.startswith(b"child\nline 0000000000\n")
+    assert note.startswith(b"\n[memsweep: ") and f"{total - 2**20} bytes".encode() in note
+    assert note.endswith(b"(solver.log_max_mb)]\n") and note.count(b"\n") == 2
+    assert tail.endswith(b"line 0000196607\nBucket sizes: 8M/8M/8M\n")
+    assert not list((tmp_path / "run").glob(".*"))  # the copier's ring file is gone
+
+    small = "print('a'); print('b', flush=True); import sys; sys.stderr.write('c')"
+    p, record, _ = monitored(tmp_path, [PY, "-c", small], "--log-max-mb", "1")
+    assert (tmp_path / "run" / "solver.log").read_text() == "a\nb\nc"  # under the cap: as is
+    assert (record["output_bytes"], record["output_cut_bytes"]) == (5, 0)
 
 
 def test_killed_timed_out_and_unstartable_programs_are_recorded(tmp_path):

@@ -57,7 +57,7 @@ PLOTS = {name: figures.PATH.format(name=name) for name in figures.drawn(config)}
 SAMPLER_CODE = [
     f"scripts/{name}.py"
     for name in ("run_monitored", "sampler", "sampling", "guardian", "procfs", "proctree",
-                 "sampler_summary", "cgroups", "launch")
+                 "sampler_summary", "cgroups", "launch", "logcap")
 ]  # fmt: skip
 STAGE_CODE = ["scripts/tables.py", "scripts/stage.py"]
 FIGURE_CODE = [*STAGE_CODE, "scripts/figures/__init__.py", "scripts/figures/style.py"]
@@ -118,6 +118,7 @@ def get_launch_spec(wildcards):
         "smaps_interval_ms": config["sampler"]["smaps_interval_ms"],
         "timeout_s": config["solver"]["timeout_s"],
         "enforce": config["limits"]["enforce"],
+        "log_max_mb": config["solver"]["log_max_mb"],
     }
 
 

@@ -193,8 +193,9 @@ def output_rows(runs: pd.DataFrame) -> list[dict]:
                 f"; solver.log keeps its first and last {kept / 2:.1f} MB, {cut:.1f} MB between "
                 "them were cut (solver.log_max_mb)"
             )
-        rows.append(verdict("output", "warn" if cut else "ok", run_subject(r), message, r,
-                            value=r["output_mb"], bound=kept if cut else None, unit="MB"))  # fmt: skip
+        level, bound = ("warn", kept) if cut else ("ok", None)
+        rows.append(verdict("output", level, run_subject(r), message, r, value=r["output_mb"],
+                            bound=bound, unit="MB"))  # fmt: skip
     return rows
 
 

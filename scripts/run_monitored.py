@@ -8,7 +8,9 @@ Called by the workflow's monitor rule (through `shell:`); usable by hand:
     $ ls /tmp/r
     benchmark.tsv  run.json  solver.log  trace.csv
 
-The sampler runs in this process (no second interpreter). The run folder gets trace.csv (the
+The sampler runs in this process (no second interpreter). The run holds a lock beside its folder
+for its whole life and, started by the workflow, ends when the campaign's Snakemake ends, even
+by SIGKILL (tether.py). The run folder gets trace.csv (the
 sampler's trace), solver.log (the program's stdout and stderr, nothing else, capped at
 --log-max-mb: its first and last halves, with a note of what was cut; see logcap.py), benchmark.tsv
 (Snakemake's benchmark columns) and, last and atomically, run.json (the sampler's summary and the
@@ -33,6 +35,7 @@ from datetime import timedelta
 import launch
 import logcap
 import sampler
+import tether
 
 RUN_KEYS = (
     *sampler.SUMMARY_KEYS,
@@ -110,6 +113,23 @@ def write_atomically(path: str, text: str) -> None:
 
 def run(args, messages: sampler.Messages) -> int:
     """One monitored run; the exit status (see the module's docstring)."""
+    run_dir = args.run_dir
+    try:
+        lock = tether.hold(run_dir, messages.info)  # no other run of this folder runs now
+    except tether.TetherError as e:
+        raise sampler.SamplerError(str(e)) from None
+    except OSError as e:
+        raise sampler.SamplerError(f"cannot lock the run folder {run_dir}: {e}") from None
+    watcher = tether.watch()  # this run ends with the campaign's Snakemake
+    try:
+        return measure(args, messages)
+    finally:
+        tether.unwatch(watcher)
+        os.close(lock)
+
+
+def measure(args, messages: sampler.Messages) -> int:
+    """The run itself, its folder locked (see run)."""
     run_dir = args.run_dir
     try:
         os.makedirs(run_dir, exist_ok=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import tether
 from run_monitored import BENCHMARK_COLUMNS, benchmark_row, run_status
 from test_sampler import SUMMARY_KEYS, gone, marked
 
@@ -203,6 +204,42 @@ def test_sigkill_of_the_wrapper_leaves_no_process_and_says_why(tmp_path):
     message = "ended before its run did (killed by a signal such as SIGKILL"
     assert message in err and message in (tmp_path / "logs" / "m.log").read_text()
     assert not (tmp_path / "run" / "run.json").exists()
+
+
+def test_no_process_of_a_run_outlives_the_campaign_that_started_it(tmp_path):
+    # a stand-in for Snakemake: it says it is the campaign and starts the wrapper through a shell
+    campaign = (
+        "import os, subprocess, sys, time\n"
+        f"os.environ[{tether.CAMPAIGN_PID_ENV!r}] = str(os.getpid())\n"
+        "subprocess.Popen(['sh', '-c', '\"$@\"; true', 'sh', *sys.argv[1:]])\n"
+        "time.sleep(60)\n"
+    )
+    marker = f"memsweep-orphan-{os.getpid()}"
+    argv = ["sh", "-c", f"echo ready; {PY} -c 'import time; time.sleep(30)' {marker}; true"]
+    with subprocess.Popen([PY, "-c", campaign, *wrapper_args(tmp_path, argv)]) as p:
+        wait_for(tmp_path / "run" / "solver.log", "ready")
+        assert marked(str(tmp_path / "run")) and marked(marker)
+        p.kill()  # SIGKILL: the campaign cleans nothing up
+    assert gone(marker, 3.0) and gone(str(tmp_path / "run"), 3.0)  # wrapper, guardian, copier
+    assert "interrupted by signal 15 (SIGTERM)" in (tmp_path / "logs" / "m.log").read_text()
+    assert not (tmp_path / "run" / "run.json").exists()
+
+
+def test_a_second_run_of_a_folder_waits_for_the_first(tmp_path, monkeypatch):
+    run_dir = tmp_path / "run"
+    held = tether.hold(str(run_dir), print)
+    with subprocess.Popen(wrapper_args(tmp_path, ["echo", "measured"]), text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as p:  # fmt: skip
+        wait_for(tmp_path / "logs" / "m.log", "is being measured by another run")
+        assert p.poll() is None and not (run_dir / "solver.log").exists()  # it waits, unstarted
+        os.close(held)
+        p.communicate(timeout=30)
+    assert p.returncode == 0 and (run_dir / "solver.log").read_text() == "measured\n"
+    held = tether.hold(str(run_dir), print)
+    monkeypatch.setattr(tether, "WAIT_S", 0.2)
+    with pytest.raises(tether.TetherError, match=rf"{run_dir} is still being measured .*pid"):
+        tether.hold(str(run_dir), print)
+    os.close(held)
 
 
 @pytest.fixture

@@ -18,12 +18,14 @@ import figures  # noqa: E402
 import launch  # noqa: E402
 import search_step  # noqa: E402
 import tables  # noqa: E402
+import tether  # noqa: E402
 import verdicts  # noqa: E402
 
 # This campaign's command line, for the redo advice of every job's error messages, and this
 # Snakemake's pid, which a run watches so that none outlives the campaign (scripts/tether.py):
 # both in the environment the jobs inherit, so neither reruns a job when it changes.
 os.environ[tables.CAMPAIGN_ENV] = tables.command_line(sys.argv[1:])
+os.environ[tether.CAMPAIGN_PID_ENV] = str(os.getpid())
 
 try:
     checked = campaign.load(config)
@@ -57,7 +59,7 @@ PLOTS = {name: figures.PATH.format(name=name) for name in figures.drawn(config)}
 SAMPLER_CODE = [
     f"scripts/{name}.py"
     for name in ("run_monitored", "sampler", "sampling", "guardian", "procfs", "proctree",
-                 "sampler_summary", "cgroups", "launch", "logcap")
+                 "sampler_summary", "cgroups", "launch", "logcap", "tether")
 ]  # fmt: skip
 STAGE_CODE = ["scripts/tables.py", "scripts/stage.py"]
 FIGURE_CODE = [*STAGE_CODE, "scripts/figures/__init__.py", "scripts/figures/style.py"]

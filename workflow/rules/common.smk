@@ -33,6 +33,8 @@ except campaign.ConfigError as err:
     raise WorkflowError(str(err)) from None
 config.clear()
 config.update(checked)
+for warning in campaign.warnings(config):
+    print(warning, file=sys.stderr)
 
 VARIANTS = campaign.variants(config)
 RUNS = campaign.build_runs(config)

@@ -4,9 +4,11 @@ folder of an earlier campaign. Checked when the config is loaded, before any run
 - A variant name (one of `variants:`) compares every other variant of this campaign with it:
   same machine, same hour, runs alternating.
 - Anything else is a folder, relative to the working directory: the `results/` folder of an
-  earlier campaign (e.g. the main branch's, kept by CI). It must hold `summary/runs.csv` in the
-  runs contract. If it has one variant, every variant of this campaign is compared with it;
-  with several, each variant with the baseline's variant of the same name.
+  earlier campaign (e.g. the main branch's, kept by CI). It must hold `summary/runs.csv` and
+  `summary/thresholds.csv`, read for the columns the comparison uses (RUNS_NEEDED, RUNS_LATER,
+  THRESHOLDS_NEEDED below), so that a baseline saved by an older or newer memsweep compares.
+  If it has one variant, every variant of this campaign is compared with it; with several, each
+  variant with the baseline's variant of the same name.
 
 A value that is neither, a folder that is not a memsweep results folder, this campaign's own
 results folder, and a baseline sharing no configuration with the campaign raise BaselineError,
@@ -29,6 +31,18 @@ import tables
 
 RESULTS = "results"  # this campaign's results folder (launch.RUN_DIR and tables.SUMMARY_DIR)
 SHOWN = 6  # configurations named in an error message
+# What the comparison (scripts/compare.py) reads of a baseline campaign, and nothing more, so
+# that a column the runs contract gains never breaks a saved baseline. RUNS_NEEDED have been in
+# runs.csv since memsweep compares; RUNS_LATER came since: a baseline saved before them lacks
+# them, and the comparison lists what they would have told as not compared.
+RUNS_NEEDED = (
+    "variant", "limit_mb", "bucket_model", "repeat", "status", "in_grid", "peak_mb", "samples",
+    "reported_config", "hostname", "kernel", "sampler_version", "effective_interval_ms",
+    "cgroup_peak_mb",
+)  # fmt: skip
+RUNS_LATER = ("interval_p99_ms",)
+THRESHOLDS_NEEDED = ("variant", "limit_mb", "bucket_model", "verdict")
+REDO = "run that campaign again, or point at another folder"
 
 
 class BaselineError(ValueError):
@@ -85,10 +99,20 @@ def resolve(value: str, variants: list[str], cwd: Path | None = None) -> Baselin
 
 
 def read_runs(baseline: Baseline) -> pd.DataFrame:
-    """The baseline campaign's runs table (folder mode), checked against the runs contract."""
-    path = Path(baseline.cwd) / baseline.table_path(tables.RUNS)
+    """The baseline campaign's runs (folder mode): the columns the comparison uses, checked
+    against the runs contract; a RUNS_LATER column the baseline lacks is left out."""
+    return read(baseline, tables.RUNS, RUNS_NEEDED, RUNS_LATER)
+
+
+def read_thresholds(baseline: Baseline) -> pd.DataFrame:
+    """The baseline campaign's threshold checks (folder mode), the columns the comparison uses."""
+    return read(baseline, tables.THRESHOLDS, THRESHOLDS_NEEDED)
+
+
+def read(baseline: Baseline, table: tables.Table, needed, later=()) -> pd.DataFrame:
+    path = Path(baseline.cwd) / baseline.table_path(table)
     try:
-        return tables.RUNS.read(path, redo="run that campaign again, or point at another folder")
+        return tables.read_columns(path, table, needed, later, redo=REDO)
     except tables.TableError as err:
         raise BaselineError(
             f"{baseline.value!r} is not a usable memsweep results folder: {err}"

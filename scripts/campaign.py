@@ -24,7 +24,6 @@ from __future__ import annotations
 import copy
 import os
 import re
-import shlex
 import shutil
 import sys
 from functools import cache
@@ -153,8 +152,8 @@ def check_pattern(key: str, pattern: str) -> None:
 def check_command(key: str, command: str, cwd: Path) -> None:
     """The command parses, uses known placeholders, and its program can be run from cwd."""
     try:
-        argv = shlex.split(command)
         fields = launch.command_fields(command)
+        argv = launch.program_argv(command)
     except ValueError as err:
         raise ConfigError(f"config error at {key}: {command!r}: {err}") from None
     if not argv:
@@ -193,7 +192,7 @@ def check_command(key: str, command: str, cwd: Path) -> None:
 def program_files(command: str) -> list[str]:
     """The program's own files (the program, or the script an interpreter runs): inputs of a run,
     so that editing them reruns the runs."""
-    argv = shlex.split(command)
+    argv = launch.program_argv(command)
     if "/" in argv[0]:
         return [argv[0]]
     if len(argv) > 1 and "{" not in argv[1] and Path(argv[1]).is_file():

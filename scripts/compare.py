@@ -18,6 +18,11 @@ verdict is regression when any of peak, status or threshold regressed; else impr
 improved; else inconclusive when the peak test was; else unchanged. `reason` says why in words.
 compare_env.csv sets the two sides' hosts, kernels, sampler versions, sampling intervals and
 limit enforcement side by side; a difference is a warning (the comparison may be doubtful).
+
+A saved baseline is read for the columns used here only (baselines.RUNS_NEEDED and RUNS_LATER):
+an aspect whose columns came to runs.csv after the baseline was saved is `compared` False in
+compare_env.csv, with a warning saying so, never an error.
+
 Called by the `compare` rule; by hand, from the project folder after a campaign:
 
     python scripts/compare.py path/to/earlier/results
@@ -38,6 +43,7 @@ log = logging.getLogger("compare")
 NOT_OK_ORDER = ("oom", "failed", "timeout", "killed")
 SETTINGS = {"min_change_percent": 1.0, "min_change_mb": 1.0, "alpha": 0.05}
 INTERVAL_TOLERANCE = 0.1  # sampling intervals differing by more than 10% are a warning
+P99_RATIO = 2.0  # a side whose p99 sampling interval is twice the other's is a warning
 
 
 def status_text(statuses: pd.Series) -> str | None:
@@ -213,8 +219,13 @@ def distinct(values: pd.Series) -> str:
     return ", ".join(sorted(values.dropna().astype(str).unique())) or "unknown"
 
 
+def ms(value: float) -> str:
+    return f"{value:.2f} ms" if pd.notna(value) else "unknown"
+
+
 def env_table(base: pd.DataFrame, cand: pd.DataFrame) -> pd.DataFrame:
-    """Where each side ran; a difference that can move peaks is a warning."""
+    """Where each side ran; a difference that can move peaks is a warning. An aspect whose
+    column the baseline lacks (saved before runs.csv had it) is listed as not compared."""
     rows = []
     notes = {
         "host": ("hostname", "another machine: a change may be the machine's, not the program's"),
@@ -223,22 +234,42 @@ def env_table(base: pd.DataFrame, cand: pd.DataFrame) -> pd.DataFrame:
     }  # fmt: skip
     for aspect, (column, note) in notes.items():
         b, c = distinct(base[column]), distinct(cand[column])
-        rows.append((aspect, b, c, "ok" if b == c else "warn", "same" if b == c else note))
+        rows.append((aspect, b, c, "ok" if b == c else "warn", "same" if b == c else note, True))
     ib = base["effective_interval_ms"].astype(float).median()
     ic = cand["effective_interval_ms"].astype(float).median()
     differ = pd.notna(ib) and pd.notna(ic) and abs(ic - ib) > INTERVAL_TOLERANCE * ib
     note = "the sampled peak depends on the interval (peak_mb takes VmHWM when larger)"
-    rows.append(("sampling interval (median)", f"{ib:.2f} ms", f"{ic:.2f} ms",
-                 "warn" if differ else "ok", note if differ else "same within 10%"))  # fmt: skip
+    rows.append(("sampling interval (median)", ms(ib), ms(ic), "warn" if differ else "ok",
+                 note if differ else "same within 10%", True))  # fmt: skip
+    rows.append(tail_row(base, cand))
     eb, ec = (
         "cgroup" if frame["cgroup_peak_mb"].notna().any() else "none or rlimit"
         for frame in (base, cand)
     )
     note = "an enforced limit turns an over-limit run into an OOM kill"
     rows.append(("limit enforcement", eb, ec, "ok" if eb == ec else "warn",
-                 "same" if eb == ec else note))  # fmt: skip
+                 "same" if eb == ec else note, True))  # fmt: skip
     frame = pd.DataFrame(rows, columns=tables.COMPARE_ENV.names)
     return tables.typed(frame, tables.COMPARE_ENV)
+
+
+def tail_row(base: pd.DataFrame, cand: pd.DataFrame) -> tuple:
+    """The p99 sampling interval (median over each side's runs): a sampler that fell behind on
+    one side, a loaded machine, can miss a short burst there."""
+    aspect, column = "sampling interval (p99)", "interval_p99_ms"
+    pc = cand[column].astype(float).median()
+    if column not in base:
+        note = (
+            f"the baseline's runs.csv has no {column} (a memsweep older than that column saved "
+            "it); run the baseline's campaign again to compare it"
+        )
+        return aspect, "not recorded", ms(pc), "warn", note, False
+    pb = base[column].astype(float).median()
+    low, high = sorted((pb, pc))
+    differ = pd.notna(low) and pd.notna(high) and high > P99_RATIO * low
+    note = "one side's sampler fell behind: a short burst there may be missed between samples"
+    return (aspect, ms(pb), ms(pc), "warn" if differ else "ok",
+            note if differ else f"within a factor of {P99_RATIO:g}", True)  # fmt: skip
 
 
 def runs_table(base: pd.DataFrame, cand: pd.DataFrame) -> pd.DataFrame:
@@ -258,9 +289,7 @@ def sides(runs, thresholds, baseline: baselines.Baseline):
         baseline.run_dir(r.variant, int(r.limit_mb), r.bucket_model, int(r.repeat))
         for r in base.itertuples()
     ]
-    path = baseline.table_path(tables.THRESHOLDS)
-    base_th = tables.THRESHOLDS.read(path, redo="run that campaign again, or point elsewhere")
-    return base, runs, base_th, thresholds
+    return base, runs, baselines.read_thresholds(baseline), thresholds
 
 
 def main(runs_csv, thresholds_csv, out: dict, settings: dict, value: str, variants) -> None:

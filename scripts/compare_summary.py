@@ -107,14 +107,23 @@ def markdown(compare: pd.DataFrame, env: pd.DataFrame, settings: dict) -> str:
         folded = f"{int(quiet.sum())} configuration(s) unchanged or on one side only"
         rows = [md_row(r) for _, r in ordered[quiet].iterrows()]
         lines += [f"<details><summary>{folded}</summary>", "", MD_HEAD, *rows, "", "</details>"]
-    for r in env[env["level"] != "ok"].itertuples():
-        lines.append(f"> **Warning**: {r.aspect}: baseline {r.baseline}, candidate "
-                     f"{r.candidate}: {r.note}.")  # fmt: skip
-    lines += ["", "| | baseline | candidate |", "|---|---|---|"]
+        lines.append("")  # markdown again after the HTML block
+    missing = not_compared(env)
+    for r in env[env["level"] != "ok"].drop(index=missing.index).itertuples():
+        lines += [f"> **Warning**: {r.aspect}: baseline {r.baseline}, candidate "
+                  f"{r.candidate}: {r.note}.", ""]  # fmt: skip
+    for r in missing.itertuples():
+        lines += [f"> **Not compared**: {r.aspect}: {r.note}.", ""]
+    lines += ["| | baseline | candidate |", "|---|---|---|"]
     lines += [f"| {r.aspect} | {r.baseline} | {r.candidate} |" for r in env.itertuples()]
     tests = int(compare["p_value"].notna().sum())
     lines += ["", compare_stats.describe(settings, tests), ""]
     return "\n".join(lines)
+
+
+def not_compared(env: pd.DataFrame) -> pd.DataFrame:
+    """The environment aspects the baseline did not record (saved by an older memsweep)."""
+    return env[~env["compared"].fillna(False)]
 
 
 def benchmark(compare: pd.DataFrame, runs: pd.DataFrame) -> list[dict]:
@@ -157,6 +166,7 @@ def summary(compare, runs, env, settings: dict) -> dict:
             "text": compare_stats.describe(settings, tests),
         },
         "environment": records(env),
+        "not_compared": records(not_compared(env)[["aspect", "note"]]),
         "configurations": records(compare),
         "benchmark": benchmark(compare, runs),
     }

@@ -5,7 +5,9 @@ Standard library only (the run wrapper imports it on a compute node). Each fact 
 - ENFORCE_MODES: how a memory limit can be enforced (`limits.enforce`).
 - the bucket-model grammar: "auto" or three sizes "N[KMG]/N[KMG]/N[KMG]", and its path-safe slug;
 - RUN_DIR: where a run's files go;
-- solver_argv: the program's argv for one run (placeholders filled in, no shell);
+- solver_argv: the program's argv for one run (placeholders filled in, no shell); the command's
+  {memsweep_dir} is memsweep's own folder, so a command can name a program memsweep ships (the
+  default config runs the demo solver so, from any working folder);
 - run_env: the environment every run gets on top of the caller's;
 - enforcement_problem: why an enforce mode cannot work on this machine;
 - the launch spec: everything about how a variant's runs are launched (command, environment,
@@ -15,6 +17,8 @@ Standard library only (the run wrapper imports it on a compute node). Each fact 
 
     >>> solver_argv("./solver --budget {memory_mb}", 1005, "auto")
     ['./solver', '--budget', '1005']
+    >>> program_argv("python {memsweep_dir}/scripts/demo_solver.py --mb {memory_mb}")[1:]
+    ['.../scripts/demo_solver.py', '--mb', '{memory_mb}']
     >>> run_env(1005, "8M/8M/8M", {"OMP_NUM_THREADS": 1})["ENABLE_CUSTOM_BUCKETS"]
     '1'
     >>> model_slug("4M/8M/4M"), model_from_slug("4M-8M-4M")
@@ -26,11 +30,13 @@ import os
 import re
 import shlex
 import string
+from pathlib import Path
 
 import cgroups
 
 ENFORCE_MODES = ("none", "cgroup", "rlimit")
-COMMAND_FIELDS = ("memory_mb", "bucket_model")
+COMMAND_FIELDS = ("memory_mb", "bucket_model", "memsweep_dir")
+HOME = str(Path(__file__).resolve().parents[1])  # memsweep's own folder: {memsweep_dir}
 AUTO_MODEL = "auto"
 MODEL_SEP = "/"
 SLUG_SEP = "-"
@@ -76,9 +82,20 @@ def command_fields(command: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(command) if name is not None}
 
 
+class _Keep(dict):
+    def __missing__(self, key):
+        return f"{{{key}}}"
+
+
 def solver_argv(command: str, limit_mb: int, model: str) -> list[str]:
     """argv of one run: placeholders filled in, then split as a shell would (no shell runs it)."""
-    return shlex.split(command.format(memory_mb=limit_mb, bucket_model=model))
+    return shlex.split(command.format(memory_mb=limit_mb, bucket_model=model, memsweep_dir=HOME))
+
+
+def program_argv(command: str) -> list[str]:
+    """argv of the command with only {memsweep_dir} filled in (the per-run placeholders kept), to
+    find the program and its script before any run."""
+    return shlex.split(command.format_map(_Keep(memsweep_dir=HOME)))
 
 
 def run_env(limit_mb: int, model: str, extra: dict | None = None) -> dict[str, str]:

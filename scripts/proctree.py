@@ -143,6 +143,7 @@ class Tree:
         self.status_at = 0.0  # the next read of every member's status
         self.recheck_at = math.inf  # the next read of the status of members whose RSS dropped
         self.hwm_kb = self.swap_kb = 0  # sums over the live members
+        self.most = 1  # the most members alive at once
         self.raw = self.sums = None  # the statm texts of the last tick, and their sums
         self._sum_status()
 
@@ -183,6 +184,7 @@ class Tree:
                     found = True
         if found:
             self._sum_status()
+            self.most = max(self.most, len(self.live))
         return found
 
     def _read_status(self, now: float, members: list[Member]) -> None:
@@ -274,6 +276,13 @@ class Tree:
 
     def members(self) -> list[Member]:
         return [*self.ended, *self.live]
+
+    def settle_hwm(self) -> None:
+        """At the end: each member's VmHWM raised to its largest sampled RSS, the kernel's own
+        formula (VmHWM is never below RSS). Status is read every STATUS_S, so a process that
+        ended before its next read (a short one) has a VmHWM from before its peak."""
+        for m in self.members():
+            m.hwm = max(m.hwm, m.peak)
 
     def close(self) -> None:
         for m in self.live:

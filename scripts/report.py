@@ -277,6 +277,8 @@ def compare_html(data: dict, figure_paths: dict, config: dict) -> str:
         "<h3>Where each side ran</h3>",
         table_html(env, tables.COMPARE_ENV, env["level"]),
     ]
+    for r in compare_summary.not_compared(env).itertuples():
+        parts.append(f'<p class="note">Not compared: {esc(r.aspect)}: {esc(r.note)}.</p>')
     parts += [
         figure_html(n, figure_paths.get(n), config)
         for n in figures.in_section(figures.FIGURES, "compare")

@@ -3,12 +3,10 @@
 A row is the run's run.json (memory in MB = kB / 1024; a value the run did not produce is an
 empty cell, never 0), plus what the analysis adds:
 
-- peak_mb, the run's peak as every table, figure and verdict takes it: the larger of the sampled
-  peak (peak_rss_mb) and the kernel's VmHWM (hwm_mb), and peak_source, which of the two it is.
-  For one process VmHWM is exact and sampling can only miss part of it; for a process tree the
-  sampled sum can be the larger (VmHWM is per process). ru_maxrss counts the sampler's forked
-  image before exec and the cgroup's peak counts page cache, so neither is a peak_source.
-  over_budget compares peak_mb with limit_mb;
+- peak_mb, the run's peak as every table, figure and verdict takes it, and peak_source, where
+  it comes from (peaks.choose: for one process the larger of the sampled peak and VmHWM; for a
+  tree a figure that counts a shared page once, PSS or the cgroup's peak; `unseen` when too few
+  samples saw the run). over_budget compares peak_mb with limit_mb;
 - reported_config: the first group of the last match of solver.report_pattern in the run's
   solver.log, read in blocks (a log of any size costs a few MB; a changed pattern reruns this
   table, never the program);
@@ -29,6 +27,7 @@ import logging
 
 import pandas as pd
 
+import peaks
 import rundir
 import stage
 import tables
@@ -47,10 +46,7 @@ def run_row(record: dict, reported: str | None) -> dict:
         for mb, raw in units.items():
             value = record.get(raw)
             row[mb] = None if value is None else value / divisor
-    sources = {"VmHWM": row["hwm_mb"], "sampled": row["peak_rss_mb"]}  # VmHWM wins a tie
-    known = {name: value for name, value in sources.items() if value is not None}
-    row["peak_source"] = max(known, key=known.get) if known else None
-    row["peak_mb"] = known.get(row["peak_source"])
+    row["peak_source"], row["peak_mb"] = peaks.choose(row)
     limit = record.get("limit_mb")
     row["over_budget"] = None if row["peak_mb"] is None else row["peak_mb"] > limit
     row["reported_config"] = reported

@@ -35,7 +35,7 @@ import os
 import sys
 import time
 
-__version__ = "2.0.0"
+__version__ = "2.1.0"
 TRACE_COLUMNS = ("time_s", "vmrss_kb", "vmsize_kb", "vmdata_kb", "vmhwm_kb", "vmswap_kb", "nprocs")
 SUMMARY_KEYS = (
     "command", "mode", "pid", "interval_ms", "samples", "duration_s", "effective_interval_ms",
@@ -50,8 +50,9 @@ SUMMARY_KEYS = (
     "smaps_interval_ms", "peak_uss_kb", "peak_pss_kb",
     "cgroup_anon_kb", "cgroup_file_kb", "cgroup_events_high", "cgroup_events_max",
     "cgroup_events_oom", "cgroup_events_oom_kill", "cgroup_pressure_some_us",
-    "cgroup_pressure_full_us",
+    "cgroup_pressure_full_us", "end", "timeout_s", "peak_nprocs", "notes",
 )  # fmt: skip
+ENDS = ("exit", "reaped", "vanished", "timeout", "interrupted", "not started")
 KILL_GRACE_S = 2.0  # --timeout and interrupts: SIGTERM to the process group, SIGKILL this later
 
 
@@ -184,22 +185,34 @@ def write_summary(path: str, summary: dict) -> None:
         raise SamplerError(f"cannot write the summary {path}: {e.strerror}") from None
 
 
+def end_words(s: dict) -> str:
+    """How the run ended, in the closing line's words (from `end`, one of ENDS)."""
+    how, code = s["end"], s.get("exit_code")
+    if how == "interrupted":
+        text = f"interrupted by signal {s['interrupt_signal']}"
+    elif how == "timeout":
+        text = "timed out" if code is None else f"exit {code}, timed out"
+    elif how == "exit":
+        text = f"exit {code}"
+    elif how == "reaped":
+        text = "target ended, reaped by another process (exit status unknown)"
+    elif how == "vanished":
+        text = "target ended before the first sample (nothing measured)"
+    else:
+        text = how
+    if s["mode"] == "attach" and how in ("timeout", "interrupted"):
+        text += ", the target still runs"
+    return text
+
+
 def closing_line(s: dict) -> str:
     """The one-line account of a run that the sampler prints last."""
 
     def mib(kb):
         return "n/a" if kb is None else f"{kb / 1024:.1f} MiB"
 
-    capture = "" if s["peak_capture"] is None else f" ({s['peak_capture']:.1%} captured)"
-    if s["interrupted"]:
-        end = f"interrupted by signal {s['interrupt_signal']}"
-        if s["mode"] == "attach":
-            end += ", the target still runs"
-    elif s["exit_code"] is not None:
-        end = f"exit {s['exit_code']}"
-    else:
-        end = "target ended" if s["mode"] == "attach" else "no exit status"
-    end += ", timed out" if s["timed_out"] else ""
+    capture = "" if s.get("peak_capture") is None else f" ({s['peak_capture']:.1%} captured)"
+    end = end_words(s)
     end += ", OOM-killed" if s.get("oom_killed") else ""
     dur = "n/a" if s.get("duration_s") is None else f"{s['duration_s']:.3f} s"
     every = s.get("effective_interval_ms")

@@ -149,6 +149,8 @@ def static_keys(settings, mode: str) -> dict:
         "enforce": settings.enforce,
         "memory_limit_mb": settings.memory_limit_mb,
         "smaps_interval_ms": settings.smaps_interval_ms or None,
+        "timeout_s": settings.timeout_s,
+        "notes": [],
         "samples": 0,
         "missed_ticks": 0,
         "timed_out": False,
@@ -163,7 +165,10 @@ def sampled(run, end: float | None) -> dict:
     start = run.t0 if run.mode == "launch" or run.first is None else run.t0 + run.first
     duration = None if end is None or start is None else round(end - start, 6)
     maxrss = None if s.get("maxrss_is_image", True) else s["maxrss_kb"]
+    if run.tree:
+        run.tree.settle_hwm()
     hwm, capture = peak_capture(run.tree.members(), maxrss) if run.tree else (None, None)
+    hwm = hwm or None  # 0: no status was read while the process had memory
     cpu = None if s.get("cpu_user_s") is None else s["cpu_user_s"] + s["cpu_system_s"]
     return {
         "samples": n,
@@ -181,6 +186,7 @@ def sampled(run, end: float | None) -> dict:
         "hwm_kb": hwm,
         "peak_capture": capture,
         "peak_uss_kb": run.peak_uss,
+        "peak_nprocs": run.tree.most if run.tree else None,
         "peak_pss_kb": run.peak_pss,
         "timed_out": run.timed_out,
         "interrupted": bool(run.signals),

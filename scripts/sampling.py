@@ -24,13 +24,14 @@ import procfs
 import proctree
 import sampler_summary
 from guardian import Guardian, GuardianError, Launch
-from sampler import KILL_GRACE_S, Messages, SamplerError, Settings, Trace
+from sampler import KILL_GRACE_S, SUMMARY_KEYS, Messages, SamplerError, Settings, Trace
 
 FLUSH_S = 0.5  # the trace is written out at least this often
 SLOW_S = 0.1  # cgroup usage (and, in attach mode, CPU and I/O) are read this often
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 WAKE_SIGNAL = signal.SIGUSR1  # the guardian's word that the command has exited
 CHUNK_S = 0.05  # at longer intervals the sampler sleeps in chunks, to react to signals soon
+TREE_SMAPS_S = 0.1  # PSS of a run with more than one process is read this often (see docs)
 
 
 class Run:
@@ -54,7 +55,7 @@ class Run:
         self.peak_rss = self.peak_size = self.peak_data = self.peak_time = None
         self.peak_uss = self.peak_pss = self.cgroup_split = None
         self.cgroup_high = -1
-        self.smaps_s = settings.smaps_interval_ms / 1000
+        self.smaps_s = settings.smaps_interval_ms / 1000  # 0: only while the tree has 2+
         self.smaps_at = self.counters_at = self.slow_at = 0.0  # when the slow readings are due
         self.flush_at = 0.0
         self.pinned = []  # attach: the root's stat and io, opened while it lives
@@ -64,7 +65,8 @@ class Run:
     # --- the run, start to end -----------------------------------------------------------------
 
     def execute(self) -> tuple[dict, int]:
-        """Start (or attach), sample until the end, and return (summary, exit status)."""
+        """Start (or attach), sample until the end, and return (summary, exit status); the
+        summary has every key of SUMMARY_KEYS (None where the run did not produce it)."""
         if self.mode == "attach":
             try:
                 procfs.check_process(self.s.pid)  # before any file is made
@@ -76,7 +78,7 @@ class Run:
         try:
             if self.mode == "launch":
                 if not self._launch():
-                    return self.summary, 127
+                    return self._complete(), 127
             else:
                 self._attach()
             self._loop()
@@ -85,7 +87,10 @@ class Run:
             self.trace.close()
         finally:
             self._clean_up(previous)
-        return self.summary, self._exit_status()
+        return self._complete(), self._exit_status()
+
+    def _complete(self) -> dict:
+        return {key: self.summary.get(key) for key in SUMMARY_KEYS}
 
     def _on_signal(self, signum: int, _frame) -> None:
         """A stop signal is noted (control() acts on it); any signal, the guardian's word that
@@ -111,7 +116,7 @@ class Run:
             self.guardian = Guardian.start(s.command, env, launch)
         except OSError as e:
             self.say.error(f"cannot run {s.command[0]!r}: {e.strerror or e}")
-            self.summary.update(exit_code=127, pid=None)
+            self.summary.update(exit_code=127, pid=None, end="not started")
             self.summary.update(sampler_summary.sampled(self, None))
             return False
         except GuardianError as e:
@@ -130,9 +135,22 @@ class Run:
             self.tree = proctree.Tree(pid, self.s.children)
         except procfs.ProcError as e:
             raise SamplerError(str(e), 2) from None
-        with contextlib.suppress(OSError):  # else the exit status and totals come from the tree
+        try:  # else the exit status and totals come from the tree
             self.pinned = [os.open(f"/proc/{pid}/{n}", procfs.O_READ) for n in ("stat", "io")]
+        except OSError as e:
+            for fd in self.pinned:
+                os.close(fd)
+            self.pinned = []
+            self._note(
+                f"CPU, faults and I/O unknown: /proc/{pid}/io cannot be read ({e.strerror}): "
+                "the process is another user's; attach as root or as its owner to have them"
+            )
         self.t0 = time.monotonic()
+
+    def _note(self, text: str) -> None:
+        """A fact about the run a reader of its figures needs: warned now, kept in `notes`."""
+        self.say.warn(text)
+        self.summary["notes"] = [*(self.summary.get("notes") or []), text]
 
     def _clean_up(self, previous: dict) -> None:
         """Whatever happened: nothing of the run left running, every file closed."""
@@ -231,6 +249,8 @@ class Run:
     def _periodic(self, now: float) -> float:
         """The work due at some ticks only; returns when some is due next."""
         tree_due = self.tree.housekeeping(now)
+        if not self.smaps_s and self.slow_at == math.inf and len(self.tree.live) > 1:
+            self.slow_at = now  # a second process: PSS from now on (see _smaps_every)
         if now >= self.slow_at:
             self._slow(now)
         if now >= self.flush_at:
@@ -285,8 +305,9 @@ class Run:
     def _slow(self, now: float) -> None:
         """Readings taken at a lower rate than the samples: smaps_rollup every smaps interval;
         every SLOW_S the cgroup's charge and, in attach mode, the CPU, fault and I/O figures."""
-        if self.smaps_s and now >= self.smaps_at:
-            self.smaps_at = now + self.smaps_s
+        smaps_s = self._smaps_every()
+        if smaps_s and now >= self.smaps_at:
+            self.smaps_at = now + smaps_s
             uss, pss = self.tree.smaps()
             self.peak_uss = uss if self.peak_uss is None else max(uss, self.peak_uss)
             self.peak_pss = pss if self.peak_pss is None else max(pss, self.peak_pss)
@@ -300,9 +321,15 @@ class Run:
             if self.mode == "attach":
                 self.tree.read_totals()
         self.slow_at = min(
-            self.smaps_at if self.smaps_s else math.inf,
+            self.smaps_at if smaps_s else math.inf,
             self.counters_at if counters else math.inf,
         )
+
+    def _smaps_every(self) -> float:
+        """How often smaps_rollup is read now: --smaps-interval-ms, else TREE_SMAPS_S while the
+        tree has more than one process (summed RSS then counts shared pages more than once), else
+        never (one process keeps the cost of a tick)."""
+        return self.s.smaps_interval_ms / 1000 or (TREE_SMAPS_S if len(self.tree.live) > 1 else 0)
 
     # --- the end -------------------------------------------------------------------------------
 
@@ -313,6 +340,20 @@ class Run:
         else:
             self._finish_attach()
         self.summary.update(sampler_summary.sampled(self, end))
+        self.summary["end"] = self._end()
+
+    def _end(self) -> str:
+        """How the run ended, one of sampler.ENDS: a stop signal, the timeout, else the target's
+        own end: its exit (seen by the guardian, or as a zombie in attach mode), or in attach
+        mode an end whose exit status another process took (its parent reaped it), before any
+        sample ("vanished") or after ("reaped")."""
+        if self.signals:
+            return "interrupted"
+        if self.timed_out:
+            return "timeout"
+        if self.mode == "launch" or self.summary.get("exit_code") is not None:
+            return "exit"
+        return "reaped" if self.samples else "vanished"
 
     def _finish_launch(self) -> float | None:
         """The guardian's report into the summary; returns when the command exited."""

@@ -78,6 +78,13 @@ class Table:
     def read(self, path, redo: str | None = None) -> pd.DataFrame:
         return read_csv(path, self, redo)
 
+    def part(self, names) -> Table:
+        """The contract of these columns only, in the table's order."""
+        unknown = set(names) - set(self.names)
+        if unknown:
+            raise ValueError(f"{sorted(unknown)} are not columns of the {self.name} table")
+        return Table(self.name, tuple(c for c in self.columns if c.name in names), self.what)
+
     def write(self, frame: pd.DataFrame, path) -> None:
         missing = [n for n in self.names if n not in frame.columns]
         if missing:
@@ -124,6 +131,7 @@ RUNS = Table(
         C("cgroup_events_oom", "Int64"), C("cgroup_events_oom_kill", "Int64"),
         C("cgroup_pressure_some_us", "Int64"), C("cgroup_pressure_full_us", "Int64"),
         C("interval_p99_ms", "Float64", "p99 interval ms", 2),
+        C("peak_nprocs", "Int64", "processes", 0), C("timeout_s", "Float64"),
         C("output_mb", "Float64", "output MB", 1), C("output_cut_mb", "Float64"),
     ),
     "one row per run: status, timing, every peak and where it came from, CPU, I/O, faults, "
@@ -253,9 +261,10 @@ COMPARE_ENV = Table(
     (
         C("aspect", "string", "what", "key"), C("baseline", "string", "baseline", "text"),
         C("candidate", "string", "candidate", "text"), C("level", "string", "level", "badge"),
-        C("note", "string", "note", "text"),
+        C("note", "string", "note", "text"), C("compared", "boolean", "compared", "bool"),
     ),
-    "where each side ran (host, kernel, sampler, interval, enforcement), side by side",
+    "where each side ran (host, kernel, sampler, interval, enforcement), side by side; an "
+    "aspect the baseline did not record is not compared",
 )  # fmt: skip
 COMPARE_TABLES = (COMPARE, COMPARE_RUNS, COMPARE_ENV)
 BY_NAME = {table.name: table for table in (*SUMMARY_TABLES, *SEARCH_TABLES, *COMPARE_TABLES)}
@@ -308,27 +317,54 @@ def summary_redo(path) -> str:
     return f"delete {path} and run {campaign_command()} again to rebuild it"
 
 
-def read_csv(path, table: Table, redo: str | None = None) -> pd.DataFrame:
-    """A CSV checked against its table's contract: header, fields per row, dtypes."""
-    redo = redo or summary_redo(path)
+def read_raw(path, redo: str) -> pd.DataFrame:
+    """A CSV as text (an empty cell as NA), or TableError naming the file."""
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     except FileNotFoundError:
         raise TableError(f"{path}: missing; {redo}") from None
     except pd.errors.EmptyDataError:
         raise TableError(f"{path}: empty, not even a header; {redo}") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
         raise TableError(f"{path}: not a readable CSV ({err}); {redo}") from None
-    if list(raw.columns) != table.names:
-        raise TableError(
-            f"{path}: its columns {list(raw.columns)} are not the {table.name} contract "
-            f"{table.names}; {redo}"
-        )
+
+
+def checked(raw: pd.DataFrame, table: Table, path, redo: str) -> pd.DataFrame:
+    """raw (holding the table's columns) with the contract's dtypes, or TableError naming the
+    first bad cell."""
     try:
         return typed(raw, table)
     except (ValueError, TypeError) as err:
         bad = first_bad_cell(raw, table)
         raise TableError(f"{path}: {bad or err}; {redo}") from None
+
+
+def read_csv(path, table: Table, redo: str | None = None) -> pd.DataFrame:
+    """A CSV checked against its table's contract: header, fields per row, dtypes."""
+    redo = redo or summary_redo(path)
+    raw = read_raw(path, redo)
+    if list(raw.columns) != table.names:
+        raise TableError(
+            f"{path}: its columns {list(raw.columns)} are not the {table.name} contract "
+            f"{table.names}; {redo}"
+        )
+    return checked(raw, table, path, redo)
+
+
+def read_columns(path, table: Table, needed, later=(), redo: str | None = None) -> pd.DataFrame:
+    """Only the columns a reader uses of a CSV of the table, e.g. one an older memsweep wrote:
+    the needed ones must be there, the later ones (added to the contract since) are taken when
+    they are, any other is left out. Dtypes are checked as read_csv checks them."""
+    redo = redo or summary_redo(path)
+    raw = read_raw(path, redo)
+    missing = [name for name in needed if name not in raw.columns]
+    if missing:
+        raise TableError(
+            f"{path}: lacks the {table.name} column(s) {missing} (it has {list(raw.columns)}); "
+            f"{redo}"
+        )
+    part = table.part([*needed, *(name for name in later if name in raw.columns)])
+    return checked(raw[part.names].copy(), part, path, redo)
 
 
 def first_bad_cell(raw: pd.DataFrame, table: Table) -> str | None:

@@ -13,6 +13,13 @@ them (KINDS):
   variance.cv_warn_percent;
 - capture: each run with a sampled and a kernel peak: warn when peak_capture is below
   report.capture_warn (the samples missed part of the true peak);
+- sources: each run with two or more figures that should agree (peaks.once: VmHWM, PSS, the
+  cgroup's peak; for a tree without a PSS reading the summed RSS too): warn when the largest
+  exceeds the smallest by more than report.sources_warn_percent of the largest and more than
+  report.sources_warn_mb;
+- unseen: each run whose peak no source saw (peak_source `unseen`: fewer samples than
+  peaks.MIN_SAMPLES and no cgroup): warn, with the bounds it has (the largest figure seen, and
+  ru_maxrss, which also counts memsweep's forked image);
 - leftovers: each run: warn when processes it started outlived it (they were killed);
 - output: each run: warn when the program wrote more than solver.log_max_mb to stdout and
   stderr (its solver.log keeps the first and last halves; a report in between is lost);
@@ -25,7 +32,8 @@ them (KINDS):
   search whose configurations are not monotonic in the limit.
 - compare (with compare.baseline set): each configuration of compare.csv: fail on a regression,
   warn when the reported configuration changed or an apparent regression could be noise;
-- compare_env: each aspect of compare_env.csv (host, kernel, ...): warn when the sides differ.
+- compare_env: each aspect of compare_env.csv (host, kernel, ...): warn when the sides differ,
+  or when the baseline did not record it (not compared).
 
 Called by the `verdicts` rule; by hand:
 
@@ -41,6 +49,7 @@ import logging
 
 import pandas as pd
 
+import peaks
 import stage
 import tables
 
@@ -53,13 +62,16 @@ KINDS = {
     "budget": ("Over budget (peak > limit)", "configurations"),
     "stability": ("Unstable configurations", "configurations"),
     "capture": ("Low peak capture", "runs"),
+    "sources": ("Peak sources that disagree", "runs"),
+    "unseen": ("Peak not seen", "runs"),
     "leftovers": ("Processes left behind", "runs"),
     "output": ("Program output cut from solver.log", "runs"),
     "sampling": ("Missed samples", "runs"),
     "search": ("Searches", "search findings"),
 }
-# kinds a campaign has only when configured (a comparison's baseline, searches)
-OPTIONAL_KINDS = ("compare", "compare_env", "search")
+# kinds a campaign may have no row of: those only configured ones have (a comparison's
+# baseline, searches), and those of runs with two figures to compare, or whose peak nothing saw
+OPTIONAL_KINDS = ("compare", "compare_env", "search", "sources", "unseen")
 log = logging.getLogger("verdicts")
 
 
@@ -104,7 +116,17 @@ def status_message(row) -> str:
     if row["status"] == "ok":
         return "ok"
     if row["status"] == "timeout":
-        return f"timed out after {row['duration_s']:.1f} s"
+        ended = (
+            f"ended {row['duration_s']:.1f} s after its start"
+            if pd.notna(row["duration_s"])
+            else ""
+        )
+        if pd.isna(row["timeout_s"]):
+            return f"timed out ({ended})" if ended else "timed out"
+        return (
+            f"timed out at timeout_s {row['timeout_s']:g} s (SIGTERM, then SIGKILL if it went on)"
+            + (f"; {ended}" if ended else "")
+        )
     if row["status"] == "oom":
         return "OOM-killed by the kernel at its limit"
     if pd.notna(row["signal"]):
@@ -169,6 +191,48 @@ def capture_rows(runs: pd.DataFrame, settings: dict) -> list[dict]:
             verdict("capture", level, run_subject(r), message, r, value=capture, bound=floor,
                     unit="ratio")
         )  # fmt: skip
+    return rows
+
+
+def source_rows(runs: pd.DataFrame, settings: dict) -> list[dict]:
+    share, floor = float(settings["sources_warn_percent"]), float(settings["sources_warn_mb"])
+    rows = []
+    for _, r in runs.iterrows():
+        values = peaks.once(r.to_dict())
+        if len(values) < 2:
+            continue
+        high, low = max(values.values()), min(values.values())
+        spread = 100 * (high - low) / high if high else 0.0
+        level = "warn" if spread > share and high - low > floor else "ok"
+        figures = ", ".join(f"{name} {value:.1f} MB" for name, value in values.items())
+        message = f"{figures}: {spread:.0f}% apart; peak {mb(round(r['peak_mb'], 1))} MB from "
+        message += f"{r['peak_source']}"
+        if peaks.is_tree(r.to_dict()) and "sampled" not in values:
+            message += f" (the tree's summed RSS, {r['peak_rss_mb']:.1f} MB, counts shared pages"
+            message += " once per process)"
+        rows.append(verdict("sources", level, run_subject(r), message, r, value=spread,
+                            bound=share, unit="%"))  # fmt: skip
+    return rows
+
+
+def unseen_rows(runs: pd.DataFrame) -> list[dict]:
+    rows = []
+    for _, r in runs[runs["peak_source"] == "unseen"].iterrows():
+        seconds = "?" if pd.isna(r["duration_s"]) else f"{r['duration_s']:.3f}"
+        message = (
+            f"no source saw the peak: {mb(r['samples'])} sample(s) in {seconds} s and no "
+            "cgroup; "
+            + ("nothing was measured" if pd.isna(r["peak_mb"]) else
+               f"the peak is at least {r['peak_mb']:.1f} MB")
+        )  # fmt: skip
+        if pd.notna(r["maxrss_mb"]):
+            message += (
+                f" and, for any one process, at most {r['maxrss_mb']:.1f} MB (ru_maxrss, "
+                "which counts memsweep's forked image)"
+            )
+        message += "; a shorter sampler.interval_ms or limits.enforce: cgroup would see it"
+        rows.append(verdict("unseen", "warn", run_subject(r), message, r, value=r["peak_mb"],
+                            bound=r["maxrss_mb"], unit="MB"))  # fmt: skip
     return rows
 
 
@@ -304,6 +368,8 @@ def verdicts_table(
         *budget_rows(runs),
         *stability_rows(variance, settings),
         *capture_rows(runs, settings),
+        *source_rows(runs, settings),
+        *unseen_rows(runs),
         *leftover_rows(runs),
         *output_rows(runs),
         *sampling_rows(runs, settings),
@@ -335,10 +401,27 @@ def focus(runs: pd.DataFrame, variance: pd.DataFrame) -> list[tuple]:
     return sorted(keys)
 
 
-def failures(table: pd.DataFrame) -> list[str]:
-    """One line per failed check, for the workflow's last message."""
-    failed = table[table["level"] == "fail"]
-    return [f"  {r.kind}: {r.subject}: {r.message}" for r in failed.itertuples()]
+def closing_summary(table: pd.DataFrame, runs: pd.DataFrame, report: str, most: int = 5) -> str:
+    """The campaign's last message: its runs by status, its worst verdicts (fail, then warn; at
+    most `most` lines) or that every check passed, and where the report is."""
+    counts = runs["status"].value_counts()
+    by_status = ", ".join(f"{n} {status}" for status, n in counts.items())
+    lines = [f"memsweep: {len(runs)} run(s): {by_status or 'none'}"]
+    worst = table[table["level"].isin(["fail", "warn"])].copy()
+    worst["rank"] = worst["level"].map({"fail": 0, "warn": 1})
+    worst = worst.sort_values("rank", kind="stable")
+    if worst.empty:
+        lines.append("memsweep: all checks passed")
+    else:
+        n_fail = int((worst["level"] == "fail").sum())
+        lines.append(f"memsweep: {n_fail} check(s) FAILED, {len(worst) - n_fail} warning(s):")
+        lines += [
+            f"  {r.level} {r.kind}: {r.subject}: {r.message}" for r in worst[:most].itertuples()
+        ]
+        if len(worst) > most:
+            lines.append(f"  ... and {len(worst) - most} more in {tables.VERDICTS.path}")
+    lines.append(f"memsweep: report: {report}")
+    return "\n".join(lines)
 
 
 def main(

@@ -16,7 +16,15 @@ RUN_COLUMNS = [
     "rchar_mb", "wchar_mb", "read_mb", "write_mb", "peak_uss_mb", "peak_pss_mb", "cgroup_anon_mb",
     "cgroup_file_mb", "cgroup_events_high", "cgroup_events_max", "cgroup_events_oom",
     "cgroup_events_oom_kill", "cgroup_pressure_some_us", "cgroup_pressure_full_us",
-    "interval_p99_ms", "output_mb", "output_cut_mb",
+    "interval_p99_ms", "peak_nprocs", "timeout_s", "output_mb", "output_cut_mb",
+]  # fmt: skip
+# runs.csv as memsweep wrote it when it began to compare: a saved baseline may have only these
+RUN_COLUMNS_FIRST_COMPARED = [
+    *KEY, "status", "exit_code", "signal", "timed_out", "oom_killed", "duration_s", "samples",
+    "effective_interval_ms", "missed_ticks", "peak_mb", "peak_rss_mb", "peak_rss_time_s",
+    "hwm_mb", "maxrss_mb", "cgroup_peak_mb", "peak_capture", "peak_vmsize_mb", "over_budget",
+    "reported_config", "n_spikes", "in_grid", "threshold_check", "hostname", "kernel",
+    "sampler_version", "run_dir", "n_leftover",
 ]  # fmt: skip
 SPIKE_COLUMNS = ["detector", "time_s", "rss_mb", "increase_mb", "duration_ms", "rate_mb_s"]
 SUMMARY_SPIKE_COLUMNS = [*KEY, *SPIKE_COLUMNS]
@@ -54,7 +62,7 @@ COMPARE_RUN_COLUMNS = [
     "side", "variant", "limit_mb", "bucket_model", "repeat", "status", "peak_mb", "in_grid",
     "samples", "run_dir",
 ]  # fmt: skip
-COMPARE_ENV_COLUMNS = ["aspect", "baseline", "candidate", "level", "note"]
+COMPARE_ENV_COLUMNS = ["aspect", "baseline", "candidate", "level", "note", "compared"]
 # github-action-benchmark's customSmallerIsBetter entries: required and optional keys
 BENCHMARK_KEYS = {"name", "unit", "value"}
 BENCHMARK_OPTIONAL_KEYS = {"range", "extra"}

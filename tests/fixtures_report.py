@@ -34,7 +34,10 @@ PLANTED = "<script>window.PWNED=1</script>"
 FAULT_RATE_MB_S = 700.0
 PATTERN = r"Bucket sizes: (\S+)"
 SPIKES = {"rate_threshold_mb_s": 500, "window_s": 1.0, "min_increase_mb": 20}
-VERDICT_SETTINGS = {"cv_warn_percent": 5.0, "capture_warn": 0.9, "missed_warn_percent": 1.0}
+VERDICT_SETTINGS = {
+    "cv_warn_percent": 5.0, "capture_warn": 0.9, "missed_warn_percent": 1.0,
+    "sources_warn_percent": 10.0, "sources_warn_mb": 16.0,
+}  # fmt: skip
 
 
 def auto_model(limit_mb: int) -> str:
@@ -159,7 +162,8 @@ def make_campaign(
             log = "Memory limit: ...\nKilled\n"
         elif failures and (lim, mod) == (limits[0], models[-1]) and rep == min(2, repeats):
             trace = trace.iloc[: 2 * len(trace) // 3]
-            extra = {"status": "timeout", "exit_code": 143, "signal": 15, "timed_out": True}
+            extra = {"status": "timeout", "exit_code": 143, "signal": 15, "timed_out": True,
+                     "timeout_s": 1.0}  # fmt: skip
             log = "Memory limit: ...\n" + "working\n" * 40
         elif failures and (lim, mod) == (limits[-1], models[0]) and rep == min(2, repeats):
             trace = trace.assign(vmrss_kb=(trace["vmrss_kb"] * 1.2).astype(np.int64))

@@ -394,6 +394,62 @@ def daemon(project):
     return seen, "none", "-", proc.returncode == 0 and len(rows) == 4 and not left
 
 
+FORKER = f"python {HERE / 'workloads' / 'forker.py'} --parent-mb 40 --children 20 --alive 4"
+
+
+def forking_campaign(project, enforce: str) -> tuple[str, bool]:
+    """A program whose 40 MB parent forks 20 children (4 alive, 5 MB each) under limits of 120
+    and 240 MB: what the runs table says of its peak, and whether it counted shared pages once
+    (peak_mb within 10% of PSS and of the cgroup's peak, nothing over budget)."""
+    import pandas as pd
+
+    cfg = {**CAMPAIGN, "solver": {**CAMPAIGN["solver"], "command": f"{FORKER} --child-mb 5"},
+           "grid": {**CAMPAIGN["grid"], "memory_limits_mb": [120, 240]},
+           "limits": {"enforce": enforce}}  # fmt: skip
+    write_config(project, cfg)
+    proc = run_all(project)
+    if proc.returncode != 0:
+        return f"exit {proc.returncode}: {cause(proc)}", False
+    runs = pd.read_csv(project / "results/summary/runs.csv")
+    near = (runs["peak_mb"] - runs["peak_pss_mb"]).abs() <= 0.1 * runs["peak_pss_mb"]
+    if enforce == "cgroup":
+        near &= (runs["peak_mb"] - runs["cgroup_peak_mb"]).abs() <= 0.1 * runs["cgroup_peak_mb"]
+    over = int(runs["over_budget"].sum())
+    seen = (
+        f"peak {runs['peak_mb'].min():.0f}-{runs['peak_mb'].max():.0f} MB from "
+        f"{'/'.join(sorted(set(runs['peak_source'])))}, summed RSS {runs['peak_rss_mb'].max():.0f}"
+        f" MB, {over} over budget"
+    )
+    return seen, bool(near.all()) and over == 0 and len(runs) == 4
+
+
+@fault("program forks: 20 children share 40 MB")
+def forks(project):
+    seen, ok = forking_campaign(project, "none")
+    return seen, "none", "-", ok
+
+
+@fault("program forks, enforce: cgroup")
+def forks_cgroup(project):
+    import cgroups
+
+    if cgroups.problem():
+        return f"no writable cgroup: {cgroups.problem()[:60]}", "none", "-", True
+    seen, ok = forking_campaign(project, "cgroup")
+    return seen, "none", "-", ok
+
+
+@fault("program shorter than a sample")
+def too_short(project):
+    cfg = {**CAMPAIGN, "solver": {**CAMPAIGN["solver"], "command": "sh -c true"}}
+    write_config(project, cfg)
+    proc = run_all(project)
+    found = (project / "results/summary/verdicts.csv").read_text().splitlines()
+    rows = [r for r in found if r.startswith("unseen,warn")]
+    seen = f"exit {proc.returncode}: {len(rows)} 'unseen' warnings"
+    return seen, "none", "-", proc.returncode == 0 and len(rows) == 4
+
+
 @fault("--interval-ms abc to the sampler")
 def bad_option(project):
     proc = subprocess.run(

@@ -26,6 +26,8 @@ from contracts import (
     COMPARE_COLUMNS,
     COMPARE_ENV_COLUMNS,
     COMPARE_RUN_COLUMNS,
+    RUN_COLUMNS,
+    RUN_COLUMNS_FIRST_COMPARED,
 )
 from fixtures_report import VERDICT_SETTINGS, make_campaign, read_tables, write_campaign
 from test_figures import png_shape
@@ -240,13 +242,15 @@ def test_variants_are_paired_by_name_or_all_with_a_single_one():
 # ---------------------------------------------------------------- against a saved campaign
 
 
-@pytest.fixture(scope="module")
-def saved(tmp_path_factory):
+def compare_saved(root, keep_runs_columns=None):
     """Two synthetic campaigns; the new one allocates 5% more at 323 MB and its first run at
-    1005 MB is OOM-killed; compared with the old one's results folder, then rendered."""
-    root = tmp_path_factory.mktemp("saved")
+    1005 MB is OOM-killed; compared with the old one's results folder, then rendered. With
+    keep_runs_columns, the old runs.csv keeps only those (as an older memsweep wrote it)."""
     shape = {"limits": (323, 1005), "models": ("4M/8M/4M",), "repeats": 3, "failures": False}
-    write_campaign(make_campaign(**shape, seed=1), root / "old")
+    old = write_campaign(make_campaign(**shape, seed=1), root / "old")
+    if keep_runs_columns is not None:
+        frame = pd.read_csv(old["runs"], dtype=str, keep_default_na=False)
+        frame[keep_runs_columns].to_csv(old["runs"], index=False)
     new = make_campaign(**shape, seed=2)
     for record in new["records"]:
         if record["limit_mb"] == 323:
@@ -272,6 +276,11 @@ def saved(tmp_path_factory):
     return root, out, files
 
 
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    return compare_saved(tmp_path_factory.mktemp("saved"))
+
+
 def test_a_saved_baseline_is_compared_run_for_run(saved):
     root, out, _ = saved
     table = tables.COMPARE.read(out["compare"]).set_index("limit_mb")
@@ -284,7 +293,65 @@ def test_a_saved_baseline_is_compared_run_for_run(saved):
     base_dirs = runs.loc[runs["side"] == "baseline", "run_dir"]
     assert base_dirs.str.startswith("../old/results/runs/default/").all()
     env = tables.COMPARE_ENV.read(out["compare_env"])
-    assert set(env["level"]) == {"ok"}
+    assert set(env["level"]) == {"ok"} and env["compared"].all()
+
+
+# ---------------------------------------------------------------- an older memsweep's baseline
+
+
+@pytest.fixture(scope="module")
+def older(tmp_path_factory):
+    """The saved comparison again, its baseline's runs.csv without the columns added since
+    memsweep began to compare."""
+    root = tmp_path_factory.mktemp("older")
+    return compare_saved(root, [*RUN_COLUMNS_FIRST_COMPARED])
+
+
+def test_the_comparison_reads_of_a_baseline_only_what_older_ones_have():
+    assert set(baselines.RUNS_NEEDED) <= set(RUN_COLUMNS_FIRST_COMPARED)
+    assert set(baselines.RUNS_LATER) <= set(RUN_COLUMNS) - set(RUN_COLUMNS_FIRST_COMPARED)
+
+
+def test_a_baseline_without_the_newer_columns_compares_as_a_full_one(saved, older):
+    full = tables.COMPARE.read(saved[1]["compare"])
+    pd.testing.assert_frame_equal(tables.COMPARE.read(older[1]["compare"]), full)
+    env = tables.COMPARE_ENV.read(older[1]["compare_env"]).set_index("aspect")
+    missing = env[~env["compared"]]
+    assert list(missing.index) == ["sampling interval (p99)"]
+    assert missing.iloc[0]["level"] == "warn" and missing.iloc[0]["baseline"] == "not recorded"
+    assert "runs.csv has no interval_p99_ms" in missing.iloc[0]["note"]
+
+
+def test_what_was_not_compared_is_said_in_markdown_json_and_the_report(older):
+    root, out, files = older
+    text = files["md"].read_text()
+    assert "> **Not compared**: sampling interval (p99): the baseline's runs.csv has no" in text
+    document = json.loads(files["json"].read_text())
+    assert [row["aspect"] for row in document["not_compared"]] == ["sampling interval (p99)"]
+    assert document["regressed"] is True and document["counts"]["regression"] == 2
+    data = {t.name: t.read(out[t.name]) for t in tables.COMPARE_TABLES}
+    data["verdicts"] = tables.VERDICTS.empty()
+    config = {"compare": {**SETTINGS, "baseline": "../old/results"}}
+    html = report.compare_html(data, {}, config)
+    assert '<p class="note">Not compared: sampling interval (p99): the baseline' in html
+
+
+def test_a_baseline_is_read_for_its_used_columns_only(tmp_path):
+    write_campaign(make_campaign(limits=(64,), repeats=1, thresholds=()), tmp_path / "old")
+    path = tmp_path / "old/results/summary/runs.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.assign(future_metric="x", n_spikes="many").to_csv(path, index=False)  # unused, odd
+    cfg = {"compare": {"baseline": "old/results"}, "thresholds": [], **ANYWHERE}
+    cfg["grid"] = {"memory_limits_mb": [64]}
+    assert campaign.load(cfg, cwd=tmp_path)["compare"]["baseline"] == "old/results"
+    read = baselines.read_runs(baselines.resolve("old/results", ["default"], tmp_path))
+    assert set(read.columns) == {*baselines.RUNS_NEEDED, *baselines.RUNS_LATER}
+    frame.drop(columns=["peak_mb", "in_grid"]).to_csv(path, index=False)
+    with pytest.raises(campaign.ConfigError, match=r"lacks the runs column\(s\) \['in_grid'"):
+        campaign.load(cfg, cwd=tmp_path)
+    frame.assign(peak_mb="lots").to_csv(path, index=False)
+    with pytest.raises(campaign.ConfigError, match="line 2: peak_mb is 'lots'"):
+        campaign.load(cfg, cwd=tmp_path)
 
 
 def test_the_figures_draw_and_missing_baseline_traces_are_left_out(saved):

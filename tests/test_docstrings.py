@@ -5,8 +5,8 @@ import importlib
 
 import pytest
 
-MODULES = ["campaign", "launch", "tables", "stage", "runs", "spikes", "variance", "thresholds",
-           "verdicts", "figures"]  # fmt: skip
+MODULES = ["campaign", "codedeps", "launch", "tables", "stage", "runs", "spikes", "variance",
+           "thresholds", "verdicts", "figures"]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", MODULES)

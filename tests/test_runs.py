@@ -82,6 +82,23 @@ def test_peak_is_the_larger_of_the_sampled_and_the_kernel_peak():
     assert table["over_budget"].tolist() == [True, True, False]
 
 
+def test_a_forking_tree_takes_its_peak_from_a_figure_that_counts_shared_pages_once():
+    # A parent of 235 MB forks children: the summed RSS counts its pages once per child.
+    tree = {"peak_rss_kb": 1110 * 1024, "hwm_kb": 235 * 1024, "peak_nprocs": 5, "samples": 300}
+    recs = [
+        record(repeat=1, **tree, peak_pss_kb=254 * 1024, cgroup_peak_kb=287 * 1024),
+        record(repeat=2, **tree, peak_pss_kb=254 * 1024),  # no cgroup: PSS
+        record(repeat=3, **tree),  # neither: the summed RSS, an upper bound, as before
+        record(repeat=4, peak_rss_kb=600, hwm_kb=None, samples=1),  # ended between samples
+        record(repeat=5, peak_rss_kb=600, hwm_kb=None, samples=1, cgroup_peak_kb=2048),
+    ]
+    table = runs.runs_table(recs, [None] * 5, NO_SPIKES, [])
+    assert table["peak_source"].tolist() == ["cgroup", "PSS", "sampled", "unseen", "sampled"]
+    assert table["peak_mb"].round(3).tolist() == [287.0, 254.0, 1110.0, 0.586, 0.586]
+    assert table["over_budget"].tolist() == [False, False, True, False, False]
+    assert table["peak_nprocs"].tolist()[:3] == [5, 5, 5]
+
+
 def test_main_writes_empty_cells_and_reads_each_runs_log(tmp_path):
     ok = write_run(tmp_path, record(limit=323), log="Bucket sizes: None\n")
     late = write_run(

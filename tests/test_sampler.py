@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -26,6 +27,7 @@ from contracts import TRACE_COLUMNS
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLER = ROOT / "scripts" / "sampler.py"
 BURST = ROOT / "tests" / "workloads" / "burst.py"
+FORKER = ROOT / "tests" / "workloads" / "forker.py"
 PY = sys.executable
 HEADER = ",".join(TRACE_COLUMNS)
 SUMMARY_KEYS = {
@@ -39,7 +41,7 @@ SUMMARY_KEYS = {
     "wchar_bytes", "read_bytes", "write_bytes", "smaps_interval_ms", "peak_uss_kb",
     "peak_pss_kb", "cgroup_anon_kb", "cgroup_file_kb", "cgroup_events_high", "cgroup_events_max",
     "cgroup_events_oom", "cgroup_events_oom_kill", "cgroup_pressure_some_us",
-    "cgroup_pressure_full_us",
+    "cgroup_pressure_full_us", "end", "timeout_s", "peak_nprocs", "notes",
 }  # fmt: skip
 MIB = 1024
 
@@ -100,6 +102,14 @@ def marked(marker: str) -> list[int]:
             if marker.encode() in text and state not in "ZX":
                 pids.append(int(entry.name))
     return pids
+
+
+def sampling(trace: Path, wait_s: float = 10.0) -> None:
+    """Wait until the sampler has written a sample to trace (its handlers are set by then)."""
+    deadline = time.monotonic() + wait_s
+    while not (trace.exists() and len(trace.read_text().splitlines()) > 1):
+        assert time.monotonic() < deadline, f"no sample in {trace} after {wait_s} s"
+        time.sleep(0.02)
 
 
 def gone(marker: str, wait_s: float = 3.0) -> bool:
@@ -334,7 +344,8 @@ def test_a_tree_sharing_memory_reads_capture_at_most_1_and_pss_counts_it_once(tm
     code = (
         "import mmap, os, time\n"
         "m = mmap.mmap(-1, 24 << 20, flags=mmap.MAP_SHARED | mmap.MAP_ANONYMOUS)\n"
-        "m.write(b'x' * (24 << 20))\n"
+        "chunk = b'x' * (1 << 20)  # written a MiB at a time: no 24 MiB copy in USS\n"
+        "for _ in range(24): m.write(chunk)\n"
         "if os.fork() == 0:\n"
         "    m[::4096]  # touch every page: resident in the child too\n"
         "    time.sleep(0.6); os._exit(0)\n"
@@ -347,6 +358,36 @@ def test_a_tree_sharing_memory_reads_capture_at_most_1_and_pss_counts_it_once(tm
     assert 24 * MIB <= s["peak_pss_kb"] <= s["peak_rss_kb"] - 20 * MIB  # once
     assert s["peak_uss_kb"] < 24 * MIB  # shared pages are in no process's USS
     assert s["peak_capture"] <= 1
+
+
+def test_a_forking_tree_reads_pss_that_counts_the_parents_pages_once(tmp_path):
+    # A 40 MiB parent forks 20 children, 4 alive at once, 5 MiB each: by construction the tree
+    # holds about 40 + 4 x 5 MiB plus the interpreters; summed RSS counts the 40 MiB per child.
+    forker = [PY, str(FORKER), "--parent-mb", "40", "--children", "20", "--alive", "4"]
+    p, s, rows = run(["-q", "--", *forker, "--child-mb", "5"], tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert s["smaps_interval_ms"] is None  # not asked for: read because the tree had 2+
+    assert s["peak_nprocs"] >= max(int(r["nprocs"]) for r in rows) >= 3
+    assert s["peak_rss_kb"] >= 2 * 40 * MIB + s["peak_pss_kb"] // 2  # the 40 MiB, n times
+    assert 50 * MIB <= s["peak_pss_kb"] <= 100 * MIB  # once
+    assert s["hwm_kb"] >= 40 * MIB
+
+
+def test_a_single_process_reads_no_smaps(tmp_path):
+    p, s, _ = run(["-q", "--", PY, str(BURST), "--mb", "20", "--count", "1"], tmp_path)
+    assert p.returncode == 0 and s["peak_nprocs"] == 1
+    assert s["peak_pss_kb"] is None and s["peak_uss_kb"] is None
+
+
+def test_vmhwm_is_never_below_the_sampled_peak_of_a_short_process(tmp_path):
+    # Each run: 30 MiB within 0.1 s of the start, gone 0.2 s later: status is read at the start
+    # (a small interpreter) and next at 0.5 s, after the end; the samples see the 30 MiB.
+    burst = [PY, str(BURST), "--mb", "30", "--hold-ms", "100", "--count", "1", "--tail-ms", "0"]
+    for _ in range(4):
+        p, s, _ = run(["-q", "--interval-ms", "5", "--", *burst], tmp_path)
+        assert p.returncode == 0, p.stderr
+        assert s["peak_rss_kb"] >= 30 * MIB
+        assert s["hwm_kb"] >= s["peak_rss_kb"] and s["peak_capture"] <= 1
 
 
 # --- metrics --------------------------------------------------------------------------------------
@@ -416,6 +457,100 @@ def test_attach_ends_on_a_zombie_nobody_reaps(tmp_path):
     assert s["samples"] > 0 and s["duration_s"] < 1.5 and s["exit_code"] == 5
 
 
+def started_by_a_shell(script: str) -> tuple[subprocess.Popen, int]:
+    """A shell that starts a background job and prints its pid (the handshake), then waits for
+    it and reaps it: the job is not the sampler's child, nor the test's."""
+    shell = subprocess.Popen(["sh", "-c", f"{script} & echo $!; wait"], stdout=subprocess.PIPE)
+    return shell, int(shell.stdout.readline())
+
+
+def test_attach_to_a_process_another_reaps_ends_reaped_with_exit_0(tmp_path):
+    shell, pid = started_by_a_shell("sleep 0.5")
+    try:
+        p, s, rows = run(["--pid", str(pid)], tmp_path)
+    finally:
+        shell.wait()
+    assert p.returncode == 0, p.stderr
+    assert s["end"] == "reaped" and s["exit_code"] is None and s["samples"] == len(rows) > 0
+    last = p.stderr.strip().splitlines()[-1]
+    assert last.endswith("target ended, reaped by another process (exit status unknown)")
+
+
+def test_attach_timeout_ends_timeout_with_exit_0_and_the_target_runs_on(tmp_path):
+    shell, pid = started_by_a_shell("sleep 30")
+    try:
+        p, s, _ = run(["--pid", str(pid), "--timeout", "0.3"], tmp_path)
+        assert Path(f"/proc/{pid}").exists()  # the sampler only stopped looking
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        shell.wait()
+    assert p.returncode == 0, p.stderr
+    assert s["end"] == "timeout" and s["timed_out"] is True and s["timeout_s"] == 0.3
+    assert p.stderr.strip().endswith("timed out, the target still runs")
+
+
+def test_attach_to_a_zombie_ends_exit_with_its_status_and_no_sample(tmp_path):
+    target = subprocess.Popen(["sh", "-c", "exit 6"])
+    os.waitid(os.P_PID, target.pid, os.WEXITED | os.WNOWAIT)  # a zombie, not reaped
+    try:
+        p, s, _ = run(["--pid", str(target.pid)], tmp_path)
+    finally:
+        target.wait()
+    assert p.returncode == 0, p.stderr
+    assert s["end"] == "exit" and s["exit_code"] == 6 and s["samples"] == 0
+    assert s["hwm_kb"] is None and s["peak_rss_kb"] is None  # nothing measured is no 0
+
+
+def test_attach_to_a_process_reaped_before_the_first_sample_ends_vanished(tmp_path, monkeypatch):
+    import proctree
+    import sampling
+
+    target = subprocess.Popen(["sleep", "30"])
+
+    class ReapedOnceOpened(proctree.Tree):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            target.kill()
+            target.wait()  # its /proc files, already open, now read ESRCH
+
+    monkeypatch.setattr(sampling.proctree, "Tree", ReapedOnceOpened)
+    settings = sampler.Settings(pid=target.pid, out=str(tmp_path / "t.csv"))
+    s, status = sampling.Run(settings, sampler.Messages(quiet=True)).execute()
+    assert status == 0 and s["end"] == "vanished" and s["samples"] == 0
+    assert s["exit_code"] is None and s["peak_rss_kb"] is None
+    assert sampler.closing_line(s).endswith(
+        "target ended before the first sample (nothing measured)"
+    )
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not os.access("/usr/bin/python3", os.X_OK),
+    reason="needs root, to run the sampler as nobody with /usr/bin/python3",
+)
+def test_attach_to_another_users_process_says_why_cpu_and_io_are_empty(tmp_path):
+    shell, pid = started_by_a_shell("sleep 0.5")  # root's
+    folder = Path(tempfile.mkdtemp(prefix="memsweep-nobody-"))  # pytest's tmp_path is root's
+    folder.chmod(0o777)
+    out, summ = folder / "t.csv", folder / "s.json"
+    cmd = ["/usr/bin/python3", str(SAMPLER), "-q", "--pid", str(pid), "--out", str(out)]
+    try:
+        p = subprocess.run(
+            [*cmd, "--summary", str(summ)], capture_output=True, text=True, user="nobody",
+            timeout=30,
+        )  # fmt: skip
+    finally:
+        shell.wait()
+    s = json.loads(summ.read_text()) if summ.exists() else None
+    shutil.rmtree(folder)
+    assert p.returncode == 0, p.stderr
+    assert s["end"] == "reaped" and s["samples"] > 0 and s["peak_rss_kb"] > 0
+    assert s["cpu_user_s"] is None and s["read_bytes"] is None
+    assert len(s["notes"]) == 1 and s["notes"][0].startswith(
+        f"CPU, faults and I/O unknown: /proc/{pid}/io cannot be read (Permission denied)"
+    )
+    assert p.stderr == f"sampler: warning: {s['notes'][0]}\n"
+
+
 def test_attach_to_a_missing_pid_exits_2(tmp_path):
     dead = subprocess.Popen(["true"])
     dead.wait()
@@ -432,7 +567,7 @@ def test_attach_interrupted_says_so_and_leaves_the_target_alone(tmp_path):
         with subprocess.Popen(
             [*args, "--summary", str(summ)], stderr=subprocess.PIPE, text=True
         ) as p:
-            time.sleep(0.4)
+            sampling(out)
             p.send_signal(signal.SIGINT)
             _, err = p.communicate(timeout=5)
         assert p.returncode == 130 and target.poll() is None  # the target is left alone
@@ -598,7 +733,9 @@ def test_burst_fidelity_at_10ms(tmp_path):
     burst = [PY, str(BURST), "--mb", "40", "--hold-ms", "40", "--count", "3"]
     p, s, _ = run(["-q", "--interval-ms", "10", "--", *burst], tmp_path)
     assert p.returncode == 0
-    assert s["hwm_kb"] == _self_hwm(p.stdout)  # the kernel's VmHWM, as the workload reads it
+    # the kernel's VmHWM as the workload reads it, or the sampled peak where a per-CPU counter
+    # approximation put a sample above it (VmHWM in the summary is never below a sampled RSS)
+    assert s["hwm_kb"] == max(_self_hwm(p.stdout), s["peak_rss_kb"])
     assert s["hwm_kb"] >= 40 * MIB
     assert s["peak_rss_kb"] >= 0.95 * s["hwm_kb"]  # the samples caught the bursts
     assert s["peak_capture"] >= 0.95
@@ -609,7 +746,7 @@ def test_burst_shorter_than_the_interval_shows_in_hwm_and_capture(tmp_path):
     burst = [PY, str(BURST), "--mb", "30", "--hold-ms", "0", "--count", "1", "--tail-ms", "1300"]
     p, s, _ = run(["-q", "--interval-ms", "1000", "--", *burst], tmp_path)
     assert p.returncode == 0
-    assert s["hwm_kb"] == _self_hwm(p.stdout) >= 30 * MIB
+    assert s["hwm_kb"] == max(_self_hwm(p.stdout), s["peak_rss_kb"]) >= 30 * MIB
     assert s["peak_rss_kb"] < s["hwm_kb"] - 20 * MIB
     assert s["peak_capture"] < 0.6
 

@@ -8,7 +8,10 @@ import verdicts
 from contracts import VERDICT_COLUMNS
 from fixtures_report import make_campaign, read_tables, write_campaign
 
-SETTINGS = {"cv_warn_percent": 5.0, "capture_warn": 0.9, "missed_warn_percent": 1.0}
+SETTINGS = {
+    "cv_warn_percent": 5.0, "capture_warn": 0.9, "missed_warn_percent": 1.0,
+    "sources_warn_percent": 10.0, "sources_warn_mb": 16.0,
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +23,13 @@ def campaign(tmp_path_factory):
 def test_the_table_has_its_contract_and_every_kind(campaign):
     table = campaign["verdicts"]
     assert list(table.columns) == VERDICT_COLUMNS
-    optional = verdicts.OPTIONAL_KINDS  # a search or comparison config has them
-    assert list(dict.fromkeys(table["kind"])) == [k for k in verdicts.KINDS if k not in optional]
+    optional = verdicts.OPTIONAL_KINDS  # a search or comparison config has them, or its runs
+    present = list(dict.fromkeys(table["kind"]))
+    assert [k for k in present if k not in optional] == [
+        k for k in verdicts.KINDS if k not in optional
+    ]
+    assert present == [k for k in verdicts.KINDS if k in present]  # in the report's order
+    assert "unseen" in present  # the OOM-killed run left an empty trace and no cgroup figure
     assert set(table["level"]) <= set(tables.LEVELS)
 
 
@@ -34,7 +42,12 @@ def test_failed_runs_fail_with_their_cause(campaign):
     assert not_ok(campaign["verdicts"], "run_status") == [
         ("fail", "default · 1005 MB · 8M/8M/8M · rep 1", "OOM-killed by the kernel at its limit"),
         ("fail", "default · 64 MB · 4M/8M/4M · rep 3", "exit 1"),
-        ("fail", "default · 64 MB · 8M/8M/8M · rep 2", "timed out after 1.1 s"),
+        (
+            "fail",
+            "default · 64 MB · 8M/8M/8M · rep 2",
+            "timed out at timeout_s 1 s (SIGTERM, then SIGKILL if it went on); ended 1.1 s after "
+            "its start",
+        ),
     ]
 
 
@@ -105,14 +118,29 @@ def test_a_log_cut_to_its_cap_warns():
     ]  # fmt: skip
 
 
-def test_overall_is_the_worst_level_and_failures_list_fail_rows(campaign):
+def test_overall_is_the_worst_level(campaign):
     table = campaign["verdicts"]
     assert verdicts.overall(table) == "fail"
     assert verdicts.overall(table[table["level"] != "fail"]) == "warn"
     assert verdicts.overall(table.iloc[:0]) == "ok"
-    lines = verdicts.failures(table)
-    assert len(lines) == int((table["level"] == "fail").sum()) == 3
-    assert all(line.startswith("  run_status: default · ") for line in lines)
+
+
+def test_closing_summary_counts_runs_lists_the_worst_verdicts_and_names_the_report(campaign):
+    table, runs = campaign["verdicts"], campaign["runs"]
+    text = verdicts.closing_summary(table, runs, "/x/results/report.html", most=2)
+    lines = text.splitlines()
+    n_fail = int((table["level"] == "fail").sum())
+    n_warn = int((table["level"] == "warn").sum())
+    statuses = runs["status"].value_counts()
+    assert lines[0] == f"memsweep: {len(runs)} run(s): " + ", ".join(
+        f"{n} {status}" for status, n in statuses.items()
+    )
+    assert lines[1] == f"memsweep: {n_fail} check(s) FAILED, {n_warn} warning(s):"
+    assert lines[2].startswith("  fail run_status: default · ") and lines[3].startswith("  fail ")
+    assert lines[4] == f"  ... and {n_fail + n_warn - 2} more in results/summary/verdicts.csv"
+    assert lines[-1] == "memsweep: report: /x/results/report.html"
+    passed = verdicts.closing_summary(table[table["level"] == "ok"], runs, "r.html")
+    assert passed.splitlines()[1:] == ["memsweep: all checks passed", "memsweep: report: r.html"]
 
 
 def test_runs_that_missed_ticks_warn_above_the_setting():
@@ -130,3 +158,56 @@ def test_runs_that_missed_ticks_warn_above_the_setting():
     ]
     strict = verdicts.sampling_rows(runs, {"missed_warn_percent": 0.6})
     assert [r["level"] for r in strict] == ["warn", "ok", "ok"]
+
+
+def runs_frame(**columns) -> pd.DataFrame:
+    frame = pd.DataFrame({"variant": "v", "bucket_model": "auto", "repeat": 1, **columns})
+    return tables.typed(frame.reindex(columns=tables.RUNS.names), tables.RUNS)
+
+
+def test_peak_figures_that_disagree_warn_beyond_both_settings():
+    runs = runs_frame(
+        limit_mb=[1, 2, 3, 4],
+        peak_rss_mb=[1110.0, 1110.0, 300.0, 60.0],
+        hwm_mb=[235.0, 235.0, 300.0, 50.0],
+        peak_pss_mb=[254.0, None, None, None],
+        cgroup_peak_mb=[287.0, None, 250.0, 40.0],
+        peak_nprocs=[5, 5, 1, 1],
+        peak_mb=[254.0, 1110.0, 300.0, 60.0],
+        peak_source=["PSS", "sampled", "VmHWM", "sampled"],
+    )
+    rows = verdicts.source_rows(runs, SETTINGS)
+    assert [r["level"] for r in rows] == ["warn", "warn", "warn", "ok"]
+    assert rows[0]["message"] == (
+        "PSS 254.0 MB, cgroup 287.0 MB: 11% apart; peak 254 MB from PSS (the tree's summed RSS, "
+        "1110.0 MB, counts shared pages once per process)"
+    )
+    assert rows[1]["message"].startswith("sampled 1110.0 MB, VmHWM 235.0 MB: 79% apart")
+    assert rows[3]["message"].startswith("VmHWM 50.0 MB, cgroup 40.0 MB: 20% apart")  # 10 MB
+    relaxed = verdicts.source_rows(runs, {**SETTINGS, "sources_warn_percent": 15})
+    assert [r["level"] for r in relaxed] == ["ok", "warn", "warn", "ok"]
+
+
+def test_a_run_whose_peak_nothing_saw_warns_with_its_bounds():
+    runs = runs_frame(
+        limit_mb=[1, 2], samples=[1, 300], duration_s=[0.005, 3.0], peak_mb=[0.54, 50.0],
+        maxrss_mb=[11.0, 52.0], peak_source=["unseen", "VmHWM"],
+    )  # fmt: skip
+    rows = verdicts.unseen_rows(runs)
+    assert [(r["level"], r["limit_mb"], r["value"], r["bound"]) for r in rows] == [
+        ("warn", 1, 0.54, 11.0)
+    ]
+    assert rows[0]["message"].startswith(
+        "no source saw the peak: 1 sample(s) in 0.005 s and no cgroup; the peak is at least "
+        "0.5 MB and, for any one process, at most 11.0 MB"
+    )
+
+
+def test_a_timeout_names_the_configured_timeout_not_when_the_program_ended():
+    # timeout_s 3: SIGTERM at 3 s, ignored; SIGKILL 2 s later: the program ended at 5 s
+    runs = runs_frame(limit_mb=[1], status="timeout", timeout_s=[3.0], duration_s=[5.01])
+    message = verdicts.status_rows(runs)[0]["message"]
+    assert message == (
+        "timed out at timeout_s 3 s (SIGTERM, then SIGKILL if it went on); ended 5.0 s after "
+        "its start"
+    )

@@ -1,6 +1,7 @@
 """The real workflow, end to end, on a small campaign; then what a changed config reruns."""
 
 import json
+import os
 import shutil
 from datetime import datetime, timedelta
 
@@ -8,6 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
+import codedeps
 import figures
 from contracts import (
     RUN_COLUMNS,
@@ -16,6 +18,7 @@ from contracts import (
     VARIANCE_COLUMNS,
     VERDICT_COLUMNS,
 )
+from test_codedeps import rule_scripts
 from workflow_helpers import SMALL_CAMPAIGN, make_project, planned_jobs, snakemake, write_config
 
 GRID_RUNS = 2 * 2 * 2
@@ -87,9 +90,14 @@ def test_figures_report_and_last_message(campaign):
         assert (project / f"results/plots/{name}.png").stat().st_size > 10_000, name
     html = (project / "results/report.html").read_text()
     assert "FAIL" in html and "data:image/png;base64," in html
-    tail = proc.stderr.strip().splitlines()[-8:]
-    assert any("memsweep: 1 check(s) FAILED" in line for line in tail), tail
-    assert any("500 MB check, at: 500 MB · auto: reported '4M/8M/4M'" in ln for ln in tail), tail
+    lines = proc.stderr.strip().splitlines()
+    start = max(i for i, line in enumerate(lines) if line.startswith("memsweep: "))
+    start = max(i for i, line in enumerate(lines[: start + 1]) if " run(s): " in line)
+    summary = lines[start:]
+    assert summary[0] == f"memsweep: {GRID_RUNS + THRESHOLD_RUNS} run(s): 11 ok"
+    assert summary[1].startswith("memsweep: 1 check(s) FAILED"), summary
+    assert summary[2].startswith("  fail threshold: default · 500 MB check, at: 500 MB · auto")
+    assert f"memsweep: report: {project / 'results/report.html'}" in summary
 
 
 def test_monitored_runs_do_not_overlap_even_with_two_cores(campaign):
@@ -178,6 +186,27 @@ def test_changing_the_solver_reruns_every_run(campaign, tmp_path):
     solver.write_text(solver.read_text() + "\n# changed\n")
     plan = planned_jobs(copy, "--configfile", "campaign.yaml")
     assert plan["monitor"] == GRID_RUNS + THRESHOLD_RUNS
+
+
+def test_editing_a_module_reruns_exactly_the_rules_whose_scripts_import_it(campaign):
+    project, _ = campaign
+    module = project / "scripts/rundir.py"
+    text, stat = module.read_text(), module.stat()
+    try:
+        module.write_text(text + "\n# changed\n")
+        plan = planned_jobs(project, "--configfile", "campaign.yaml")
+    finally:  # as it was, for the tests after this one
+        module.write_text(text)
+        os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    using = {
+        rule
+        for rule, script in rule_scripts().items()
+        if module in codedeps.closure(project / "scripts" / script, project / "scripts")
+    }
+    assert {"runs", "spikes"} <= using and "launch" not in using
+    # every job of a rule that imports it (and the jobs downstream of their tables), no run
+    assert using - {"search", "search_step"} <= set(plan)
+    assert "monitor" not in plan and "launch" not in plan
 
 
 def test_enforced_limits_record_oom_kills_as_data(tmp_path):

@@ -10,10 +10,24 @@ import tomllib
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.sourcecache import LocalSourceFile
 
-sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+# memsweep's own folder (this file is workflow/rules/common.smk in it). The workflow's files (its
+# scripts, schema, report templates and captions, the demo solver) are found from here, whatever
+# the working folder and also when memsweep is a module of the user's workflow; the user's files
+# (the program, config overlays, compare.baseline, results/, logs/) from the working folder.
+if not isinstance(workflow.current_basedir, LocalSourceFile):
+    raise WorkflowError(
+        f"memsweep runs from a copy on disk, not from {workflow.current_basedir}: clone it "
+        "(git clone --branch <tag> <memsweep's repository> memsweep) and name its Snakefile by "
+        "path in your module (snakefile: 'memsweep/Snakefile')"
+    )
+MEMSWEEP = Path(str(workflow.current_basedir)).parents[1]
+SCRIPTS = MEMSWEEP / "scripts"
+sys.path.insert(0, str(SCRIPTS))
 import baselines  # noqa: E402  (the modules below live in scripts/)
 import campaign  # noqa: E402
+import codedeps  # noqa: E402
 import figures  # noqa: E402
 import launch  # noqa: E402
 import search_step  # noqa: E402
@@ -36,6 +50,12 @@ config.update(checked)
 for warning in campaign.warnings(config):
     print(warning, file=sys.stderr)
 
+# Measured runs never overlap in time: each takes one measurement slot (monitor.smk), and there is
+# one unless the command line says how many (--resources measurement_slots=N). Set here, not in a
+# profile, so that it holds however memsweep is run (-s, -d, as a module, any profile).
+if "measurement_slots" not in workflow.global_resources:
+    workflow.register_resource("measurement_slots", 1)
+
 VARIANTS = campaign.variants(config)
 RUNS = campaign.build_runs(config)
 RUN_DIR = launch.RUN_DIR
@@ -50,22 +70,23 @@ BASELINE = (
     else None
 )
 COMPARED = {table.name: table.path for table in tables.COMPARE_TABLES}
+REPORT = "results/report.html"
 COMPARE_FILES = {
     "md": "results/compare.md",
     "json": "results/compare.json",
     "benchmark": "results/compare_benchmark.json",
 }
 PLOTS = {name: figures.PATH.format(name=name) for name in figures.drawn(config)}
-# Modules the scripts import: inputs of the rules, so that editing one reruns what uses it.
-# the run wrapper and the sampler's modules: editing one reruns the runs
-SAMPLER_CODE = [
-    f"scripts/{name}.py"
-    for name in ("run_monitored", "sampler", "sampling", "guardian", "procfs", "proctree",
-                 "sampler_summary", "cgroups", "launch", "logcap", "tether")
-]  # fmt: skip
-STAGE_CODE = ["scripts/tables.py", "scripts/stage.py"]
-FIGURE_CODE = [*STAGE_CODE, "scripts/figures/__init__.py", "scripts/figures/style.py"]
-SEARCH_CODE = [*STAGE_CODE, "scripts/search.py", "scripts/launch.py"]
+
+
+def code_of(script):
+    """A rule's code inputs: `script` (a file in scripts/) and every memsweep module it imports,
+    directly or not, so that editing or upgrading any of them reruns the rule's jobs."""
+    return [str(path) for path in codedeps.closure(SCRIPTS / script)]
+
+
+# the run wrapper the monitor rule's shell command starts (its code is the launch rule's input)
+RUN_WRAPPER = str(SCRIPTS / "run_monitored.py")
 
 
 wildcard_constraints:
@@ -101,7 +122,7 @@ def run_files(name, runs=RUNS):
 
 
 def memsweep_version():
-    with open(Path(workflow.basedir) / "pyproject.toml", "rb") as fh:
+    with open(MEMSWEEP / "pyproject.toml", "rb") as fh:
         return tomllib.load(fh)["project"]["version"]
 
 
@@ -159,8 +180,8 @@ def get_search_table(wildcards):
 def get_figure_inputs(wildcards):
     spec = figures.FIGURES[wildcards.figure]
     inputs = {table: {**SUMMARY, **COMPARED}[table] for table in spec.tables}
-    inputs["code"] = [*FIGURE_CODE, f"scripts/figures/{spec.name}.py"]
-    inputs["caption"] = figures.CAPTION.format(name=spec.name)
+    inputs["code"] = code_of("draw_figure.py")
+    inputs["caption"] = str(MEMSWEEP / figures.CAPTION.format(name=spec.name))
     if spec.traces == "digest":
         inputs["digest"] = tables.DIGEST
     if spec.traces == "picked":
@@ -181,13 +202,12 @@ def get_report_inputs(wildcards):
     inputs |= COMPARED if BASELINE else {}
     inputs["digest"] = tables.DIGEST
     inputs |= {f"fig_{name}": path for name, path in PLOTS.items()}
-    inputs["code"] = [*STAGE_CODE, "scripts/verdicts.py", "scripts/figures/__init__.py"]
-    inputs["code"] += ["scripts/explorer.py", "scripts/digest.py"]
-    inputs["code"] += ["scripts/compare_stats.py", "scripts/compare_summary.py"]
+    inputs["code"] = code_of("report.py")
     inputs["templates"] = [
-        f"workflow/report/{name}" for name in ("report.css", "report.html.j2", "explorer.js")
+        str(MEMSWEEP / "workflow/report" / name)
+        for name in ("report.css", "report.html.j2", "explorer.js")
     ]
-    inputs["captions"] = [figures.CAPTION.format(name=name) for name in PLOTS]
+    inputs["captions"] = [str(MEMSWEEP / figures.CAPTION.format(name=name)) for name in PLOTS]
     return inputs
 
 
@@ -196,7 +216,7 @@ def get_final_outputs():
     (a job that failed or was interrupted, a folder deleted) is redone by the next run of the
     workflow, even when the tables made before are still there."""
     compared = [*COMPARED.values(), *COMPARE_FILES.values()] if BASELINE else []
-    summaries = [*SUMMARY.values(), *compared, *PLOTS.values(), "results/report.html"]
+    summaries = [*SUMMARY.values(), *compared, *PLOTS.values(), REPORT]
     return [*summaries, *run_files("run.json")]
 
 
@@ -242,14 +262,14 @@ def get_search_step_inputs(wildcards):
     """Step 0 reads nothing; step n reads step n-1 and every run asked for up to it."""
     step = int(wildcards.step)
     if step == 0:
-        return {"code": SEARCH_CODE}
+        return {"code": code_of("search_step.py")}
     path, state = search_state(wildcards.variant, wildcards.search, step - 1)
-    return {"code": SEARCH_CODE, "previous": path, **probe_files(state)}
+    return {"code": code_of("search_step.py"), "previous": path, **probe_files(state)}
 
 
 def get_search_inputs(wildcards):
     """The last step of every search and variant (the one that asks for no more runs)."""
-    inputs = {"code": [*SEARCH_CODE, "scripts/search_step.py", "scripts/runs.py"], "steps": []}
+    inputs = {"code": code_of("search_tables.py"), "steps": []}
     inputs |= {"runs": [], "logs": []}
     for variant in VARIANTS:
         for name in SEARCHES:
@@ -269,7 +289,7 @@ def get_search_inputs(wildcards):
 
 def get_compare_inputs(wildcards):
     """This campaign's tables, and in folder mode the baseline campaign's."""
-    inputs = {"code": [*STAGE_CODE, "scripts/compare_stats.py", "scripts/baselines.py"]}
+    inputs = {"code": code_of("compare.py")}
     inputs |= {"runs": SUMMARY["runs"], "thresholds": SUMMARY["thresholds"]}
     if BASELINE.mode == "folder":
         inputs["baseline"] = [BASELINE.table_path(t) for t in (tables.RUNS, tables.THRESHOLDS)]
@@ -296,3 +316,16 @@ def baseline_traces():
 def get_verdict_compare_inputs():
     """compare.csv and compare_env.csv when a comparison is configured, else nothing."""
     return [COMPARED["compare"], COMPARED["compare_env"]] if BASELINE else []
+
+
+# --- the end of the campaign ------------------------------------------------------------------
+
+
+def closing_message():
+    """The campaign's last message (runs by status, worst verdicts, the report's path), printed
+    when the workflow succeeds; a user Snakefile that has memsweep as a module calls it from its
+    own onsuccess (Snakemake runs only the main Snakefile's)."""
+    if Path(SUMMARY["verdicts"]).exists():
+        runs = tables.RUNS.read(SUMMARY["runs"])
+        found = tables.VERDICTS.read(SUMMARY["verdicts"])
+        print(verdicts.closing_summary(found, runs, Path(REPORT).resolve()), file=sys.stderr)

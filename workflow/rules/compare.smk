@@ -28,7 +28,7 @@ rule compare_summary:
     """The comparison for a pull request (markdown), for machines (JSON), and as a "smaller is
     better" series for CI benchmark trackers."""
     input:
-        code=[*STAGE_CODE, "scripts/compare_stats.py"],
+        code=code_of("compare_summary.py"),
         compare=COMPARED["compare"],
         runs=COMPARED["compare_runs"],
         env=COMPARED["compare_env"],

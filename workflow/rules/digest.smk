@@ -1,7 +1,7 @@
 rule digest:
     """Every run's trace, read once, in one compact file for the figures and the explorer."""
     input:
-        code=[*STAGE_CODE, "scripts/verdicts.py"],
+        code=code_of("digest.py"),
         runs=SUMMARY["runs"],
         variance=SUMMARY["variance"],
         spikes=SUMMARY["spikes"],

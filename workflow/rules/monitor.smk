@@ -4,7 +4,7 @@ rule launch:
     input:
         # the sampler's code and the program's own files: editing one rewrites this spec, and
         # so reruns the variant's runs (one input per variant, not one per run)
-        code=SAMPLER_CODE,
+        code=code_of("run_monitored.py"),
         program=get_program_files,
     output:
         spec=launch.SPEC_PATH,
@@ -32,13 +32,15 @@ rule monitor:
     conda:
         "../../envs/sampler.yaml"
     resources:
-        # one measurement at a time by default (profiles/default sets measurement_slots=1)
+        # one measurement at a time unless --resources measurement_slots=N (common.smk)
         measurement_slots=1,
         mem_mb=get_monitor_mem_mb,
         runtime=MONITOR_RUNTIME,
     params:
+        # the run wrapper's code is an input of the launch rule: editing it reruns the runs
+        wrapper=RUN_WRAPPER,
         run_dir=RUN_DIR,
     shell:
-        "python scripts/run_monitored.py --launch {input.launch} --run-dir {params.run_dir}"
+        "python {params.wrapper} --launch {input.launch} --run-dir {params.run_dir}"
         " --limit-mb {wildcards.limit} --bucket-model {wildcards.model} --repeat {wildcards.repeat}"
         " --log {log}"

@@ -4,7 +4,7 @@ rule report_html:
         unpack(get_report_inputs),
     output:
         html=report(
-            "results/report.html",
+            REPORT,
             caption="../report/report.rst",
             category="Report",
             labels={"page": "memsweep report"},

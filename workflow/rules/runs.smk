@@ -2,7 +2,7 @@ rule runs:
     """One row per run: its run.json, its reported configuration (from its solver.log, which
     the run rewrites with its run.json), its spikes."""
     input:
-        code=STAGE_CODE,
+        code=code_of("runs.py"),
         runs=run_files("run.json"),
         spikes=SUMMARY["spikes"],
     output:

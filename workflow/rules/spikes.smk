@@ -1,7 +1,7 @@
 rule spikes:
     """Allocation bursts of every run, by both detectors (one job for all runs)."""
     input:
-        code=STAGE_CODE,
+        code=code_of("spikes.py"),
         traces=run_files("trace.csv"),
     output:
         csv=report(

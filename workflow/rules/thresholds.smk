@@ -1,7 +1,7 @@
 rule thresholds:
     """PASS / FAIL per checked limit: did the program switch configuration where documented?"""
     input:
-        code=[*STAGE_CODE, "scripts/campaign.py"],
+        code=code_of("thresholds.py"),
         runs=SUMMARY["runs"],
         logs=get_threshold_logs,
         seeds=get_threshold_seeds,

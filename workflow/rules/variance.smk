@@ -1,7 +1,7 @@
 rule variance:
     """Peak statistics across repeats, per configuration."""
     input:
-        code=STAGE_CODE,
+        code=code_of("variance.py"),
         runs=SUMMARY["runs"],
     output:
         csv=report(

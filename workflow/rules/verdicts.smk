@@ -1,7 +1,7 @@
 rule verdicts:
     """Every verdict of the campaign, decided once: what the report and the last message say."""
     input:
-        code=STAGE_CODE,
+        code=code_of("verdicts.py"),
         runs=SUMMARY["runs"],
         variance=SUMMARY["variance"],
         thresholds=SUMMARY["thresholds"],
@@ -29,9 +29,4 @@ rule verdicts:
 
 
 onsuccess:
-    if Path(SUMMARY["verdicts"]).exists():
-        failed = verdicts.failures(tables.VERDICTS.read(SUMMARY["verdicts"]))
-        if failed:
-            print(
-                f"memsweep: {len(failed)} check(s) FAILED:", *failed, sep="\n", file=sys.stderr
-            )
+    closing_message()

@@ -483,15 +483,20 @@ def yaml_error(project):
 def main() -> int:
     rows, failed = [], 0
     with tempfile.TemporaryDirectory() as tmp:
-        base = make_project(Path(tmp) / "base")
-        write_config(base, CAMPAIGN)
-        first = run_all(base)
+        # Every fault runs in the folder the campaign ran in, restored from a copy before each:
+        # the workflow names its code inputs by absolute path, so a campaign moved elsewhere
+        # would plan its runs again.
+        project = make_project(Path(tmp) / "project")
+        write_config(project, CAMPAIGN)
+        first = run_all(project)
         if first.returncode != 0:
             print(first.stderr[-3000:])
             return 1
+        pristine = Path(tmp) / "pristine"
+        shutil.copytree(project, pristine, symlinks=True)
         for name, function in FAULTS:
-            project = Path(tmp) / re.sub(r"\W+", "_", name)
-            shutil.copytree(base, project, symlinks=True)
+            shutil.rmtree(project)
+            shutil.copytree(pristine, project, symlinks=True)
             try:
                 seen, lost, redo, ok = function(project)
             except Exception as err:  # noqa: BLE001 (a fault the suite itself could not inject)

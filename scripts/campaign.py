@@ -3,7 +3,9 @@
 Plain Python: workflow/rules/common.smk calls `load` and `build_runs`; tests call them on dicts.
 Every default comes from workflow/schemas/config.schema.yaml; everything a schema cannot say (the
 bucket-model grammar, the solver command, the regex groups, the enforce mode on this machine) is
-checked here. A bad value raises ConfigError naming the key, the value and what is accepted.
+checked here. A bad value raises ConfigError naming the key, the value and what is accepted. A
+value that is possible but likely a mistake (a limit above this machine's memory) is a warning
+(`warnings`), printed before any run.
 
     >>> cfg = load({"grid": {"memory_limits_mb": [300.0], "repeats": 2}}, cwd=ROOT)
     >>> build_runs(cfg)[["variant", "limit_mb", "bucket_model", "repeat"]].values.tolist()[:2]
@@ -365,6 +367,47 @@ def read_config_file(path: Path) -> dict:
     return data
 
 
+def mem_total_mb(meminfo: str = "/proc/meminfo") -> float | None:
+    """This machine's memory (MemTotal), or None where it cannot be read."""
+    try:
+        with open(meminfo) as fh:
+            for line in fh:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def warnings(cfg: dict, total_mb: float | None = None) -> list[str]:
+    """Values a checked config may hold but likely should not: each limit above this machine's
+    memory (on a cluster the runs' nodes may have more; the warning says which machine).
+
+    >>> cfg = load({"grid": {"memory_limits_mb": [300, 90000]}}, cwd=ROOT)
+    >>> [line[:77] for line in warnings(cfg, total_mb=4096)]
+    ['config warning at grid.memory_limits_mb: 90000 MB is above the memory of this']
+    """
+    total_mb = mem_total_mb() if total_mb is None else total_mb
+    if total_mb is None:
+        return []
+    limits = {"grid.memory_limits_mb": cfg["grid"]["memory_limits_mb"]}
+    for i, threshold in enumerate(cfg["thresholds"]):
+        limits[f"thresholds[{i}].memory_mb"] = [threshold["memory_mb"] + 1]
+    for i, search in enumerate(cfg["search"]):
+        limits[f"search[{i}].high_mb"] = [search["high_mb"]]
+    found = []
+    for key, values in limits.items():
+        above = [v for v in values if v > total_mb]
+        if above:
+            found.append(
+                f"config warning at {key}: {', '.join(map(str, above))} MB "
+                f"{'is' if len(above) == 1 else 'are'} above the memory of this machine "
+                f"({total_mb:.0f} MB, MemTotal in /proc/meminfo): the program runs out of memory "
+                "before it reaches that limit, and an enforced limit never acts"
+            )
+    return found
+
+
 def describe(cfg: dict, runs: pd.DataFrame) -> str:
     grid = cfg["grid"]
     n_variants = len(variants(cfg))
@@ -387,6 +430,8 @@ def main(argv: list[str]) -> int:
     except ConfigError as err:
         print(err, file=sys.stderr)
         return 2
+    for warning in warnings(cfg):
+        print(warning, file=sys.stderr)
     print(f"ok: {describe(cfg, build_runs(cfg))}")
     return 0
 

@@ -59,6 +59,7 @@ SPEC_KEYS = (
     "enforce",
     "smaps_interval_ms",
     "phase_pattern",
+    "log_max_mb",
 )
 UNBUFFERED = {"PYTHONUNBUFFERED": "1"}  # every run's default, under solver.env
 

@@ -100,11 +100,15 @@ def levels_for(frame: pd.DataFrame, found: pd.DataFrame, kind: str, key: list[st
     return [index.get(tuple(r), "ok") for r in frame[key].itertuples(index=False)]
 
 
-def tail(path: Path, lines: int = TAIL_LINES) -> str | None:
+def tail(path: Path, lines: int = TAIL_LINES, most: int = 1 << 16) -> str | None:
+    """The last lines of a file, read from its last `most` bytes (a log may be large)."""
     try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        with open(path, "rb") as fh:
+            fh.seek(max(0, fh.seek(0, 2) - most))
+            text = fh.read().decode(errors="replace")
     except OSError:
         return None
+    return "\n".join(text.splitlines()[-lines:])
 
 
 def cards(found: pd.DataFrame, root: Path) -> str:

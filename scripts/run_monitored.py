@@ -1,8 +1,8 @@
 """Run one configuration of the program under the sampler, and write the run's files.
 
 Called by the workflow's monitor rule (through `shell:`) with a variant's launch spec, which
-gives the variant, the program, its environment, the interval, the timeout, the enforcement and the
-phase pattern (launch.read_spec):
+gives the variant, the program, its environment, the interval, the timeout, the enforcement, the
+phase pattern and the cap of solver.log (launch.read_spec):
 
     $ python -S scripts/run_monitored.py --launch results/runs/default/launch.json \\
           --run-dir /tmp/r --limit-mb 300 --bucket-model auto --repeat 1 --log /tmp/r.log
@@ -15,11 +15,14 @@ By hand, the same settings can be given as options instead, the program after `-
     $ ls /tmp/r
     benchmark.tsv  run.json  solver.log  trace.csv
 
-The sampler runs in this process (no second interpreter). The run folder gets trace.csv (the
-sampler's trace), solver.log (the program's stdout and stderr, nothing else), benchmark.tsv
-(Snakemake's benchmark columns), with --phase-pattern phases.csv (the program's phases, from the
-lines of solver.log the pattern matches, timestamped by the sampler as they were written:
-scripts/sampler_phases.py) and, last and atomically, run.json (the sampler's summary and the
+The sampler runs in this process (no second interpreter). The run holds a lock beside its folder
+for its whole life and, started by the workflow, ends when the campaign's Snakemake ends, even
+by SIGKILL (tether.py). The run folder gets trace.csv (the sampler's trace), solver.log (the
+program's stdout and stderr, nothing else, capped at --log-max-mb: its first and last halves,
+with a note of what was cut; see logcap.py), benchmark.tsv (Snakemake's benchmark columns), with
+--phase-pattern phases.csv (the program's phases, from the lines of solver.log the pattern
+matches, timestamped by the sampler as they were written: scripts/sampler_phases.py) and, last
+and atomically, run.json (the sampler's summary and the
 run's configuration). The program's environment is the caller's, then the --env pairs, then the
 run's configuration (launch.run_env).
 
@@ -37,16 +40,18 @@ import os
 import sys
 
 import launch
+import logcap
 import sampler
 import sampler_phases
 import sampling
+import tether
 from sampler_contract import SUMMARY_KEYS, Messages, SamplerError, Settings
 from sampler_summary import closing_line
 
 RUN_KEYS = (
     *SUMMARY_KEYS,
     "variant", "limit_mb", "bucket_model", "repeat", "run_dir", "slurm_job_id", "solver_argv",
-    "status",
+    "status", "output_bytes", "output_cut_bytes",
 )  # fmt: skip
 BENCHMARK_COLUMNS = (
     "s", "h:m:s", "max_rss", "max_vms", "max_uss", "max_pss", "io_in", "io_out", "mean_load",
@@ -129,6 +134,23 @@ def run(args, messages: Messages) -> int:
     """One monitored run; the exit status (see the module's docstring)."""
     run_dir = args.run_dir
     try:
+        lock = tether.hold(run_dir, messages.info)  # no other run of this folder runs now
+    except tether.TetherError as e:
+        raise SamplerError(str(e)) from None
+    except OSError as e:
+        raise SamplerError(f"cannot lock the run folder {run_dir}: {e}") from None
+    watcher = tether.watch()  # this run ends with the campaign's Snakemake
+    try:
+        return measure(args, messages)
+    finally:
+        tether.unwatch(watcher)
+        os.close(lock)
+
+
+def measure(args, messages: Messages) -> int:
+    """The run itself, its folder locked (see run)."""
+    run_dir = args.run_dir
+    try:
         os.makedirs(run_dir, exist_ok=True)
         for name in ("run.json", "benchmark.tsv", sampler_phases.FILE):  # none left by a failure
             if os.path.exists(os.path.join(run_dir, name)):
@@ -138,11 +160,10 @@ def run(args, messages: Messages) -> int:
     env = launch.run_env(args.limit_mb, args.bucket_model, dict(args.env))
     messages.info(f"running in {run_dir}: {' '.join(args.command)}")
     try:
-        out = os.open(
-            os.path.join(run_dir, "solver.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644
-        )
-    except OSError as e:
-        raise SamplerError(f"cannot write {run_dir}/solver.log: {e.strerror}") from None
+        cap = logcap.LogCap.start(os.path.join(run_dir, "solver.log"), args.log_max_mb * MIB)
+    except logcap.LogCapError as e:
+        raise SamplerError(str(e)) from None
+    out = cap.fd
     null = os.open(os.devnull, os.O_RDONLY)
     log_path = os.path.join(run_dir, "solver.log")
     phases = sampler_phases.Reader(log_path, args.phase_pattern) if args.phase_pattern else None
@@ -166,10 +187,15 @@ def run(args, messages: Messages) -> int:
             end = summary["duration_s"] or 0.0
             write_phases(run_dir, phases.finish(end), end)
     finally:
-        os.close(out)
         os.close(null)
         if phases is not None:
             phases.close()
+        try:
+            output, problem = cap.finish(), None
+        except logcap.LogCapError as e:
+            output, problem = {}, str(e)
+    if problem:
+        raise SamplerError(problem)
     if summary["interrupted"]:
         signum = summary["interrupt_signal"]
         messages.error(
@@ -187,6 +213,7 @@ def run(args, messages: Messages) -> int:
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
         "solver_argv": list(args.command),
         "status": run_status(summary),
+        **output,
     }
     record = {key: run.get(key) for key in RUN_KEYS}
     bench = "\t".join(BENCHMARK_COLUMNS) + "\n" + "\t".join(benchmark_row(summary)) + "\n"
@@ -277,6 +304,13 @@ def parse_args(argv: list[str], messages: Messages | None = None):
     p.add_argument(
         "--smaps-interval-ms", type=number(float, "a number of ms", 0), default=0.0, metavar="MS"
     )
+    p.add_argument(
+        "--log-max-mb",
+        type=number(int, "a whole number of MB", 1),
+        default=64,
+        metavar="MB",
+        help="solver.log keeps the first and last MB/2 of the program's output (default 64)",
+    )
     p.add_argument("--env", action="append", default=[], type=sampler.env_pair, metavar="KEY=VALUE")
     p.add_argument(
         "--phase-pattern",
@@ -299,6 +333,7 @@ def parse_args(argv: list[str], messages: Messages | None = None):
         args.interval_ms, args.timeout = spec["interval_ms"], spec["timeout_s"]
         args.smaps_interval_ms = spec["smaps_interval_ms"]
         args.phase_pattern = spec["phase_pattern"]
+        args.log_max_mb = spec["log_max_mb"]
         args.env = [(str(key), str(value)) for key, value in spec["env"].items()]
         args.command = launch.solver_argv(spec["command"], args.limit_mb, args.bucket_model)
     if args.variant is None:

@@ -50,8 +50,7 @@ def observe(probes: list[dict], pattern: str) -> dict:
     obs = {}
     for probe in probes:
         record = rundir.read_run(Path(probe["run_dir"]) / "run.json")
-        text = rundir.read_solver_log(probe["run_dir"])
-        seen = search.Seen(record["status"], rundir.reported_config(text, pattern))
+        seen = search.Seen(record["status"], rundir.log_config(probe["run_dir"], pattern))
         obs[(probe["limit_mb"], probe["repeat"])] = seen
     return obs
 

@@ -75,7 +75,7 @@ def probe_rows(spec: dict, state: dict) -> list[dict]:
     rows = []
     for probe in state["probes"]:
         record = rundir.read_run(Path(probe["run_dir"]) / "run.json")
-        run = runs_stage.run_row(record, rundir.read_solver_log(probe["run_dir"]), spec["pattern"])
+        run = runs_stage.run_row(record, rundir.log_config(probe["run_dir"], spec["pattern"]))
         rows.append({
             **{k: probe[k] for k in ("step", "limit_mb", "repeat", "role", "reused", "run_dir")},
             "variant": state["variant"], "search": spec["name"], "kind": spec["kind"],

@@ -185,11 +185,12 @@ def spikes_table(
 
 
 def main(trace_files, out_csv, settings: dict, with_phases: bool = False) -> None:
-    """Each trace is read with the run.json beside it (its identity and sample count), and with
-    its phases.csv when with_phases."""
+    """Each trace is read with the run.json beside it (its identity, sample count and peak), and
+    with its phases.csv when with_phases."""
     runs = [rundir.read_run(Path(path).with_name("run.json")) for path in trace_files]
     traces = [
-        rundir.read_trace(path, run["samples"]) for path, run in zip(trace_files, runs, strict=True)
+        rundir.read_trace(path, run["samples"], run.get("peak_rss_kb"))
+        for path, run in zip(trace_files, runs, strict=True)
     ]
     found_phases = (
         [phases.read_run_phases(Path(path).parent) for path in trace_files] if with_phases else None

@@ -21,6 +21,8 @@ every trace (results/summary/traces.json.gz) in scripts/digest.py.
 
 from __future__ import annotations
 
+import os
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +36,11 @@ CONFIG_KEY = ["variant", "limit_mb", "bucket_model"]
 SUMMARY_DIR = "results/summary"
 LEVELS = ("ok", "warn", "fail")  # verdict levels, mildest first
 BOOLS = {"True": True, "False": False, "true": True, "false": False}
+# The campaign's own command line, which the workflow puts in its environment (common.smk), so
+# that every job's redo advice repeats it; an environment variable, not a param, so a changed
+# command line reruns nothing.
+CAMPAIGN_ENV = "MEMSWEEP_CAMPAIGN_COMMAND"
+DEFAULT_COMMAND = "snakemake --cores 1 all"
 
 
 class TableError(ValueError):
@@ -128,6 +135,7 @@ RUNS = Table(
         C("cgroup_pressure_some_us", "Int64"), C("cgroup_pressure_full_us", "Int64"),
         C("interval_p99_ms", "Float64", "p99 interval ms", 2),
         C("peak_nprocs", "Int64", "processes", 0), C("timeout_s", "Float64"),
+        C("output_mb", "Float64", "output MB", 1), C("output_cut_mb", "Float64"),
     ),
     "one row per run: status, timing, every peak and where it came from, CPU, I/O, faults, "
     "reported configuration, spikes",
@@ -357,8 +365,22 @@ def typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     return frame
 
 
+def command_line(args) -> str:
+    """A Snakemake invocation's arguments as a command to paste into a shell.
+
+    >>> command_line(["--cores", "1", "all", "--configfile", "my campaign.yaml"])
+    "snakemake --cores 1 all --configfile 'my campaign.yaml'"
+    """
+    return shlex.join(["snakemake", *args])
+
+
+def campaign_command() -> str:
+    """The command line that ran this campaign (DEFAULT_COMMAND outside the workflow)."""
+    return os.environ.get(CAMPAIGN_ENV) or DEFAULT_COMMAND
+
+
 def summary_redo(path) -> str:
-    return f"delete {path} and run snakemake again to rebuild it"
+    return f"delete {path} and run {campaign_command()} again to rebuild it"
 
 
 def read_raw(path, redo: str) -> pd.DataFrame:

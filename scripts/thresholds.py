@@ -19,8 +19,10 @@ Called by the `summary` job (scripts/summary.py); by hand:
     ...     "run_dir": ["a", "b"]})
     >>> check = {"memory_mb": 1000, "bucket_model": "auto", "pattern": "Bucket sizes: (\\\\S+)",
     ...     "expected": {"below": "4M/8M/4M", "at": "8M/8M/8M", "above": "8M/8M/8M"}}
-    >>> logs = {"a": "Bucket sizes: 4M/8M/4M", "b": "Bucket sizes: 4M/8M/4M"}
-    >>> thresholds.threshold_table(runs, [check], ["default"], logs.get)["verdict"].tolist()
+    >>> reported = {"a": "4M/8M/4M", "b": "4M/8M/4M"}  # from their solver.log
+    >>> def read_log(run_dir, pattern):
+    ...     return reported[run_dir]
+    >>> thresholds.threshold_table(runs, [check], ["default"], read_log)["verdict"].tolist()
     ['PASS', 'FAIL', 'FAIL']
 """
 
@@ -45,9 +47,10 @@ def threshold_table(
     runs: pd.DataFrame,
     thresholds: list[dict],
     variants: list[str],
-    read_log: Callable[[str], str | None],
+    read_log: Callable[[str, str], str | None],
 ) -> pd.DataFrame:
-    """One row per checked run; read_log(run_dir) gives the solver.log text or None."""
+    """One row per checked run; read_log(run_dir, pattern) gives the configuration its solver.log
+    reported (rundir.log_config), or None."""
     runs = runs[tables.as_bool(runs["threshold_check"]).fillna(False)]
     rows = []
     for variant in variants:
@@ -77,8 +80,7 @@ def check_rows(runs: pd.DataFrame, variant: str, check: dict, read_log) -> list[
             continue
         for run in matching.sort_values("repeat").itertuples(index=False):
             run_dir = missing(run.run_dir)
-            text = read_log(run_dir) if run_dir else None
-            reported = rundir.reported_config(text, check["pattern"])
+            reported = read_log(run_dir, check["pattern"]) if run_dir else None
             rows.append(
                 {
                     **base,
@@ -120,12 +122,12 @@ def seeded_table(probes: pd.DataFrame, checks: list, read_log) -> pd.DataFrame:
 
 def main(runs_csv, out_csv, thresholds, variants, seed_paths=(), seeds=None) -> None:
     table = threshold_table(
-        tables.RUNS.read(runs_csv), list(thresholds), list(variants), rundir.read_solver_log
+        tables.RUNS.read(runs_csv), list(thresholds), list(variants), rundir.log_config
     )
     if seeds:
         search_csv, probes_csv = seed_paths
         checks = seeded_checks(tables.SEARCH.read(search_csv), seeds, list(thresholds))
-        seeded = seeded_table(tables.SEARCH_PROBES.read(probes_csv), checks, rundir.read_solver_log)
+        seeded = seeded_table(tables.SEARCH_PROBES.read(probes_csv), checks, rundir.log_config)
         if len(seeded):
             table = pd.concat([f for f in (table, seeded) if len(f)], ignore_index=True)
         log.info("%d switch(es) found by searches checked like documented thresholds", len(checks))

@@ -25,6 +25,8 @@ them (KINDS):
   peaks.MIN_SAMPLES and no cgroup): warn, with the bounds it has (the largest figure seen, and
   ru_maxrss, which also counts memsweep's forked image);
 - leftovers: each run: warn when processes it started outlived it (they were killed);
+- output: each run: warn when the program wrote more than solver.log_max_mb to stdout and
+  stderr (its solver.log keeps the first and last halves; a report in between is lost);
 - sampling: each run: warn when the sampler missed more than report.missed_warn_percent of its
   ticks (the machine was too busy to sample on time: the trace has gaps);
 - search: each row of search.csv: ok for a switch or a least limit found exactly; fail when a
@@ -68,6 +70,7 @@ KINDS = {
     "sources": ("Peak sources that disagree", "runs"),
     "unseen": ("Peak not seen", "runs"),
     "leftovers": ("Processes left behind", "runs"),
+    "output": ("Program output cut from solver.log", "runs"),
     "sampling": ("Missed samples", "runs"),
     "search": ("Searches", "search findings"),
     "phases": ("Phases", "runs"),
@@ -253,6 +256,23 @@ def leftover_rows(runs: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def output_rows(runs: pd.DataFrame) -> list[dict]:
+    rows = []
+    for _, r in runs[runs["output_mb"].notna()].iterrows():
+        cut = r["output_cut_mb"] if pd.notna(r["output_cut_mb"]) else 0.0
+        kept = r["output_mb"] - cut
+        message = f"wrote {r['output_mb']:.1f} MB to stdout and stderr"
+        if cut:
+            message += (
+                f"; solver.log keeps its first and last {kept / 2:.1f} MB, {cut:.1f} MB between "
+                "them were cut (solver.log_max_mb)"
+            )
+        level, bound = ("warn", kept) if cut else ("ok", None)
+        rows.append(verdict("output", level, run_subject(r), message, r, value=r["output_mb"],
+                            bound=bound, unit="MB"))  # fmt: skip
+    return rows
+
+
 SEARCH_LEVELS = {
     "found": "ok", "repeats_disagree": "warn", "no_report": "fail", "unresolved": "fail",
     "none_found": "warn", "flaky": "warn", "fails_at_high": "fail", "flaky_at_high": "fail",
@@ -401,6 +421,7 @@ def verdicts_table(
         *source_rows(runs, settings),
         *unseen_rows(runs),
         *leftover_rows(runs),
+        *output_rows(runs),
         *sampling_rows(runs, settings),
         *(search_rows(search) if search is not None else []),
         *(phase_rows(phases[0], runs, phases[1]) if phases is not None else []),

@@ -1,6 +1,6 @@
 """Inject faults into a small real campaign and report, one line each, what a user would see.
 
-    $ python tests/reliability.py            # about 3 minutes
+    $ python tests/reliability.py            # about 5 minutes
     fault                         | what the user saw                          | lost | rerun
     corrupt trace (garbage)       | exit 1: results/runs/.../trace.csv: head…  | none | redid 1 run
     ...
@@ -14,6 +14,7 @@ processes and real files (a real tmpfs for the full disk, where mounting is allo
 """
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -50,6 +51,8 @@ def fingerprint(project: Path, skip: str | None = None) -> dict:
     """{file: sha1} of every run folder's files but skip's."""
     out = {}
     for path in sorted((project / "results/runs").rglob("*")):
+        if path.name.startswith(".") and path.name.endswith(".lock"):
+            continue  # a run's lock (scripts/tether.py), not a measurement
         if path.is_file() and not (skip and str(path.relative_to(project)).startswith(skip)):
             out[str(path.relative_to(project))] = hashlib.sha1(path.read_bytes()).hexdigest()
     return out
@@ -85,22 +88,72 @@ def run_all(project: Path, *extra) -> subprocess.CompletedProcess:
     return snakemake(project, "--cores", "1", "all", "--configfile", "campaign.yaml", *extra)
 
 
-def damaged_file(project, path, content, redo_with_rm=True):
+def jobs(text: str) -> dict:
+    """{rule: count} from the 'Job stats' table Snakemake prints before it runs anything."""
+    if "Job stats:" not in text:
+        return {}
+    found = {}
+    for line in text.split("Job stats:", 1)[1].splitlines()[3:]:
+        match = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+        if not match or match.group(1) == "total":
+            break
+        found[match.group(1)] = int(match.group(2))
+    return found
+
+
+def paste(project: Path, command: str) -> subprocess.CompletedProcess:
+    """Run a command as a user pasting it into a shell in the campaign's folder."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    return subprocess.run(["bash", "-c", command], cwd=project, capture_output=True, text=True,
+                          env=env, timeout=600)  # fmt: skip
+
+
+def damaged_file(project, path, content):
+    """Damage one file of a finished run; the campaign must stop naming it, and the redo
+    command it prints, pasted as printed, must redo that run alone and finish."""
     target = project / path
     before = fingerprint(project, skip=RUN)
-    target.write_text(content) if isinstance(content, str) else target.write_bytes(content)
+    text = target.read_text()
+    damaged = content(text) if callable(content) else content
+    target.write_text(damaged) if isinstance(damaged, str) else target.write_bytes(damaged)
     os.utime(target)
     proc = run_all(project)
     lost = "none" if fingerprint(project, skip=RUN) == before else "OTHER RUNS CHANGED"
     seen = f"exit {proc.returncode}: {cause(proc)}"
-    caught = proc.returncode != 0 and str(target.relative_to(project)) in proc.stdout + proc.stderr
-    if redo_with_rm:
-        shutil.rmtree(project / RUN)
-    plan = planned(project)
-    redo_ok = plan.get("monitor") == 1
-    after = run_all(project)
-    redo = f"redid {plan.get('monitor', 0)} run(s), then exit {after.returncode}"
-    return seen, lost, redo, caught and redo_ok and after.returncode == 0 and lost == "none"
+    said = proc.stdout + proc.stderr
+    caught = proc.returncode != 0 and str(target.relative_to(project)) in said
+    printed = re.search(r"redo that run: (.+)$", said, flags=re.MULTILINE)
+    if not printed:
+        return seen, lost, "no redo command", False
+    after = paste(project, printed.group(1))
+    redid = jobs(after.stdout + after.stderr).get("monitor", 0)
+    redo = f"pasted its redo: {redid} run(s) redone, exit {after.returncode}"
+    own = "--configfile campaign.yaml" in printed.group(1)
+    return (
+        seen,
+        lost,
+        redo,
+        caught and own and redid == 1 and after.returncode == 0 and lost == "none",
+    )
+
+
+def trace_row(row: int, column: str, value: str):
+    """A damage: the trace's data row `row` (0-based) gets `value` in `column`."""
+
+    def damage(text: str) -> str:
+        lines = text.splitlines(keepends=True)
+        header = lines[0].strip().split(",")
+        cells = lines[1 + row].rstrip("\n").split(",")
+        cells[header.index(column)] = value
+        lines[1 + row] = ",".join(cells) + "\n"
+        return "".join(lines)
+
+    return damage
+
+
+def run_json(**change):
+    """A damage: run.json with `change` merged in."""
+    return lambda text: json.dumps({**json.loads(text), **change}, indent=2)
 
 
 @fault("corrupt trace (garbage)")
@@ -121,6 +174,36 @@ def bad_json(project):
 @fault("run.json an empty object")
 def empty_json(project):
     return damaged_file(project, f"{RUN}/run.json", "{}")
+
+
+@fault('run.json "limit_mb": "300"')
+def limit_as_text(project):
+    return damaged_file(project, f"{RUN}/run.json", run_json(limit_mb="300"))
+
+
+@fault("run.json peak_rss_kb NaN")
+def peak_nan(project):
+    return damaged_file(project, f"{RUN}/run.json", run_json(peak_rss_kb=float("nan")))
+
+
+@fault("trace RSS of 99999999999 kB")
+def rss_huge(project):
+    return damaged_file(project, f"{RUN}/trace.csv", trace_row(3, "vmrss_kb", "99999999999"))
+
+
+@fault("trace negative RSS")
+def rss_negative(project):
+    return damaged_file(project, f"{RUN}/trace.csv", trace_row(3, "vmrss_kb", "-5"))
+
+
+@fault("trace time nan")
+def time_nan(project):
+    return damaged_file(project, f"{RUN}/trace.csv", trace_row(3, "time_s", "nan"))
+
+
+@fault("trace time going backwards")
+def time_back(project):
+    return damaged_file(project, f"{RUN}/trace.csv", trace_row(3, "time_s", "0.0"))
 
 
 def run_until(project, predicate, timeout=60.0):
@@ -221,6 +304,56 @@ def sigkill(project):
         project, proc, before, f"; {len(family)} processes of the run, {len(left)} left running"
     )
     return seen, lost, redo, ok and family and not left
+
+
+@fault("kill -9 of snakemake mid-run")
+def snakemake_killed(project):
+    before = fingerprint(project, skip=RUN)
+    proc, pids = run_until(project, lambda: sampling_run(project))
+    family = set(pids or []) | {kid for pid in pids or [] for kid in descendants(pid)}
+    proc.kill()  # SIGKILL: Snakemake cleans nothing up
+    proc.communicate(timeout=60)
+    time.sleep(3)
+    left = alive(family)
+    recorded = (project / RUN / "run.json").exists()
+    seen = f"{len(family)} processes of the run, {len(left)} left 3 s later"
+    seen += ", recorded as a run!" if recorded else ""
+    lost = "none" if fingerprint(project, skip=RUN) == before else "OTHER RUNS CHANGED"
+    unlocked = snakemake(project, "--unlock", "--configfile", "campaign.yaml")
+    after = run_all(project, "--rerun-incomplete")
+    redid = jobs(after.stdout + after.stderr).get("monitor", 0)
+    redo = f"--unlock, then --rerun-incomplete redid {redid} run(s), exit {after.returncode}"
+    ok = family and not left and not recorded and unlocked.returncode == 0 and redid == 1
+    return seen, lost, redo, ok and after.returncode == 0 and lost == "none"
+
+
+@fault("program writes 5 MB, solver.log_max_mb 1")
+def chatty(project):
+    script = project / "chatty.sh"
+    script.write_text(
+        "#!/bin/sh\npython3 -c 'import sys; sys.stdout.write(\"x\" * 5000000)'\n"
+        'exec python scripts/demo_solver.py "$@"\n'
+    )
+    script.chmod(0o755)
+    solver = {**CAMPAIGN["solver"], "command": "./chatty.sh", "log_max_mb": 1}
+    write_config(project, {**CAMPAIGN, "solver": solver})
+    proc = run_all(project)
+    found = project / "results/summary/verdicts.csv"
+    rows = [r for r in found.read_text().splitlines() if r.startswith("output,warn")]
+    size = (project / RUN / "solver.log").stat().st_size
+    reported = "4M/8M/4M" in (project / "results/summary/runs.csv").read_text()
+    seen = f"exit {proc.returncode}: {len(rows)} 'output' warnings, solver.log {size} bytes"
+    ok = proc.returncode == 0 and len(rows) == 4 and 2**20 < size < 2**20 + 400 and reported
+    return seen, "none", "-", ok
+
+
+@fault("config: a limit above the machine's memory")
+def huge_limit(project):
+    (project / "huge.yaml").write_text("grid:\n  memory_limits_mb: [300, 16000000]\n")
+    proc = subprocess.run([sys.executable, "scripts/campaign.py", "huge.yaml"], cwd=project,
+                          capture_output=True, text=True)  # fmt: skip
+    seen = f"scripts/campaign.py: exit {proc.returncode}: {proc.stderr.strip()[:90]}"
+    return seen, "none", "-", proc.returncode == 0 and "above the memory of this" in proc.stderr
 
 
 @fault("disk full during a run (tmpfs)")
@@ -356,15 +489,20 @@ def yaml_error(project):
 def main() -> int:
     rows, failed = [], 0
     with tempfile.TemporaryDirectory() as tmp:
-        base = make_project(Path(tmp) / "base")
-        write_config(base, CAMPAIGN)
-        first = run_all(base)
+        # Every fault runs in the folder the campaign ran in, restored from a copy before each:
+        # the workflow names its code inputs by absolute path, so a campaign moved elsewhere
+        # would plan its runs again.
+        project = make_project(Path(tmp) / "project")
+        write_config(project, CAMPAIGN)
+        first = run_all(project)
         if first.returncode != 0:
             print(first.stderr[-3000:])
             return 1
+        pristine = Path(tmp) / "pristine"
+        shutil.copytree(project, pristine, symlinks=True)
         for name, function in FAULTS:
-            project = Path(tmp) / re.sub(r"\W+", "_", name)
-            shutil.copytree(base, project, symlinks=True)
+            shutil.rmtree(project)
+            shutil.copytree(pristine, project, symlinks=True)
             try:
                 seen, lost, redo, ok = function(project)
             except Exception as err:  # noqa: BLE001 (a fault the suite itself could not inject)

@@ -45,6 +45,8 @@ def record(variant="default", limit=300, model="4M/8M/4M", repeat=1, **extra) ->
         "major_faults": 3,
         "read_bytes": 0,
         "write_bytes": 4096,
+        "output_bytes": 2048,
+        "output_cut_bytes": 0,
     }
     return {**base, **extra}
 

@@ -123,3 +123,26 @@ def test_the_command_line_check_names_the_file_and_line_of_a_yaml_error(
     assert "ok: 15 runs (1 variant(s) x 6 limits x 2 models x 1 repeats, + 3 threshold runs)" in (
         capsys.readouterr().out
     )
+
+
+def test_a_limit_above_the_machines_memory_is_a_warning_not_an_error(tmp_path):
+    cfg = load({
+        "grid": {"memory_limits_mb": [300, 5000, 9000]},
+        "thresholds": [{"memory_mb": 4096, "bucket_model": "auto",
+                        "expected": {"below": "a", "at": "b", "above": "b"}}],
+        "search": [{"kind": "switch", "bucket_model": "auto", "low_mb": 100, "high_mb": 300}],
+    })  # fmt: skip
+    found = campaign.warnings(cfg, total_mb=4096.0)
+    assert [line.split(":")[0] for line in found] == [
+        "config warning at grid.memory_limits_mb", "config warning at thresholds[0].memory_mb",
+    ]  # fmt: skip
+    assert "5000, 9000 MB are above the memory of this machine (4096 MB" in found[0]
+    assert "4097 MB is above" in found[1]  # the check above the threshold
+    assert campaign.warnings(cfg, total_mb=10_000.0) == []
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:       24683520 kB\nMemFree: 1 kB\n")
+    assert campaign.mem_total_mb(str(meminfo)) == 24105.0
+    assert campaign.mem_total_mb(str(tmp_path / "none")) is None
+    overlay = tmp_path / "big.yaml"
+    overlay.write_text("grid:\n  memory_limits_mb: [300, 1000000]\n")
+    assert campaign.main([str(overlay)]) == 0  # checked fine, with a warning on stderr

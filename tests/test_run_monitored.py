@@ -12,15 +12,16 @@ from pathlib import Path
 
 import pytest
 
+import tether
 from run_monitored import BENCHMARK_COLUMNS, benchmark_row, run_status
-from test_sampler import SUMMARY_KEYS, appeared, gone
+from test_sampler import SUMMARY_KEYS, appeared, gone, marked
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 WRAPPER = SCRIPTS / "run_monitored.py"
 PY = sys.executable
 RUN_KEYS = SUMMARY_KEYS | {
     "variant", "limit_mb", "bucket_model", "repeat", "run_dir", "slurm_job_id", "solver_argv",
-    "status",
+    "status", "output_bytes", "output_cut_bytes",
 }  # fmt: skip
 
 
@@ -101,6 +102,32 @@ def test_a_failing_program_is_a_finished_run(tmp_path):
     assert "failed: " in log and log.rstrip().endswith("exit 3")
 
 
+def test_a_log_over_its_cap_keeps_its_head_and_tail_and_says_what_was_cut(tmp_path):
+    # 3 MiB of numbered lines, stdout and stderr, from a program and a child it leaves behind
+    code = (
+        "import os, sys\n"
+        "if os.fork() == 0: sys.stderr.write('child\\n'); os._exit(0)\n"
+        "for i in range(3 * 2**20 // 16): sys.stdout.write(f'line {i:010d}\\n')\n"
+        "os.wait(); sys.stdout.write('Bucket sizes: 8M/8M/8M\\n')"
+    )
+    p, record, _ = monitored(tmp_path, [PY, "-c", code], "--log-max-mb", "1")
+    assert p.returncode == 0 and record["status"] == "ok", p.stderr
+    total = 3 * 2**20 + len("child\n") + len("Bucket sizes: 8M/8M/8M\n")
+    assert (record["output_bytes"], record["output_cut_bytes"]) == (total, total - 2**20)
+    log = (tmp_path / "run" / "solver.log").read_bytes()
+    head, note, tail = log[: 2**19], log[2**19 : -(2**19)], log[-(2**19) :]
+    assert head.startswith(b"line 0000000000\n") or head.startswith(b"child\nline 0000000000\n")
+    assert note.startswith(b"\n[memsweep: ") and f"{total - 2**20} bytes".encode() in note
+    assert note.endswith(b"(solver.log_max_mb)]\n") and note.count(b"\n") == 2
+    assert tail.endswith(b"line 0000196607\nBucket sizes: 8M/8M/8M\n")
+    assert not list((tmp_path / "run").glob(".*"))  # the copier's ring file is gone
+
+    small = "print('a'); print('b', flush=True); import sys; sys.stderr.write('c')"
+    p, record, _ = monitored(tmp_path, [PY, "-c", small], "--log-max-mb", "1")
+    assert (tmp_path / "run" / "solver.log").read_text() == "a\nb\nc"  # under the cap: as is
+    assert (record["output_bytes"], record["output_cut_bytes"]) == (5, 0)
+
+
 def test_killed_timed_out_and_unstartable_programs_are_recorded(tmp_path):
     code = "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"
     p, record, _ = monitored(tmp_path, [PY, "-c", code])
@@ -175,6 +202,42 @@ def test_sigkill_of_the_wrapper_leaves_no_process_and_says_why(tmp_path):
     message = "ended before its run did (killed by a signal such as SIGKILL"
     assert message in err and message in (tmp_path / "logs" / "m.log").read_text()
     assert not (tmp_path / "run" / "run.json").exists()
+
+
+def test_no_process_of_a_run_outlives_the_campaign_that_started_it(tmp_path):
+    # a stand-in for Snakemake: it says it is the campaign and starts the wrapper through a shell
+    campaign = (
+        "import os, subprocess, sys, time\n"
+        f"os.environ[{tether.CAMPAIGN_PID_ENV!r}] = str(os.getpid())\n"
+        "subprocess.Popen(['sh', '-c', '\"$@\"; true', 'sh', *sys.argv[1:]])\n"
+        "time.sleep(60)\n"
+    )
+    marker = f"memsweep-orphan-{os.getpid()}"
+    argv = ["sh", "-c", f"echo ready; {PY} -c 'import time; time.sleep(30)' {marker}; true"]
+    with subprocess.Popen([PY, "-c", campaign, *wrapper_args(tmp_path, argv)]) as p:
+        wait_for(tmp_path / "run" / "solver.log", "ready")
+        assert marked(str(tmp_path / "run")) and appeared(marker)
+        p.kill()  # SIGKILL: the campaign cleans nothing up
+    assert gone(marker, 3.0) and gone(str(tmp_path / "run"), 3.0)  # wrapper, guardian, copier
+    assert "interrupted by signal 15 (SIGTERM)" in (tmp_path / "logs" / "m.log").read_text()
+    assert not (tmp_path / "run" / "run.json").exists()
+
+
+def test_a_second_run_of_a_folder_waits_for_the_first(tmp_path, monkeypatch):
+    run_dir = tmp_path / "run"
+    held = tether.hold(str(run_dir), print)
+    with subprocess.Popen(wrapper_args(tmp_path, ["echo", "measured"]), text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as p:  # fmt: skip
+        wait_for(tmp_path / "logs" / "m.log", "is being measured by another run")
+        assert p.poll() is None and not (run_dir / "solver.log").exists()  # it waits, unstarted
+        os.close(held)
+        p.communicate(timeout=30)
+    assert p.returncode == 0 and (run_dir / "solver.log").read_text() == "measured\n"
+    held = tether.hold(str(run_dir), print)
+    monkeypatch.setattr(tether, "WAIT_S", 0.2)
+    with pytest.raises(tether.TetherError, match=rf"{run_dir} is still being measured .*pid"):
+        tether.hold(str(run_dir), print)
+    os.close(held)
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
 """The runs table: columns, MB conversions, NA rules, reported configuration, bad run.json."""
 
+import io
 import json
 
 import pandas as pd
 import pytest
 
+import rundir
 import runs
 import tables
 from contracts import RUN_COLUMNS, SUMMARY_SPIKE_COLUMNS
@@ -31,10 +33,9 @@ def member(rec, in_grid, check):
 def test_columns_conversions_flags_and_reported_config():
     first = record(limit=323, model="8M/8M/8M")
     second = record(limit=1000, model="auto", peak_rss_kb=300 * 1024, hwm_kb=None)
-    logs = ["Bucket sizes: 2M/4M/2M\nrehash\nBucket sizes: 8M/8M/8M\n", "no report here"]
     spikes = spikes_of(first, "rate", "window", "window", "rate")
     membership = [member(first, True, False), member(second, False, True)]
-    table = runs.runs_table([second, first], logs[::-1], spikes, membership, PATTERN)
+    table = runs.runs_table([second, first], [None, "8M/8M/8M"], spikes, membership)
     assert list(table.columns) == RUN_COLUMNS
     one, two = table.iloc[0], table.iloc[1]
     assert (one["limit_mb"], one["peak_rss_mb"], one["hwm_mb"]) == (323, 512.0, 513.0)
@@ -55,7 +56,7 @@ def test_failed_run_with_unknown_values_is_na_never_zero():
         maxrss_kb=None, peak_vmsize_kb=None, samples=None, peak_capture=None,
     )  # fmt: skip
     del failed["duration_s"], failed["leftover_processes"]  # keys the record lacks altogether
-    table = runs.runs_table([failed], [None], NO_SPIKES, [], PATTERN)
+    table = runs.runs_table([failed], [None], NO_SPIKES, [])
     row = table.iloc[0]
     assert row["status"] == "failed" and row["signal"] == 9
     for column in ("exit_code", "peak_rss_mb", "peak_mb", "over_budget", "duration_s",
@@ -65,7 +66,7 @@ def test_failed_run_with_unknown_values_is_na_never_zero():
 
 def test_rows_are_sorted_by_variant_limit_model_repeat():
     recs = [record("b", 823, repeat=2), record("a", 823), record("a", 323, repeat=2)]
-    table = runs.runs_table(recs, [None] * 3, NO_SPIKES, [], PATTERN)
+    table = runs.runs_table(recs, [None] * 3, NO_SPIKES, [])
     keys = list(zip(table["variant"], table["limit_mb"], table["repeat"], strict=True))
     assert keys == [("a", 323, 2), ("a", 823, 1), ("b", 823, 2)]
 
@@ -76,7 +77,7 @@ def test_peak_is_the_larger_of_the_sampled_and_the_kernel_peak():
         record(repeat=2, peak_rss_kb=320 * 1024, hwm_kb=200 * 1024),  # a tree: summed RSS
         record(repeat=3, peak_rss_kb=None, hwm_kb=290 * 1024),
     ]
-    table = runs.runs_table(recs, [None] * 3, NO_SPIKES, [], PATTERN)
+    table = runs.runs_table(recs, [None] * 3, NO_SPIKES, [])
     assert table["peak_mb"].tolist() == [310.0, 320.0, 290.0]
     assert table["over_budget"].tolist() == [True, True, False]
 
@@ -91,7 +92,7 @@ def test_a_forking_tree_takes_its_peak_from_a_figure_that_counts_shared_pages_on
         record(repeat=4, peak_rss_kb=600, hwm_kb=None, samples=1),  # ended between samples
         record(repeat=5, peak_rss_kb=600, hwm_kb=None, samples=1, cgroup_peak_kb=2048),
     ]
-    table = runs.runs_table(recs, [None] * 5, NO_SPIKES, [], PATTERN)
+    table = runs.runs_table(recs, [None] * 5, NO_SPIKES, [])
     assert table["peak_source"].tolist() == ["cgroup", "PSS", "sampled", "unseen", "sampled"]
     assert table["peak_mb"].round(3).tolist() == [287.0, 254.0, 1110.0, 0.586, 0.586]
     assert table["over_budget"].tolist() == [False, False, True, False, False]
@@ -140,3 +141,58 @@ def test_a_bad_run_json_names_the_file_and_the_redo(tmp_path, content, expected)
     assert f"rm -r {bad}" in message
     assert not out.exists()
     assert json.loads((good / "run.json").read_text())["limit_mb"] == 300  # nothing else touched
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [({"limit_mb": "300"}, "limit_mb is '300', not a whole number >= 1"),
+     ({"limit_mb": 0}, "limit_mb is 0, not a finite number >= 1"),
+     ({"repeat": 1.5}, "repeat is 1.5, not a whole number >= 1"),
+     ({"samples": None}, "samples is null, but the analysis needs it"),
+     ({"status": 3}, "status is 3, not a string"),
+     ({"duration_s": -1.0}, "duration_s is -1.0, not a finite number >= 0"),
+     ({"peak_rss_kb": float("nan")}, "peak_rss_kb is nan, not a finite number >= 0"),
+     ({"hwm_kb": float("inf")}, "hwm_kb is inf, not a finite number >= 0"),
+     ({"hwm_kb": True}, "hwm_kb is True, not a number >= 0"),
+     ({"timed_out": "no"}, "timed_out is 'no', not true or false"),
+     ({"exit_code": -2}, "exit_code is -2, not a finite number >= 0"),
+     ({"leftover_processes": 3}, "leftover_processes is 3, not a list")],
+)  # fmt: skip
+def test_a_bad_run_json_value_is_a_named_error(tmp_path, change, expected):
+    folder = write_run(tmp_path, record(limit=300))
+    path = folder / "run.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **change}))  # NaN, Infinity too
+    spikes_csv = tmp_path / "spikes.csv"
+    tables.SPIKES.write(NO_SPIKES, spikes_csv)
+    with pytest.raises(TableError) as err:
+        runs.main([path], spikes_csv, tmp_path / "runs.csv", [], PATTERN)
+    assert str(err.value).startswith(f"{path}: {expected}; redo that run: rm -r {folder} && ")
+
+
+def test_the_redo_repeats_the_campaigns_command_line(tmp_path, monkeypatch):
+    monkeypatch.setenv(
+        tables.CAMPAIGN_ENV, tables.command_line(["all", "--configfile", "a b.yaml"])
+    )
+    assert rundir.run_redo("results/runs/x/rep1") == (
+        "redo that run: rm -r results/runs/x/rep1 && snakemake all --configfile 'a b.yaml'"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(tables.CAMPAIGN_ENV, tables.command_line(["-d", "camp", "all"]))
+    assert f"rm -r {tmp_path}/results/runs/x/rep1 && snakemake -d camp all" in rundir.run_redo(
+        "results/runs/x/rep1"
+    )  # a command that names its working folder gets the run's folder in full
+    monkeypatch.delenv(tables.CAMPAIGN_ENV)
+    assert rundir.run_redo("r").endswith(f"&& {tables.DEFAULT_COMMAND}")
+
+
+def test_the_last_report_is_found_in_a_log_read_block_by_block(monkeypatch):
+    monkeypatch.setattr(rundir, "BLOCK", 64)
+    monkeypatch.setattr(rundir, "OVERLAP", 32)
+    lines = [f"line {i}: nothing to see".encode() for i in range(40)]
+    log = b"\n".join([*lines[:10], b"Bucket sizes: 2M/4M/2M", *lines[10:], b""])
+    assert rundir.last_match(io.BytesIO(log), PATTERN) == "2M/4M/2M"
+    for cut in range(len(log) - 40, len(log)):  # the last report straddles every block boundary
+        text = log[:cut] + b"\nBucket sizes: 8M/8M/8M\n" + log[cut:]
+        assert rundir.last_match(io.BytesIO(text), PATTERN) == "8M/8M/8M", cut
+    assert rundir.last_match(io.BytesIO(b"\xff" * 500), PATTERN) is None
+    assert rundir.last_match(io.BytesIO(b"Bucket sizes: \xc3\xa9\n"), PATTERN) == "\xe9"

@@ -23,13 +23,18 @@ def runs(rows):
     return pd.DataFrame(rows, columns=[*columns, "run_dir"]).assign(variant="default")
 
 
+def reading(logs: dict):
+    """A read_log for threshold_table: the configuration reported in logs[run_dir]."""
+    return lambda run_dir, pattern: rundir.reported_config(logs.get(run_dir), pattern)
+
+
 def test_all_positions_pass_with_the_documented_expectations():
     table = thresholds.threshold_table(
         runs([(lim, "auto", 1, "ok", 500.0, True, f"d{lim}") for lim in (999, 1000, 1001)]),
         [CHECK],
         ["default"],
-        {"d999": "Bucket sizes: 4M/8M/4M\n", "d1000": "x\nBucket sizes: 8M/8M/8M\n",
-         "d1001": "Bucket sizes: 8M/8M/8M"}.get,
+        reading({"d999": "Bucket sizes: 4M/8M/4M\n", "d1000": "x\nBucket sizes: 8M/8M/8M\n",
+                 "d1001": "Bucket sizes: 8M/8M/8M"}),
     )  # fmt: skip
     assert list(table.columns) == THRESHOLD_COLUMNS
     assert list(table["position"]) == ["below", "at", "above"]
@@ -54,7 +59,7 @@ def test_wrong_missing_and_failed_runs_fail():
         ),
         [CHECK],
         ["default"],
-        logs.get,
+        reading(logs),
     )
     assert list(zip(table["position"], table["repeat"], table["verdict"], strict=True)) == [
         ("below", 1, "PASS"), ("at", 1, "FAIL"), ("at", 2, "FAIL"), ("above", pd.NA, "FAIL"),
@@ -78,7 +83,9 @@ def test_each_threshold_uses_its_own_pattern_and_model():
         runs([(lim, "2M/4M/2M", 1, "ok", 1.0, True, str(lim)) for lim in (499, 500, 501)]),
         [check, CHECK],
         ["default"],
-        lambda run_dir: "Bucket sizes: 2M/4M/2M, tables 64.0 MB",
+        lambda run_dir, pattern: rundir.reported_config(
+            "Bucket sizes: 2M/4M/2M, tables 64.0 MB", pattern
+        ),
     )
     assert len(table) == 6
     assert list(table["verdict"][:3]) == ["PASS", "PASS", "FAIL"]
@@ -94,7 +101,7 @@ def test_main_reads_logs_from_run_dirs_and_writes_empty_cells(tmp_path):
         recs.append({**rec, "run_dir": str(folder)})
     membership = [[*(r[k] for k in tables.KEY), False, True] for r in recs]
     src = tmp_path / "runs.csv"
-    table = runs_stage.runs_table(recs, [None, None], tables.SPIKES.empty(), membership, "(x)")
+    table = runs_stage.runs_table(recs, [None, None], tables.SPIKES.empty(), membership)
     tables.RUNS.write(table, src)
     out = tmp_path / "thresholds.csv"
     thresholds.main(src, out, [CHECK], ["default"])
@@ -111,7 +118,7 @@ def test_every_variant_is_checked_on_its_own_runs():
     logs = {f"a{lim}": "Bucket sizes: 8M/8M/8M" for lim in (999, 1000, 1001)}
     logs |= {"b999": "Bucket sizes: 4M/8M/4M", "b1000": "Bucket sizes: 8M/8M/8M",
              "b1001": "Bucket sizes: 8M/8M/8M"}  # fmt: skip
-    table = thresholds.threshold_table(frame, [CHECK], ["a", "b"], logs.get)
+    table = thresholds.threshold_table(frame, [CHECK], ["a", "b"], reading(logs))
     verdicts = dict(zip(zip(table["variant"], table["position"], strict=True), table["verdict"],
                         strict=True))  # fmt: skip
     assert verdicts[("a", "below")] == "FAIL" and verdicts[("b", "below")] == "PASS"

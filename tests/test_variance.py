@@ -98,7 +98,7 @@ def test_main_reads_runs_csv_through_its_contract_and_writes_header_for_no_runs(
     membership = [[*(r[k] for k in tables.KEY), r["limit_mb"] == 323, False] for r in recs]
     spikes = tables.SPIKES.empty()
     src, out = tmp_path / "runs.csv", tmp_path / "variance.csv"
-    tables.RUNS.write(runs_stage.runs_table(recs, [None] * 4, spikes, membership, "(x)"), src)
+    tables.RUNS.write(runs_stage.runs_table(recs, [None] * 4, spikes, membership), src)
     variance.main(src, out, 3.5, 1.0)
     text = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(text.columns) == VARIANCE_COLUMNS and len(text) == 1

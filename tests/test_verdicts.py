@@ -108,6 +108,22 @@ def test_leftover_processes_warn():
     ]  # fmt: skip
 
 
+def test_a_log_cut_to_its_cap_warns():
+    runs = tables.RUNS.empty()
+    runs = tables.typed(
+        pd.concat([runs, pd.DataFrame({"variant": ["v"] * 3, "limit_mb": [1, 2, 3],
+                   "bucket_model": "auto", "repeat": 1, "output_mb": [0.5, 2048.0, None],
+                   "output_cut_mb": [0.0, 1984.0, None]})]),
+        tables.RUNS,
+    )  # fmt: skip
+    rows = verdicts.output_rows(runs)
+    assert [(r["level"], r["message"], r["bound"]) for r in rows] == [
+        ("ok", "wrote 0.5 MB to stdout and stderr", None),
+        ("warn", "wrote 2048.0 MB to stdout and stderr; solver.log keeps its first and last "
+         "32.0 MB, 1984.0 MB between them were cut (solver.log_max_mb)", 64.0),
+    ]  # fmt: skip
+
+
 def test_overall_is_the_worst_level(campaign):
     table = campaign["verdicts"]
     assert verdicts.overall(table) == "fail"

@@ -3,6 +3,7 @@ the input and params functions. The logic lives in importable modules under scri
 
 import json
 import math
+import os
 import re
 import sys
 import tomllib
@@ -32,7 +33,14 @@ import launch  # noqa: E402
 import sampler_phases  # noqa: E402
 import search_step  # noqa: E402
 import tables  # noqa: E402
+import tether  # noqa: E402
 import verdicts  # noqa: E402
+
+# This campaign's command line, for the redo advice of every job's error messages, and this
+# Snakemake's pid, which a run watches so that none outlives the campaign (scripts/tether.py):
+# both in the environment the jobs inherit, so neither reruns a job when it changes.
+os.environ[tables.CAMPAIGN_ENV] = tables.command_line(sys.argv[1:])
+os.environ[tether.CAMPAIGN_PID_ENV] = str(os.getpid())
 
 try:
     checked = campaign.load(config)
@@ -40,6 +48,8 @@ except campaign.ConfigError as err:
     raise WorkflowError(str(err)) from None
 config.clear()
 config.update(checked)
+for warning in campaign.warnings(config):
+    print(warning, file=sys.stderr)
 
 # Measured runs never overlap in time: each takes one measurement slot (monitor.smk), and there is
 # one unless the command line says how many (--resources measurement_slots=N). Set here, not in a
@@ -145,6 +155,7 @@ def get_launch_spec(wildcards):
         "timeout_s": config["solver"]["timeout_s"],
         "enforce": config["limits"]["enforce"],
         "phase_pattern": PHASE_PATTERN,
+        "log_max_mb": config["solver"]["log_max_mb"],
     }
 
 

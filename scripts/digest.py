@@ -4,7 +4,7 @@ results/summary/traces.json.gz.
 A run's samples go in whole (full resolution, down to single samples) while the file stays
 within DIGEST_POINTS samples in all. Beyond that, every run first gets an envelope: per time
 bucket its lowest and its highest sample, plus every spike's top and the run's peak, so no peak
-or spike is lost; then the runs of the configurations that matter (verdicts.focus) get their
+or spike is lost; then the runs of the configurations that matter (highlights.focus) get their
 full resolution back, most important first, as far as the budget allows. Times are stored in
 units of 10 microseconds and RSS in kB, both as differences from the previous sample (small
 numbers that compress well), as little-endian 32-bit integers in base64, so that neither Python
@@ -31,10 +31,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import highlights
 import rundir
 import stage
 import tables
-import verdicts
 
 DIGEST_POINTS = 1_000_000  # samples in all, a few MB once compressed
 ENVELOPE_BUCKETS = 1000  # per run when it does not fit whole
@@ -182,7 +182,7 @@ def main(runs_csv, variance_csv, spikes_csv, out_path, phase_runs_csv=None) -> N
         run_dir: rundir.read_trace(f"{run_dir}/trace.csv", samples)
         for run_dir, samples in zip(runs["run_dir"], runs["samples"], strict=True)
     }
-    focus = verdicts.focus(runs, tables.VARIANCE.read(variance_csv))
+    focus = highlights.focus(runs, tables.VARIANCE.read(variance_csv))
     phases = None
     if phase_runs_csv:
         phases = run_phases(runs, tables.PHASE_RUNS.read(phase_runs_csv))

@@ -6,7 +6,7 @@ embedded as it is, gzip and base64), a small JSON of the configurations (their r
 VmHWM, verdict level, and the overview's grid of peak as % of the limit; each run's phases, when
 solver.phase_pattern is set, are in the digest and drawn as named bands), and
 workflow/report/explorer.js, which draws the clickable overview and the traces. It opens on the
-first configuration that matters (verdicts.focus). By hand:
+first configuration that matters (highlights.focus). By hand:
 
     html = explorer.section(data, "results/summary/traces.json.gz")
     # -> '<div id="explorer" ...' with the data and scripts; about 4.8 MB of it is Plotly
@@ -21,9 +21,9 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 import figures
+import highlights
 import sampler_phases
 import tables
-import verdicts
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "workflow/report/explorer.js"
@@ -106,7 +106,7 @@ def meta(data: dict) -> dict:
                 ],
             }
         )
-    focus = verdicts.focus(runs, variance)
+    focus = highlights.focus(runs, variance)
     initial = index[tuple(focus[0])] if focus else 0
     return {
         "configs": configs,

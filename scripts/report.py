@@ -31,6 +31,7 @@ from docutils.writers import html4css1
 import digest
 import explorer
 import figures
+import highlights
 import stage
 import tables
 import verdicts as verdict_stage
@@ -44,7 +45,7 @@ BADGE |= {"regression": "fail", "improvement": "ok", "unchanged": "ok", "inconcl
 LEVEL_WORD = {"ok": "OK", "warn": "CHECK", "fail": "FAIL"}
 ROW_CLASS = {"ok": "", "warn": "hot", "fail": "bad"}
 TAIL_LINES = 20
-MAX_ROWS = 60  # a longer table shows the rows that matter (verdicts.focus) and says so
+MAX_ROWS = 60  # a longer table shows the rows that matter (highlights.focus) and says so
 log = logging.getLogger("report")
 
 
@@ -221,7 +222,7 @@ def focused(frame: pd.DataFrame, keep: set, what: str) -> tuple[pd.DataFrame, st
 
 def tables_html(data: dict) -> str:
     runs, found, spikes = data["runs"], data["verdicts"], data["spikes"]
-    keep = set(verdict_stage.focus(runs, data["variance"]))
+    keep = set(highlights.focus(runs, data["variance"]))
     keep |= {tuple(k) for k in found[found["level"] != "ok"][tables.CONFIG_KEY]
              .dropna().itertuples(index=False)}  # fmt: skip
     shown_runs, runs_note = focused(runs, keep, "runs")

@@ -435,46 +435,6 @@ def overall(table: pd.DataFrame) -> str:
     return max(present, key=tables.LEVELS.index, default="ok")
 
 
-def focus(runs: pd.DataFrame, variance: pd.DataFrame) -> list[tuple]:
-    """The configurations (variant, limit_mb, bucket_model) that matter, for a reader who cannot
-    look at all of them: every one with a run that is not ok or over budget, a threshold check,
-    or an outlier repeat, and the one with the largest peak per variant and model; in key order.
-    Read from the tables, not from verdicts.csv, so that a warning level moves none of them."""
-    bad = runs["status"].ne("ok") | runs["over_budget"].fillna(False)
-    marked = runs[bad | runs["threshold_check"].fillna(False)]
-    keys = {tuple(k) for k in marked[tables.CONFIG_KEY].itertuples(index=False)}
-    outliers = variance[variance["n_outliers"].fillna(0) > 0]
-    keys |= {tuple(k) for k in outliers[tables.CONFIG_KEY].itertuples(index=False)}
-    peaks = runs.dropna(subset=["peak_mb"])
-    if not peaks.empty:
-        top = peaks.loc[peaks.groupby(["variant", "bucket_model"])["peak_mb"].idxmax()]
-        keys |= {tuple(k) for k in top[tables.CONFIG_KEY].itertuples(index=False)}
-    return sorted(keys)
-
-
-def closing_summary(table: pd.DataFrame, runs: pd.DataFrame, report: str, most: int = 5) -> str:
-    """The campaign's last message: its runs by status, its worst verdicts (fail, then warn; at
-    most `most` lines) or that every check passed, and where the report is."""
-    counts = runs["status"].value_counts()
-    by_status = ", ".join(f"{n} {status}" for status, n in counts.items())
-    lines = [f"memsweep: {len(runs)} run(s): {by_status or 'none'}"]
-    worst = table[table["level"].isin(["fail", "warn"])].copy()
-    worst["rank"] = worst["level"].map({"fail": 0, "warn": 1})
-    worst = worst.sort_values("rank", kind="stable")
-    if worst.empty:
-        lines.append("memsweep: all checks passed")
-    else:
-        n_fail = int((worst["level"] == "fail").sum())
-        lines.append(f"memsweep: {n_fail} check(s) FAILED, {len(worst) - n_fail} warning(s):")
-        lines += [
-            f"  {r.level} {r.kind}: {r.subject}: {r.message}" for r in worst[:most].itertuples()
-        ]
-        if len(worst) > most:
-            lines.append(f"  ... and {len(worst) - most} more in {tables.VERDICTS.path}")
-    lines.append(f"memsweep: report: {report}")
-    return "\n".join(lines)
-
-
 def settings_of(config: dict) -> dict:
     """The verdicts' own settings: the report section, and the variance's warning level."""
     return {"cv_warn_percent": config["variance"]["cv_warn_percent"], **config["report"]}

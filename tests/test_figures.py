@@ -13,8 +13,8 @@ import pytest
 import digest
 import draw_figure
 import figures
+import highlights
 import tables
-import verdicts
 from figures import resources, style
 from figures import traces as traces_figure
 from fixtures_report import make_campaign, read_tables, stage_paths, write_campaign
@@ -112,7 +112,7 @@ def test_many_configurations_show_those_that_matter(tmp_path, monkeypatch):
     camp = make_campaign(limits=limits, models=("2M/2M/2M", "4M/8M/4M", "8M/8M/8M"), repeats=10)
     shapes = draw_all(camp, tmp_path, monkeypatch)
     data = read_tables({t.name: tmp_path / t.path for t in tables.SUMMARY_TABLES})
-    focus = verdicts.focus(data["runs"], data["variance"])
+    focus = highlights.focus(data["runs"], data["variance"])
     assert 3 < len(focus) < 7 * 3 + 3  # a selection, not every configuration
     panels = min(len(focus), traces_figure.MAX_PANELS)
     assert shapes["traces"][0] == px(1.15 + 2.45 * math.ceil(panels / 3))  # 2 legend rows

@@ -5,6 +5,7 @@ import re
 import pandas as pd
 import pytest
 
+import highlights
 import tables
 import verdicts
 from contracts import VERDICT_COLUMNS
@@ -133,7 +134,7 @@ def test_overall_is_the_worst_level(campaign):
 
 def test_closing_summary_counts_runs_lists_the_worst_verdicts_and_names_the_report(campaign):
     table, runs = campaign["verdicts"], campaign["runs"]
-    text = verdicts.closing_summary(table, runs, "/x/results/report.html", most=2)
+    text = highlights.closing_summary(table, runs, "/x/results/report.html", most=2)
     lines = text.splitlines()
     n_fail = int((table["level"] == "fail").sum())
     n_warn = int((table["level"] == "warn").sum())
@@ -145,7 +146,7 @@ def test_closing_summary_counts_runs_lists_the_worst_verdicts_and_names_the_repo
     assert lines[2].startswith("  fail run_status: default · ") and lines[3].startswith("  fail ")
     assert lines[4] == f"  ... and {n_fail + n_warn - 2} more in results/summary/verdicts.csv"
     assert lines[-1] == "memsweep: report: /x/results/report.html"
-    passed = verdicts.closing_summary(table[table["level"] == "ok"], runs, "r.html")
+    passed = highlights.closing_summary(table[table["level"] == "ok"], runs, "r.html")
     assert passed.splitlines()[1:] == ["memsweep: all checks passed", "memsweep: report: r.html"]
 
 

@@ -2,7 +2,7 @@
 with solver.phase_pattern the program's phases as named bands (those of the first repeat).
 
 A campaign of more than MAX_PANELS configurations shows only the ones that matter (a run not ok
-or over budget, a threshold check, an outlier, the largest peak per model: verdicts.focus), at
+or over budget, a threshold check, an outlier, the largest peak per model: highlights.focus), at
 most MAX_PANELS of them; every configuration's traces are in the report's trace explorer.
 """
 
@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
 
-import verdicts
+import highlights
 from figures import bands, style
 
 MAX_PANELS = 12
@@ -37,7 +37,7 @@ def draw(data: dict, settings: dict, out_path) -> None:
     groups = grid + [c for c in style.config_order(runs) if c not in grid]
     total = len(groups)
     if total > MAX_PANELS:
-        wanted = set(verdicts.focus(data["runs"], data["variance"]))
+        wanted = set(highlights.focus(data["runs"], data["variance"]))
         groups = [g for g in groups if g in wanted][:MAX_PANELS]
     several = runs["variant"].nunique() > 1
     ncols = min(3 if len(groups) <= 24 else 4, len(groups))

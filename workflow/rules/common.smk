@@ -29,12 +29,12 @@ import baselines  # noqa: E402  (the modules below live in scripts/)
 import campaign  # noqa: E402
 import codedeps  # noqa: E402
 import figures  # noqa: E402
+import highlights  # noqa: E402
 import launch  # noqa: E402
 import sampler_phases  # noqa: E402
 import search_step  # noqa: E402
 import tables  # noqa: E402
 import tether  # noqa: E402
-import verdicts  # noqa: E402
 
 # This campaign's command line, for the redo advice of every job's error messages, and this
 # Snakemake's pid, which a run watches so that none outlives the campaign (scripts/tether.py):
@@ -359,4 +359,4 @@ def closing_message():
     if Path(SUMMARY["verdicts"]).exists():
         runs = tables.RUNS.read(SUMMARY["runs"])
         found = tables.VERDICTS.read(SUMMARY["verdicts"])
-        print(verdicts.closing_summary(found, runs, Path(REPORT).resolve()), file=sys.stderr)
+        print(highlights.closing_summary(found, runs, Path(REPORT).resolve()), file=sys.stderr)

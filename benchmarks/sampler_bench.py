@@ -39,7 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLER = ROOT / "scripts" / "sampler.py"
-WRAPPER = ROOT / "scripts" / "run_monitored.py"
+WRAPPER = ROOT / "scripts" / "monitor.py"
 BURST = ROOT / "tests" / "workloads" / "burst.py"
 PY = sys.executable
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -430,7 +430,10 @@ def phases(tmp: Path, seconds: float, reps: int, before: Path | None) -> None:
     figure to read; the median is beside it."""
     kinds = {"off": (WRAPPER, None), "on": (WRAPPER, r"^step (\d+)")}
     if before is not None:
-        kinds["before"] = (before / "scripts" / "run_monitored.py", None)
+        wrapper = before / "scripts" / WRAPPER.name
+        if not wrapper.exists():  # a checkout from before the wrapper was named as its rule
+            wrapper = before / "scripts" / "run_monitored.py"
+        kinds["before"] = (wrapper, None)
     found = {kind: [] for kind in kinds}
     for _ in range(reps):
         for kind, (wrapper, pattern) in kinds.items():

@@ -151,7 +151,7 @@ def part_true(tmp: Path) -> None:
     wall, _ = snakemake(folder, "--cores", "1", "all")
     fixed, _ = snakemake(folder, "--cores", "1", "all", "--forcerun", "summary")
     launch = next((folder / "results/runs").glob("*/launch.json"))
-    wrapper = [sys.executable, "-S", str(folder / "scripts/run_monitored.py"), "--launch",
+    wrapper = [sys.executable, "-S", str(folder / "scripts/monitor.py"), "--launch",
                str(launch), "--limit-mb", "100", "--bucket-model", "auto",
                "--repeat", "1"]  # fmt: skip
 

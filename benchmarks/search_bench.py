@@ -104,7 +104,7 @@ def demo_by_hand(project: Path, model: str, limit: int) -> str:
     for i in range(HAND_RUNS):
         run_dir = project / "by_hand" / f"{limit}-{model.replace('/', '-')}-{i}"
         proc = subprocess.run(
-            [sys.executable, "scripts/run_monitored.py", "--run-dir", str(run_dir),
+            [sys.executable, "scripts/monitor.py", "--run-dir", str(run_dir),
              "--limit-mb", str(limit), "--bucket-model", model, "--enforce", "cgroup",
              "--env", "DEMO_SCALE=0.05", "--", sys.executable, "scripts/demo_solver.py"],
             cwd=project, capture_output=True, text=True, check=True,

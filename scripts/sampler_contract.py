@@ -1,6 +1,6 @@
 """The sampler's contract: what it writes and the types its modules share. Imports nothing of
 memsweep (standard library only, no side effects), so any module may import it: the engine
-(sampling.py), the summary (sampler_summary.py), the command lines (sampler.py, run_monitored.py)
+(sampling.py), the summary (sampler_summary.py), the command lines (sampler.py, monitor.py)
 and the readers of its files (tables.py).
 
     >>> TRACE_COLUMNS[:2]

@@ -1,6 +1,6 @@
 """One sampling run: its settings, its state in one object, the tick loop, and its summary.
 
-The engine behind scripts/sampler.py (its command line) and scripts/run_monitored.py (the
+The engine behind scripts/sampler.py (its command line) and scripts/monitor.py (the
 workflow's wrapper, which runs it in-process). Standard library only:
 
     >>> run = Run(Settings(command=["sleep", "0.1"], out=os.devnull), Messages(quiet=True))

@@ -227,7 +227,7 @@ def sampling_run(project) -> list[int]:
     trace = project / RUN / "trace.csv"
     if not (trace.exists() and len(trace.read_text().splitlines()) > 1):
         return []
-    return processes(f"run_monitored.py.*{RUN}")
+    return processes(f"monitor.py.*{RUN}")
 
 
 def processes(pattern: str) -> list[int]:

@@ -148,7 +148,7 @@ def test_every_rule_depends_on_every_module_its_script_imports(planned_inputs):
     scripts = rule_scripts()
     # the monitor rule's command runs the run wrapper, whose code is the launch rule's input: a
     # changed module rewrites the variant's launch spec, and so reruns its runs
-    scripts["launch"] = "run_monitored.py"
+    scripts["launch"] = "monitor.py"
     assert set(scripts) <= set(planned_inputs)
     waiting = {rule for rule, inputs in planned_inputs.items() if "<TBD>" in inputs}
     assert waiting == {"search"}  # the search's last step decides its inputs

@@ -22,7 +22,7 @@ from contracts import RUN_PHASE_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 PHASED = ROOT / "tests/workloads/phased.py"
-WRAPPER = ROOT / "scripts/run_monitored.py"
+WRAPPER = ROOT / "scripts/monitor.py"
 PY = sys.executable
 PATTERN = r"^phase (\w+) at"
 MIB_KB = 1024

@@ -102,7 +102,7 @@ def code_of(script):
 
 
 # the run wrapper the monitor rule's shell command starts (its code is the launch rule's input)
-RUN_WRAPPER = workflow_path(SCRIPTS / "run_monitored.py")
+RUN_WRAPPER = workflow_path(SCRIPTS / "monitor.py")
 
 
 wildcard_constraints:

@@ -5,7 +5,7 @@ rule launch:
     input:
         # the sampler's code and the program's own files: editing one rewrites this spec, and
         # so reruns the variant's runs (one input per variant, not one per run)
-        code=code_of("run_monitored.py"),
+        code=code_of("monitor.py"),
         program=get_program_files,
     output:
         spec=launch.SPEC_PATH,

@@ -4,12 +4,12 @@ Called by the workflow's monitor rule (through `shell:`) with a variant's launch
 gives the variant, the program, its environment, the interval, the timeout, the enforcement, the
 phase pattern and the cap of solver.log (launch.read_spec):
 
-    $ python -S scripts/run_monitored.py --launch results/runs/default/launch.json \\
+    $ python -S scripts/monitor.py --launch results/runs/default/launch.json \\
           --run-dir /tmp/r --limit-mb 300 --bucket-model auto --repeat 1 --log /tmp/r.log
 
 By hand, the same settings can be given as options instead, the program after `--`:
 
-    $ python scripts/run_monitored.py --run-dir /tmp/r --variant default --limit-mb 300 \\
+    $ python scripts/monitor.py --run-dir /tmp/r --variant default --limit-mb 300 \\
           --bucket-model auto --repeat 1 --interval-ms 10 --timeout 180 --enforce none \\
           --log /tmp/r.log -- python scripts/demo_solver.py
     $ ls /tmp/r
@@ -263,12 +263,12 @@ def parse_args(argv: list[str], messages: Messages | None = None):
     class Parser(argparse.ArgumentParser):
         def error(self, message):  # to stderr and, when there is one, the log
             self.print_usage(sys.stderr)
-            (messages or Messages("run_monitored")).error(f"error: {message}")
+            (messages or Messages("monitor")).error(f"error: {message}")
             sys.exit(2)
 
     number = sampler.number_type
     p = Parser(
-        prog="run_monitored.py",
+        prog="monitor.py",
         usage="%(prog)s --launch SPEC --run-dir DIR --limit-mb N --bucket-model MODEL "
         "--repeat R --log LOGFILE\n       %(prog)s --run-dir DIR --variant NAME --limit-mb N "
         "--bucket-model MODEL --repeat R [OPTIONS] --log LOGFILE -- ARGV...",
@@ -361,9 +361,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if log:
             os.makedirs(os.path.dirname(os.path.abspath(log)), exist_ok=True)
-        messages = Messages("run_monitored", log, quiet=True)
+        messages = Messages("monitor", log, quiet=True)
     except OSError as e:
-        print(f"run_monitored: cannot write the log {log}: {e.strerror}", file=sys.stderr)
+        print(f"monitor: cannot write the log {log}: {e.strerror}", file=sys.stderr)
         return 1
     try:
         args = parse_args(argv, messages)

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 import tether
-from run_monitored import BENCHMARK_COLUMNS, benchmark_row, run_status
+from monitor import BENCHMARK_COLUMNS, benchmark_row, run_status
 from test_sampler import SUMMARY_KEYS, appeared, gone, marked
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
-WRAPPER = SCRIPTS / "run_monitored.py"
+WRAPPER = SCRIPTS / "monitor.py"
 PY = sys.executable
 RUN_KEYS = SUMMARY_KEYS | {
     "variant", "limit_mb", "bucket_model", "repeat", "run_dir", "slurm_job_id", "solver_argv",

@@ -136,6 +136,7 @@ RUNS = Table(
         C("interval_p99_ms", "Float64", "p99 interval ms", 2),
         C("peak_nprocs", "Int64", "processes", 0), C("timeout_s", "Float64"),
         C("output_mb", "Float64", "output MB", 1), C("output_cut_mb", "Float64"),
+        C("maxrss_is_image", "boolean"),
     ),
     "one row per run: status, timing, every peak and where it came from, CPU, I/O, faults, "
     "reported configuration, spikes",

@@ -16,7 +16,7 @@ RUN_COLUMNS = [
     "rchar_mb", "wchar_mb", "read_mb", "write_mb", "peak_uss_mb", "peak_pss_mb", "cgroup_anon_mb",
     "cgroup_file_mb", "cgroup_events_high", "cgroup_events_max", "cgroup_events_oom",
     "cgroup_events_oom_kill", "cgroup_pressure_some_us", "cgroup_pressure_full_us",
-    "interval_p99_ms", "peak_nprocs", "timeout_s", "output_mb", "output_cut_mb",
+    "interval_p99_ms", "peak_nprocs", "timeout_s", "output_mb", "output_cut_mb", "maxrss_is_image",
 ]  # fmt: skip
 # runs.csv as memsweep wrote it when it began to compare: a saved baseline may have only these
 RUN_COLUMNS_FIRST_COMPARED = [

@@ -237,7 +237,7 @@ def tables_html(data: dict) -> str:
         ),
         "<h3>Limit compliance</h3>",
         '<p class="note">Per configuration, the largest peak (value) against the limit '
-        "(bound): a run's peak is peak_mb, the larger of the sampled one and VmHWM.</p>",
+        "(bound): a run's peak is peak_mb (its source in the runs table's peak_source).</p>",
         budget_note,
         table_html(budget, tables.VERDICTS, budget["level"]),
         "<h3>Variance of the peak</h3><p class='note'>Over the ok grid runs; a CV above the "

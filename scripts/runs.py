@@ -4,9 +4,9 @@ A row is the run's run.json (memory in MB = kB / 1024; a value the run did not p
 empty cell, never 0), plus what the analysis adds:
 
 - peak_mb, the run's peak as every table, figure and verdict takes it, and peak_source, where
-  it comes from (peaks.choose: for one process the larger of the sampled peak and VmHWM; for a
-  tree a figure that counts a shared page once, PSS or the cgroup's peak; `unseen` when too few
-  samples saw the run). over_budget compares peak_mb with limit_mb;
+  it comes from (peaks.choose: for one process the largest of the sampled peak, VmHWM and
+  ru_maxrss; for a tree a figure that counts a shared page once, PSS or the cgroup's peak;
+  `unseen` when too few samples saw the run). over_budget compares peak_mb with limit_mb;
 - reported_config: the first group of the last match of solver.report_pattern in the run's
   solver.log, read in blocks (a log of any size costs a few MB; a changed pattern reruns this
   table, never the program);

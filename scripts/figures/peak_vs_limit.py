@@ -50,7 +50,7 @@ def draw(data: dict, settings: dict, out_path) -> None:
     ax.legend(handles=handles, loc="best", fontsize=8)
     n_over = int(have["over_budget"].sum())
     missing = int(runs["peak_mb"].isna().sum())
-    notes = ["peak per run: the larger of sampled and VmHWM", "mean of ok runs, bars min–max"]
+    notes = ["peak per run: peak_mb (see peak_source)", "mean of ok runs, bars min–max"]
     notes += [f"{n_over} run(s) over budget"]
     notes += [f"{missing} without a peak"] if missing else []
     if limits[0] > top:

@@ -115,7 +115,7 @@ def check_campaign(node, expect_runs, sacct_text, failures):
             job = {"job": "-", "node": "-", "state": "-", "batch": None, "step0": None}
         elif job["state"] != "COMPLETED" or short(job["node"]) != short(node):
             failures.append(f"run {key}: SLURM job {job['job']} {job['state']} on {job['node']}")
-        # memsweep's peak: peak_mb (the larger of sampled and VmHWM) where the table has it
+        # memsweep's peak: peak_mb (peaks.choose) where the table has it
         peak_text = row["peak_mb"]
         peak = float(peak_text) if peak_text else None
         extra = None if peak is None or job["step0"] is None else job["step0"] - peak

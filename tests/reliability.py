@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -156,54 +157,21 @@ def run_json(**change):
     return lambda text: json.dumps({**json.loads(text), **change}, indent=2)
 
 
-@fault("corrupt trace (garbage)")
-def corrupt_trace(project):
-    return damaged_file(project, f"{RUN}/trace.csv", "garbage\nmore,garbage\n")
-
-
-@fault("trace cut in its header")
-def cut_trace(project):
-    return damaged_file(project, f"{RUN}/trace.csv", "time_s,vmrss_kb,vms")
-
-
-@fault("run.json not JSON")
-def bad_json(project):
-    return damaged_file(project, f"{RUN}/run.json", "{")
-
-
-@fault("run.json an empty object")
-def empty_json(project):
-    return damaged_file(project, f"{RUN}/run.json", "{}")
-
-
-@fault('run.json "limit_mb": "300"')
-def limit_as_text(project):
-    return damaged_file(project, f"{RUN}/run.json", run_json(limit_mb="300"))
-
-
-@fault("run.json peak_rss_kb NaN")
-def peak_nan(project):
-    return damaged_file(project, f"{RUN}/run.json", run_json(peak_rss_kb=float("nan")))
-
-
-@fault("trace RSS of 99999999999 kB")
-def rss_huge(project):
-    return damaged_file(project, f"{RUN}/trace.csv", trace_row(3, "vmrss_kb", "99999999999"))
-
-
-@fault("trace negative RSS")
-def rss_negative(project):
-    return damaged_file(project, f"{RUN}/trace.csv", trace_row(3, "vmrss_kb", "-5"))
-
-
-@fault("trace time nan")
-def time_nan(project):
-    return damaged_file(project, f"{RUN}/trace.csv", trace_row(3, "time_s", "nan"))
-
-
-@fault("trace time going backwards")
-def time_back(project):
-    return damaged_file(project, f"{RUN}/trace.csv", trace_row(3, "time_s", "0.0"))
+# Damaged files of a finished run: (fault, file in the run folder, new text or a damage)
+DAMAGED_FILES = [
+    ("corrupt trace (garbage)", "trace.csv", "garbage\nmore,garbage\n"),
+    ("trace cut in its header", "trace.csv", "time_s,vmrss_kb,vms"),
+    ("run.json not JSON", "run.json", "{"),
+    ("run.json an empty object", "run.json", "{}"),
+    ('run.json "limit_mb": "300"', "run.json", run_json(limit_mb="300")),
+    ("run.json peak_rss_kb NaN", "run.json", run_json(peak_rss_kb=float("nan"))),
+    ("trace RSS of 99999999999 kB", "trace.csv", trace_row(3, "vmrss_kb", "99999999999")),
+    ("trace negative RSS", "trace.csv", trace_row(3, "vmrss_kb", "-5")),
+    ("trace time nan", "trace.csv", trace_row(3, "time_s", "nan")),
+    ("trace time going backwards", "trace.csv", trace_row(3, "time_s", "0.0")),
+]
+for _name, _file, _damage in DAMAGED_FILES:
+    fault(_name)(partial(damaged_file, path=f"{RUN}/{_file}", content=_damage))
 
 
 def run_until(project, predicate, timeout=60.0):

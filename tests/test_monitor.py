@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -169,14 +170,21 @@ def test_usage_errors_name_the_option_and_go_to_the_log(tmp_path):
 # --- memsweep's own failures and interrupts -------------------------------------------------------
 
 
-def test_sigterm_to_the_wrapper_fails_the_job_without_a_run(tmp_path):
-    marker = f"memsweep-cancel-{os.getpid()}"
-    argv = ["bash", "-c", f"echo ready; (exec -a {marker} sleep 30); true"]
+@contextmanager
+def started(tmp_path, argv, marker):
+    """The wrapper running argv, once the program said "ready" and its child `marker` runs."""
     with subprocess.Popen(
         wrapper_args(tmp_path, argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     ) as p:
         wait_for(tmp_path / "run" / "solver.log", "ready")
         assert appeared(marker)  # the shell started its child
+        yield p
+
+
+def test_sigterm_to_the_wrapper_fails_the_job_without_a_run(tmp_path):
+    marker = f"memsweep-cancel-{os.getpid()}"
+    argv = ["bash", "-c", f"echo ready; (exec -a {marker} sleep 30); true"]
+    with started(tmp_path, argv, marker) as p:
         p.send_signal(signal.SIGTERM)
         _, err = p.communicate(timeout=20)
     assert p.returncode == 143
@@ -190,11 +198,7 @@ def test_sigterm_to_the_wrapper_fails_the_job_without_a_run(tmp_path):
 def test_sigkill_of_the_wrapper_leaves_no_process_and_says_why(tmp_path):
     marker = f"memsweep-killed-{os.getpid()}"
     argv = ["sh", "-c", f"echo ready; {PY} -c 'import time; time.sleep(30)' {marker}; true"]
-    with subprocess.Popen(
-        wrapper_args(tmp_path, argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    ) as p:
-        wait_for(tmp_path / "run" / "solver.log", "ready")
-        assert appeared(marker)
+    with started(tmp_path, argv, marker) as p:
         p.kill()
         _, err = p.communicate(timeout=20)  # EOF once the guardian, too, has ended
     assert p.returncode == -9

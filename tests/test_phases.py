@@ -77,13 +77,14 @@ def test_a_pattern_without_exactly_one_group_is_a_config_error(pattern, groups):
 # --- real runs ----------------------------------------------------------------------------------
 
 
-def sample_phased(tmp_path, steps, interval_ms=20.0, env=None):
+def sample_phased(tmp_path, steps, interval_ms=20.0, env=None, settle_ms=0):
     """The phased workload sampled in this process: (summary, t0 of the trace, markers, rows)."""
     log = tmp_path / "solver.log"
     out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     reader = sampler_phases.Reader(str(log), PATTERN)
     settings = sampler_contract.Settings(
-        command=[PY, str(PHASED), *steps, "--hold-ms", "150"], interval_ms=interval_ms,
+        command=[PY, str(PHASED), *steps, "--hold-ms", "150", "--settle-ms", str(settle_ms)],
+        interval_ms=interval_ms,
         out=str(tmp_path / "trace.csv"), stdout=out, stderr=out,
         env={"PYTHONUNBUFFERED": "1", **(env or {})}, phases=reader,
     )  # fmt: skip
@@ -99,7 +100,9 @@ def sample_phased(tmp_path, steps, interval_ms=20.0, env=None):
 
 
 def test_a_line_is_stamped_within_one_interval_of_its_writing(tmp_path):
-    t0, text, markers, samples = sample_phased(tmp_path, ["load:20", "solve:60", "write:5"])
+    # the memory comes 3 intervals after its line: each phase's peak is its own to the MB
+    steps = ["load:20", "solve:60", "write:5"]
+    t0, text, markers, samples = sample_phased(tmp_path, steps, settle_ms=60)
     written = {line.split()[1]: float(line.split()[3]) - t0 for line in text.splitlines()}
     assert [name for _, name in markers] == ["load", "solve", "write"]
     times = [t for t, _, _ in samples]

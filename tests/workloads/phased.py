@@ -22,12 +22,17 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("phases", nargs="+", metavar="NAME:MIB")
     p.add_argument("--hold-ms", type=float, default=150)
+    # a pause between a phase's line and its memory: a sample taken in the sampling interval in
+    # which the line was written belongs to either phase, so a test that checks each phase's peak
+    # to the MB waits longer than an interval
+    p.add_argument("--settle-ms", type=float, default=0)
     args = p.parse_args()
     extra = dict(item.split(":") for item in os.environ.get("PHASED_EXTRA", "").split() if item)
     for item in args.phases:
         name, mib = item.split(":")
         size = (int(mib) + int(extra.get(name, 0))) << 20
         print(f"phase {name} at {time.monotonic():.6f}", flush=True)
+        time.sleep(args.settle_ms / 1000)
         block = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | mmap.MAP_POPULATE)
         time.sleep(args.hold_ms / 1000)
         block.close()

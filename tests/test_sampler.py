@@ -367,7 +367,10 @@ def test_a_tree_sharing_memory_reads_capture_at_most_1_and_pss_counts_it_once(tm
     assert s["smaps_interval_ms"] == 100
     assert s["peak_rss_kb"] >= 2 * 24 * MIB  # the mapping twice
     assert 24 * MIB <= s["peak_pss_kb"] <= s["peak_rss_kb"] - 20 * MIB  # once
-    assert s["peak_uss_kb"] < 24 * MIB  # shared pages are in no process's USS
+    # USS counts a page only in the one process that maps it: while both map the 24 MiB, in
+    # neither; for the moments one process holds it alone (before the child touches it, after
+    # it exits) in that one. Never twice, as the summed RSS does.
+    assert s["peak_uss_kb"] <= s["peak_rss_kb"] - 20 * MIB
     assert s["peak_capture"] <= 1
 
 

@@ -20,8 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests"), str(REPO / "scripts")]
 
-import campaign  # noqa: E402
-import figures  # noqa: E402
+import campaign.config  # noqa: E402
+import plots  # noqa: E402
 from fixtures_report import default_campaign, stage_paths, write_campaign  # noqa: E402
 
 # The figures job's own calls, each timed from inside the interpreter (start-up included in "job").
@@ -29,24 +29,24 @@ JOB = """
 import json, sys, time
 start = time.perf_counter()
 sys.path.insert(0, {scripts!r})
-import draw_figure, figures, report
+import figures, plots
 seconds = {{"imports": time.perf_counter() - start}}
-draw = figures.draw
+draw = plots.draw
 
 def timed(name, *args):
     t = time.perf_counter()
     draw(name, *args)
     seconds[name] = time.perf_counter() - t
 
-figures.draw = timed
+plots.draw = timed
 t = time.perf_counter()
-draw_figure.figures_and_report({paths!r}, {pngs!r}, {html!r}, {config!r}, "bench")
+figures.figures_and_report({paths!r}, {pngs!r}, {html!r}, {config!r}, "bench")
 seconds["report"] = time.perf_counter() - t - sum(v for k, v in seconds.items() if k != "imports")
 print(json.dumps(seconds))
 """
 # the default campaign's config, as the workflow hands it to the job
-CONFIG = campaign.load(campaign.read_config_file(campaign.DEFAULT_CONFIG))
-NAMES = figures.drawn({})
+CONFIG = campaign.config.load(campaign.config.read_config_file(campaign.config.DEFAULT_CONFIG))
+NAMES = plots.drawn({})
 
 
 def bench(rate_hz: float) -> tuple[int, int, float, dict]:

@@ -220,14 +220,14 @@ def part_k1000(tmp: Path) -> None:
 
 
 STAGE_CALLS = {
-    "summary": "import spikes, runs, variance, digest\n"
+    "summary": "from analysis import spikes, runs, variance, digest\n"
                "spikes.main(P['trace_files'], P['spikes'], SPIKES)\n"
                "runs.main(P['run_files'], P['spikes'], P['runs'], C['membership'], PATTERN)\n"
                "variance.main(P['runs'], P['variance'], 3.5, 1.0)\n"
                "digest.main(P['runs'], P['variance'], P['spikes'], P['digest'])",
-    "figures (traces) and report": "import draw_figure, report\n"
-              "draw_figure.main(S, {'traces': {}}, {'traces': 't.png'})\n"
-              "report.main(S, {}, 'r.html', {'variance': {'cv_warn_percent': 5,"
+    "figures (traces) and report": "import figures, report.page\n"
+              "figures.main(S, {'traces': {}}, {'traces': 't.png'})\n"
+              "report.page.main(S, {}, 'r.html', {'variance': {'cv_warn_percent': 5,"
               " 'mad_threshold': 3.5}, 'spikes': {'min_increase_mb': 20, 'window_s': 1}}, 'b')",
 }  # fmt: skip
 

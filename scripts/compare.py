@@ -18,8 +18,8 @@ verdict is regression when any of peak, status or threshold regressed; else impr
 improved; else inconclusive when the peak test was; else unchanged. `reason` says why in words.
 compare_env.csv sets the two sides' hosts, kernels, sampler versions, sampling intervals and
 limit enforcement side by side; a difference is a warning (the comparison may be doubtful).
-With solver.phase_pattern set, compare_phases.csv compares each phase's peak by the same rule
-(scripts/compare_phases.py), so the phase a change landed in is named.
+With solver.phase_pattern set, comparison.phases.csv compares each phase's peak by the same rule
+(scripts/comparison/phases.py), so the phase a change landed in is named.
 
 A saved baseline is read for the columns used here only (baselines.RUNS_NEEDED and RUNS_LATER):
 an aspect whose columns came to runs.csv after the baseline was saved is `compared` False in
@@ -36,11 +36,11 @@ import sys
 
 import pandas as pd
 
-import baselines
-import compare_phases
-import compare_stats
-import stage
+import comparison.phases
+import comparison.stats
 import tables
+from comparison import baselines
+from pipeline import stage
 
 log = logging.getLogger("compare")
 NOT_OK_ORDER = ("oom", "failed", "timeout", "killed")
@@ -171,16 +171,16 @@ def test_rows(rows: list[dict], settings: dict) -> None:
                 f"{row['n_candidate']}): no test"
             )
     for row in tested:
-        test = compare_stats.welch(*row["peaks"], m=m, alpha=alpha)
+        test = comparison.stats.welch(*row["peaks"], m=m, alpha=alpha)
         mean_b = row["mean_baseline_mb"]
-        t = compare_stats.threshold(
+        t = comparison.stats.threshold(
             mean_b, settings["min_change_mb"], settings["min_change_percent"]
         )
         row.update(
             diff_mb=test.diff, diff_percent=100 * test.diff / mean_b,
             ci_low_mb=test.low, ci_high_mb=test.high, ci_low_percent=100 * test.low / mean_b,
             ci_high_percent=100 * test.high / mean_b, threshold_mb=t, p_value=test.p,
-            p_adjusted=test.p_adjusted, peak_verdict=compare_stats.verdict(test, t, alpha),
+            p_adjusted=test.p_adjusted, peak_verdict=comparison.stats.verdict(test, t, alpha),
         )  # fmt: skip
         row["peak_reason"] = peak_reason(row, test, m, alpha)
 
@@ -327,11 +327,11 @@ def main(
     tables.COMPARE_ENV.write(env_table(base, cand), out["env"])
     if phases:
         base_phases, cand_phases = phase_sides(list(phases), baseline)
-        by_phase = compare_phases.phase_table(
+        by_phase = comparison.phases.phase_table(
             base, cand, base_phases, cand_phases, pairs, {**SETTINGS, **settings}
         )
         tables.COMPARE_PHASES.write(by_phase, out["phases"])
-        for row in compare_phases.changed(by_phase).itertuples():
+        for row in comparison.phases.changed(by_phase).itertuples():
             log.warning("%s %s MB %s: the %s is in phase %r: %s", row.variant, row.limit_mb,
                         row.bucket_model, row.verdict, row.phase, row.reason)  # fmt: skip
     for row in table[table["verdict"] == "regression"].itertuples():

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-import compare_phases
-import compare_stats
-import stage
+import comparison.phases
+import comparison.stats
 import tables
+from pipeline import stage
 
 log = logging.getLogger("compare_summary")
 ORDER = ("regression", "improvement", "inconclusive", "unchanged", "not compared")
@@ -115,7 +115,7 @@ def phase_lines(by_phase: pd.DataFrame) -> list[str]:
         return []
     rows = untyped(by_phase)
     lines = ["#### By phase", ""]
-    for _, r in untyped(compare_phases.changed(by_phase)).iterrows():
+    for _, r in untyped(comparison.phases.changed(by_phase)).iterrows():
         lines.append(f"- the {r['verdict']} in {config_text(r)} is in `{r['phase']}`: "
                      f"{r['reason']}")  # fmt: skip
     one_side = rows[rows["presence"] != "both"]
@@ -169,7 +169,7 @@ def markdown(
     lines += ["| | baseline | candidate |", "|---|---|---|"]
     lines += [f"| {r.aspect} | {r.baseline} | {r.candidate} |" for r in env.itertuples()]
     tests = int(compare["p_value"].notna().sum())
-    lines += ["", compare_stats.describe(settings, tests), ""]
+    lines += ["", comparison.stats.describe(settings, tests), ""]
     return "\n".join(lines)
 
 
@@ -215,7 +215,7 @@ def summary(compare, runs, env, settings: dict) -> dict:
             "alpha": settings["alpha"],
             "min_change_percent": settings["min_change_percent"],
             "min_change_mb": settings["min_change_mb"],
-            "text": compare_stats.describe(settings, tests),
+            "text": comparison.stats.describe(settings, tests),
         },
         "environment": records(env),
         "not_compared": records(not_compared(env)[["aspect", "note"]]),
@@ -225,7 +225,7 @@ def summary(compare, runs, env, settings: dict) -> dict:
 
 
 def main(compare_csv, runs_csv, env_csv, out: dict, settings: dict, phases_csv=()) -> None:
-    """phases_csv: compare_phases.csv with solver.phase_pattern set, else nothing."""
+    """phases_csv: comparison.phases.csv with solver.phase_pattern set, else nothing."""
     compare = tables.COMPARE.read(compare_csv)
     runs = tables.COMPARE_RUNS.read(runs_csv)
     env = tables.COMPARE_ENV.read(env_csv)
@@ -252,9 +252,9 @@ if "snakemake" in globals():
         log_path=snakemake.log[0],
     )
 elif __name__ == "__main__":
-    import campaign
+    import campaign.config
 
-    cfg = campaign.load(campaign.read_config_file(campaign.DEFAULT_CONFIG))
+    cfg = campaign.config.load(campaign.config.read_config_file(campaign.config.DEFAULT_CONFIG))
     outputs = {name: f"results/{stem}" for name, stem in
                (("md", "compare.md"), ("json", "compare.json"),
                 ("benchmark", "compare_benchmark.json"))}  # fmt: skip

@@ -2,7 +2,7 @@
 
 Called by the workflow's monitor rule (through `shell:`) with a variant's launch spec, which
 gives the variant, the program, its environment, the interval, the timeout, the enforcement, the
-phase pattern and the cap of solver.log (launch.read_spec):
+phase pattern and the cap of solver.log (campaign.spec.read_spec):
 
     $ python -S scripts/monitor.py --launch results/runs/default/launch.json \\
           --run-dir /tmp/r --limit-mb 300 --bucket-model auto --repeat 1 --log /tmp/r.log
@@ -24,7 +24,7 @@ with a note of what was cut; see logcap.py), benchmark.tsv (Snakemake's benchmar
 matches, timestamped by the sampler as they were written: scripts/sampler_phases.py) and, last
 and atomically, run.json (the sampler's summary and the
 run's configuration). The program's environment is the caller's, then the --env pairs, then the
-run's configuration (launch.run_env).
+run's configuration (campaign.spec.run_env).
 
 Exit status: 0 when run.json was written, whatever the program did (a program that fails, crashes,
 times out or is OOM-killed is a finished run, and run.json says so); 1 when memsweep itself
@@ -39,7 +39,7 @@ import json
 import os
 import sys
 
-import launch
+import campaign.spec
 import logcap
 import sampler
 import sampler_phases
@@ -157,7 +157,7 @@ def measure(args, messages: Messages) -> int:
                 os.unlink(os.path.join(run_dir, name))
     except OSError as e:
         raise SamplerError(f"cannot prepare the run folder {run_dir}: {e}") from None
-    env = launch.run_env(args.limit_mb, args.bucket_model, dict(args.env))
+    env = campaign.spec.run_env(args.limit_mb, args.bucket_model, dict(args.env))
     messages.info(f"running in {run_dir}: {' '.join(args.command)}")
     try:
         cap = logcap.LogCap.start(os.path.join(run_dir, "solver.log"), args.log_max_mb * MIB)
@@ -284,13 +284,16 @@ def parse_args(argv: list[str], messages: Messages | None = None):
     )
     p.add_argument(
         "--variant",
-        type=_choice(launch.VARIANT_RE.fullmatch, "a name of letters, digits, '_' and '.'"),
+        type=_choice(campaign.spec.VARIANT_RE.fullmatch, "a name of letters, digits, '_' and '.'"),
     )
     p.add_argument("--limit-mb", required=True, type=number(int, "a whole number of MB", 1))
     p.add_argument(  # its path slug (4M-8M-4M) is accepted too
         "--bucket-model",
         required=True,
-        type=_choice(lambda t: launch.is_model(launch.model_from_slug(t)), launch.MODEL_GRAMMAR),
+        type=_choice(
+            lambda t: campaign.spec.is_model(campaign.spec.model_from_slug(t)),
+            campaign.spec.MODEL_GRAMMAR,
+        ),
     )
     p.add_argument("--repeat", required=True, type=number(int, "a whole number", 1))
     p.add_argument("--interval-ms", type=number(float, "a number of ms", 0.5), default=10.0)
@@ -300,7 +303,7 @@ def parse_args(argv: list[str], messages: Messages | None = None):
         default=180.0,
         metavar="S",
     )
-    p.add_argument("--enforce", choices=launch.ENFORCE_MODES, default="none")
+    p.add_argument("--enforce", choices=campaign.spec.ENFORCE_MODES, default="none")
     p.add_argument(
         "--smaps-interval-ms", type=number(float, "a number of ms", 0), default=0.0, metavar="MS"
     )
@@ -321,12 +324,12 @@ def parse_args(argv: list[str], messages: Messages | None = None):
     p.add_argument("--log", metavar="LOGFILE", help="memsweep's own messages, kept on failure")
     p.add_argument("command", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    args.bucket_model = launch.model_from_slug(args.bucket_model)
+    args.bucket_model = campaign.spec.model_from_slug(args.bucket_model)
     if args.command[:1] == ["--"]:
         args.command = args.command[1:]
     if args.launch:
         try:
-            spec = launch.read_spec(args.launch)
+            spec = campaign.spec.read_spec(args.launch)
         except ValueError as err:
             p.error(str(err))
         args.variant, args.enforce = spec["variant"], spec["enforce"]
@@ -335,7 +338,7 @@ def parse_args(argv: list[str], messages: Messages | None = None):
         args.phase_pattern = spec["phase_pattern"]
         args.log_max_mb = spec["log_max_mb"]
         args.env = [(str(key), str(value)) for key, value in spec["env"].items()]
-        args.command = launch.solver_argv(spec["command"], args.limit_mb, args.bucket_model)
+        args.command = campaign.spec.solver_argv(spec["command"], args.limit_mb, args.bucket_model)
     if args.variant is None:
         p.error("give --variant NAME or --launch SPEC")
     if not args.command:

@@ -35,7 +35,7 @@ import os
 import sys
 
 import sampling
-from launch import ENFORCE_MODES
+from campaign.spec import ENFORCE_MODES
 from sampler_contract import KILL_GRACE_S, Messages, SamplerError, Settings, __version__
 from sampler_summary import closing_line, write_summary
 

@@ -11,7 +11,7 @@ results/search/{variant}/{search}/step{n}.json, for instance:
 
 Step 0 reads nothing. Step n reads the run.json and solver.log of every probe in step n-1's
 `probes` (they are the job's inputs, so the monitor rule runs them first: reused when the grid,
-a threshold check or another search already has them) and asks scripts/search.py what to run
+a threshold check or another search already has them) and asks scripts/campaign/search.py what to run
 next. A step that asks for nothing is the last (`done`). By hand, to see what a search has seen:
 
     python scripts/search_step.py results/search/default/switch_auto_300-1500/step4.json
@@ -22,11 +22,11 @@ import logging
 import sys
 from pathlib import Path
 
-import launch
-import rundir
-import search
-import stage
+import campaign.spec
 import tables
+from campaign import search
+from pipeline import stage
+from tables import rundir
 
 log = logging.getLogger("search_step")
 
@@ -61,7 +61,7 @@ def step_state(spec: dict, variant: str, step: int, previous: dict | None, obs: 
     new = [
         {"limit_mb": p.limit, "repeat": p.repeat, "role": p.role, "step": step,
          "reused": (p.limit, p.repeat) in known_runs,
-         "run_dir": launch.run_dir(variant, p.limit, spec["bucket_model"], p.repeat)}
+         "run_dir": campaign.spec.run_dir(variant, p.limit, spec["bucket_model"], p.repeat)}
         for p in search.plan(spec, obs, sorted({k[0] for k in known_runs}))
     ]  # fmt: skip
     seen = [

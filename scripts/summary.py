@@ -13,13 +13,8 @@ the rule passes them):
     # -> results/summary/spikes.csv, runs.csv, variance.csv, thresholds.csv, traces.json.gz
 """
 
-import digest
-import phases
-import runs
-import spikes
-import stage
-import thresholds
-import variance
+from analysis import digest, phases, runs, spikes, thresholds, variance
+from pipeline import stage
 
 
 def main(inputs: dict, outputs: dict, params: dict) -> None:

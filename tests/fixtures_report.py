@@ -20,14 +20,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-import digest as digest_stage
 import runfiles
-import runs as runs_stage
-import spikes as spikes_stage
 import tables
-import thresholds as thresholds_stage
-import variance as variance_stage
-import verdicts as verdicts_stage
+from analysis import digest as digest_stage
+from analysis import runs as runs_stage
+from analysis import spikes as spikes_stage
+from analysis import thresholds as thresholds_stage
+from analysis import variance as variance_stage
+from analysis import verdicts as verdicts_stage
 from contracts import TRACE_COLUMNS
 
 PLANTED = "<script>window.PWNED=1</script>"

@@ -318,9 +318,9 @@ def chatty(project):
 @fault("config: a limit above the machine's memory")
 def huge_limit(project):
     (project / "huge.yaml").write_text("grid:\n  memory_limits_mb: [300, 16000000]\n")
-    proc = subprocess.run([sys.executable, "scripts/campaign.py", "huge.yaml"], cwd=project,
+    proc = subprocess.run([sys.executable, "scripts/check_config.py", "huge.yaml"], cwd=project,
                           capture_output=True, text=True)  # fmt: skip
-    seen = f"scripts/campaign.py: exit {proc.returncode}: {proc.stderr.strip()[:90]}"
+    seen = f"scripts/check_config.py: exit {proc.returncode}: {proc.stderr.strip()[:90]}"
     return seen, "none", "-", proc.returncode == 0 and "above the memory of this" in proc.stderr
 
 
@@ -448,9 +448,9 @@ def not_executable(project):
 @fault("config: a YAML syntax error in an overlay")
 def yaml_error(project):
     (project / "broken.yaml").write_text("grid:\n  repeats: 2\n  bucket_models: [auto\n")
-    proc = subprocess.run([sys.executable, "scripts/campaign.py", "broken.yaml"], cwd=project,
+    proc = subprocess.run([sys.executable, "scripts/check_config.py", "broken.yaml"], cwd=project,
                           capture_output=True, text=True)  # fmt: skip
-    seen = f"scripts/campaign.py: exit {proc.returncode}: {proc.stderr.strip()[:90]}"
+    seen = f"scripts/check_config.py: exit {proc.returncode}: {proc.stderr.strip()[:90]}"
     return seen, "none", "-", proc.returncode == 2 and "broken.yaml: line 4" in proc.stderr
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-import launch
+import campaign.spec
 from contracts import TRACE_COLUMNS
 
 
@@ -36,7 +36,7 @@ def record(variant="default", limit=300, model="4M/8M/4M", repeat=1, **extra) ->
         "hostname": "node1",
         "kernel": "6.1",
         "sampler_version": "1.0",
-        "run_dir": launch.run_dir(variant, limit, model, repeat),
+        "run_dir": campaign.spec.run_dir(variant, limit, model, repeat),
         "leftover_processes": [],
         "cpu_user_s": 1.25,
         "cpu_system_s": 0.25,

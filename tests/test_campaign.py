@@ -4,14 +4,15 @@ import stat
 
 import pytest
 
-import campaign
-from campaign import ConfigError
+import campaign.config
+import check_config
+from campaign.config import ConfigError
 
-ROOT = campaign.ROOT
+ROOT = campaign.config.ROOT
 
 
 def load(cfg, cwd=ROOT):
-    return campaign.load(cfg, cwd=cwd)
+    return campaign.config.load(cfg, cwd=cwd)
 
 
 BAD = [
@@ -91,7 +92,7 @@ def test_the_runs_of_a_campaign_with_variants_and_a_threshold():
         "solver": {"env": {"A": "x"}},
         "thresholds": [{"memory_mb": 1000, "expected": {"below": "a", "at": "b", "above": "b"}}],
     })  # fmt: skip
-    runs = campaign.build_runs(cfg)
+    runs = campaign.plan.build_runs(cfg)
     grid = runs[runs["in_grid"]]
     assert len(grid) == 2 * 2 * 2
     # variants alternate innermost, repeats outermost: a drift of the machine favours none
@@ -102,7 +103,7 @@ def test_the_runs_of_a_campaign_with_variants_and_a_threshold():
     both = runs[runs["in_grid"] & runs["threshold_check"]]
     assert set(both["limit_mb"]) == {1000} and set(both["repeat"]) == {1}  # one run, not two
     assert runs["run_dir"].iloc[1] == "results/runs/new/500MB/auto/rep1"
-    variants = campaign.variants(cfg)
+    variants = campaign.plan.variants(cfg)
     assert variants["new"]["env"] == {"A": "x", "OPT": "1"} and variants["base"]["env"] == {
         "A": "x"
     }
@@ -114,12 +115,12 @@ def test_the_command_line_check_names_the_file_and_line_of_a_yaml_error(
     bad = tmp_path / "bad.yaml"
     bad.write_text("grid:\n  repeats: 2\n  bucket_models: [a, b\n")
     monkeypatch.chdir(ROOT)
-    assert campaign.main([str(bad)]) == 2
+    assert check_config.main([str(bad)]) == 2
     err = capsys.readouterr().err
     assert f"config error in {bad}: line 4, column 1" in err
     good = tmp_path / "good.yaml"
     good.write_text("grid: {repeats: 1}\n")
-    assert campaign.main([str(good)]) == 0
+    assert check_config.main([str(good)]) == 0
     assert "ok: 15 runs (1 variant(s) x 6 limits x 2 models x 1 repeats, + 3 threshold runs)" in (
         capsys.readouterr().out
     )
@@ -132,17 +133,17 @@ def test_a_limit_above_the_machines_memory_is_a_warning_not_an_error(tmp_path):
                         "expected": {"below": "a", "at": "b", "above": "b"}}],
         "search": [{"kind": "switch", "bucket_model": "auto", "low_mb": 100, "high_mb": 300}],
     })  # fmt: skip
-    found = campaign.warnings(cfg, total_mb=4096.0)
+    found = campaign.config.warnings(cfg, total_mb=4096.0)
     assert [line.split(":")[0] for line in found] == [
         "config warning at grid.memory_limits_mb", "config warning at thresholds[0].memory_mb",
     ]  # fmt: skip
     assert "5000, 9000 MB are above the memory of this machine (4096 MB" in found[0]
     assert "4097 MB is above" in found[1]  # the check above the threshold
-    assert campaign.warnings(cfg, total_mb=10_000.0) == []
+    assert campaign.config.warnings(cfg, total_mb=10_000.0) == []
     meminfo = tmp_path / "meminfo"
     meminfo.write_text("MemTotal:       24683520 kB\nMemFree: 1 kB\n")
-    assert campaign.mem_total_mb(str(meminfo)) == 24105.0
-    assert campaign.mem_total_mb(str(tmp_path / "none")) is None
+    assert campaign.config.mem_total_mb(str(meminfo)) == 24105.0
+    assert campaign.config.mem_total_mb(str(tmp_path / "none")) is None
     overlay = tmp_path / "big.yaml"
     overlay.write_text("grid:\n  memory_limits_mb: [300, 1000000]\n")
-    assert campaign.main([str(overlay)]) == 0  # checked fine, with a warning on stderr
+    assert check_config.main([str(overlay)]) == 0  # checked fine, with a warning on stderr

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-import codedeps
+from pipeline import codedeps
 from workflow_helpers import REPO, SMALL_CAMPAIGN, write_config
 
 SCRIPTS = REPO / "scripts"

@@ -9,17 +9,17 @@ import shutil
 import pandas as pd
 import pytest
 
-import baselines
-import campaign
+import campaign.config
 import compare
 import compare_gate
-import compare_stats
 import compare_summary
-import draw_figure
+import comparison.stats
 import figures
-import report
+import plots
+import report.page
 import tables
-import verdicts
+from analysis import verdicts
+from comparison import baselines
 from contracts import (
     BENCHMARK_KEYS,
     BENCHMARK_OPTIONAL_KEYS,
@@ -33,7 +33,7 @@ from fixtures_report import VERDICT_SETTINGS, make_campaign, read_tables, write_
 from test_figures import png_shape
 from test_report import CONFIG
 
-COMPARE_FIGURES = figures.in_section(figures.FIGURES, "compare")
+COMPARE_FIGURES = plots.in_section(plots.FIGURES, "compare")
 
 ANYWHERE = {"solver": {"command": "true"}}  # a program the config check finds from any folder
 SETTINGS = {"baseline": "base", "min_change_percent": 1.0, "min_change_mb": 1.0, "alpha": 0.05}
@@ -43,42 +43,42 @@ SETTINGS = {"baseline": "base", "min_change_percent": 1.0, "min_change_mb": 1.0,
 
 
 def test_a_clear_shift_is_a_regression_and_its_mirror_an_improvement():
-    test = compare_stats.welch([500.0, 500.2, 499.9], [510.1, 510.0, 510.3], m=12)
+    test = comparison.stats.welch([500.0, 500.2, 499.9], [510.1, 510.0, 510.3], m=12)
     assert test.low > 0 and test.p_adjusted < 0.001 and not test.floored
-    assert compare_stats.verdict(test, threshold=5.0, alpha=0.05) == "regression"
-    back = compare_stats.welch([510.1, 510.0, 510.3], [500.0, 500.2, 499.9], m=12)
-    assert compare_stats.verdict(back, threshold=5.0, alpha=0.05) == "improvement"
+    assert comparison.stats.verdict(test, threshold=5.0, alpha=0.05) == "regression"
+    back = comparison.stats.welch([510.1, 510.0, 510.3], [500.0, 500.2, 499.9], m=12)
+    assert comparison.stats.verdict(back, threshold=5.0, alpha=0.05) == "improvement"
 
 
 def test_a_small_but_certain_change_is_unchanged_and_a_noisy_one_inconclusive():
-    small = compare_stats.welch([500.0, 500.1, 500.2], [500.5, 500.6, 500.7], m=1)
+    small = comparison.stats.welch([500.0, 500.1, 500.2], [500.5, 500.6, 500.7], m=1)
     assert small.p < 0.01  # significant, but below the practical threshold
-    assert compare_stats.verdict(small, threshold=5.0, alpha=0.05) == "unchanged"
-    noisy = compare_stats.welch([480.0, 500.0, 520.0], [500.0, 520.0, 540.0], m=12)
-    assert compare_stats.verdict(noisy, threshold=5.0, alpha=0.05) == "inconclusive"
+    assert comparison.stats.verdict(small, threshold=5.0, alpha=0.05) == "unchanged"
+    noisy = comparison.stats.welch([480.0, 500.0, 520.0], [500.0, 520.0, 540.0], m=12)
+    assert comparison.stats.verdict(noisy, threshold=5.0, alpha=0.05) == "inconclusive"
 
 
 def test_identical_repeats_are_believed_to_one_page_and_no_further():
-    same = compare_stats.welch([300.0] * 3, [300.0] * 3, m=12)
+    same = comparison.stats.welch([300.0] * 3, [300.0] * 3, m=12)
     assert same.floored and same.diff == 0 and same.p == 1.0
-    assert compare_stats.verdict(same, threshold=3.0, alpha=0.05) == "unchanged"
-    shifted = compare_stats.welch([300.0] * 3, [310.0] * 3, m=12)
+    assert comparison.stats.verdict(same, threshold=3.0, alpha=0.05) == "unchanged"
+    shifted = comparison.stats.welch([300.0] * 3, [310.0] * 3, m=12)
     assert shifted.floored and shifted.high - shifted.low < 0.1
-    assert compare_stats.verdict(shifted, threshold=3.0, alpha=0.05) == "regression"
+    assert comparison.stats.verdict(shifted, threshold=3.0, alpha=0.05) == "regression"
     # a few kB apart: significant against a one-page spread, but far below any threshold
-    kb = compare_stats.welch([300.0] * 3, [300.0 + 3 / 1024] * 3, m=12)
-    assert compare_stats.verdict(kb, threshold=1.0, alpha=0.05) == "unchanged"
+    kb = comparison.stats.welch([300.0] * 3, [300.0 + 3 / 1024] * 3, m=12)
+    assert comparison.stats.verdict(kb, threshold=1.0, alpha=0.05) == "unchanged"
 
 
 def test_more_tests_widen_the_interval_and_raise_p():
-    one = compare_stats.welch([100.0, 101.0, 102.0], [103.0, 104.0, 105.0], m=1)
-    many = compare_stats.welch([100.0, 101.0, 102.0], [103.0, 104.0, 105.0], m=12)
+    one = comparison.stats.welch([100.0, 101.0, 102.0], [103.0, 104.0, 105.0], m=1)
+    many = comparison.stats.welch([100.0, 101.0, 102.0], [103.0, 104.0, 105.0], m=12)
     assert many.high - many.low > one.high - one.low
     assert many.p_adjusted == pytest.approx(min(1.0, 12 * one.p))
     with pytest.raises(ValueError, match="at least 2"):
-        compare_stats.welch([1.0], [1.0, 2.0])
-    assert compare_stats.threshold(1000.0, 1.0, 1.0) == 10.0
-    assert compare_stats.threshold(20.0, 1.0, 1.0) == 1.0
+        comparison.stats.welch([1.0], [1.0, 2.0])
+    assert comparison.stats.threshold(1000.0, 1.0, 1.0) == 10.0
+    assert comparison.stats.threshold(20.0, 1.0, 1.0) == 1.0
 
 
 # ---------------------------------------------------------------- the stage, on small tables
@@ -214,8 +214,8 @@ def test_a_baseline_that_names_nothing_is_a_config_error_naming_it(tmp_path):
         "default": "'default' is the campaign's only variant",
     }
     for value, words in cases.items():
-        with pytest.raises(campaign.ConfigError) as err:
-            campaign.load({"compare": {"baseline": value}, **ANYWHERE}, cwd=tmp_path)
+        with pytest.raises(campaign.config.ConfigError) as err:
+            campaign.config.load({"compare": {"baseline": value}, **ANYWHERE}, cwd=tmp_path)
         assert str(err.value).startswith("config error at compare.baseline: "), value
         assert words in str(err.value)
 
@@ -223,13 +223,15 @@ def test_a_baseline_that_names_nothing_is_a_config_error_naming_it(tmp_path):
 def test_a_baseline_sharing_no_configuration_is_refused_before_any_run(tmp_path):
     write_campaign(make_campaign(limits=(64,), repeats=1, thresholds=()), tmp_path / "old")
     cfg = {"compare": {"baseline": "old/results"}, "thresholds": [], **ANYWHERE}
-    with pytest.raises(campaign.ConfigError, match="shares no configuration.*64 MB 4M/8M/4M"):
-        campaign.load(cfg, cwd=tmp_path)
+    with pytest.raises(
+        campaign.config.ConfigError, match="shares no configuration.*64 MB 4M/8M/4M"
+    ):
+        campaign.config.load(cfg, cwd=tmp_path)
     cfg["grid"] = {"memory_limits_mb": [64, 128]}
-    assert campaign.load(cfg, cwd=tmp_path)["compare"]["baseline"] == "old/results"
+    assert campaign.config.load(cfg, cwd=tmp_path)["compare"]["baseline"] == "old/results"
     (tmp_path / "old/results/summary/runs.csv").write_text("variant,limit_mb\n")
-    with pytest.raises(campaign.ConfigError, match="not a usable memsweep results folder"):
-        campaign.load(cfg, cwd=tmp_path)
+    with pytest.raises(campaign.config.ConfigError, match="not a usable memsweep results folder"):
+        campaign.config.load(cfg, cwd=tmp_path)
 
 
 def test_variants_are_paired_by_name_or_all_with_a_single_one():
@@ -271,7 +273,7 @@ def compare_saved(root, keep_runs_columns=None):
                   ("benchmark", "compare_benchmark.json"))}  # fmt: skip
         compare_summary.main(out["compare"], out["compare_runs"], out["compare_env"], files,
                              {**SETTINGS, "baseline": "../old/results"})  # fmt: skip
-        draw_figure.main(out, {name: {} for name in COMPARE_FIGURES},
+        figures.main(out, {name: {} for name in COMPARE_FIGURES},
                          {name: root / f"{name}.png" for name in COMPARE_FIGURES})  # fmt: skip
     return root, out, files
 
@@ -332,7 +334,7 @@ def test_what_was_not_compared_is_said_in_markdown_json_and_the_report(older):
     data = {t.name: t.read(out[t.name]) for t in tables.COMPARE_TABLES}
     data["verdicts"] = tables.VERDICTS.empty()
     config = {"compare": {**SETTINGS, "baseline": "../old/results"}}
-    html = report.compare_html(data, {}, config)
+    html = report.page.compare_html(data, {}, config)
     assert '<p class="note">Not compared: sampling interval (p99): the baseline' in html
 
 
@@ -343,15 +345,17 @@ def test_a_baseline_is_read_for_its_used_columns_only(tmp_path):
     frame.assign(future_metric="x", n_spikes="many").to_csv(path, index=False)  # unused, odd
     cfg = {"compare": {"baseline": "old/results"}, "thresholds": [], **ANYWHERE}
     cfg["grid"] = {"memory_limits_mb": [64]}
-    assert campaign.load(cfg, cwd=tmp_path)["compare"]["baseline"] == "old/results"
+    assert campaign.config.load(cfg, cwd=tmp_path)["compare"]["baseline"] == "old/results"
     read = baselines.read_runs(baselines.resolve("old/results", ["default"], tmp_path))
     assert set(read.columns) == {*baselines.RUNS_NEEDED, *baselines.RUNS_LATER}
     frame.drop(columns=["peak_mb", "in_grid"]).to_csv(path, index=False)
-    with pytest.raises(campaign.ConfigError, match=r"lacks the runs column\(s\) \['in_grid'"):
-        campaign.load(cfg, cwd=tmp_path)
+    with pytest.raises(
+        campaign.config.ConfigError, match=r"lacks the runs column\(s\) \['in_grid'"
+    ):
+        campaign.config.load(cfg, cwd=tmp_path)
     frame.assign(peak_mb="lots").to_csv(path, index=False)
-    with pytest.raises(campaign.ConfigError, match="line 2: peak_mb is 'lots'"):
-        campaign.load(cfg, cwd=tmp_path)
+    with pytest.raises(campaign.config.ConfigError, match="line 2: peak_mb is 'lots'"):
+        campaign.config.load(cfg, cwd=tmp_path)
 
 
 def test_the_figures_draw_and_missing_baseline_traces_are_left_out(saved):
@@ -361,12 +365,12 @@ def test_the_figures_draw_and_missing_baseline_traces_are_left_out(saved):
     data = {t.name: t.read(out[t.name]) for t in tables.COMPARE_TABLES}
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(root / "new")
-        chosen = figures.trace_runs("compare_traces", data)
+        chosen = plots.trace_runs("compare_traces", data)
     assert set(chosen["limit_mb"]) == {323}  # the regression with the largest change
     assert sorted(chosen["side"]) == ["baseline"] * 3 + ["candidate"] * 3
     empty = {t.name: t.empty() for t in tables.COMPARE_TABLES}
     for name in COMPARE_FIGURES:
-        figures.draw(name, {**empty, "traces": {}}, {}, root / "empty.png")
+        plots.draw(name, {**empty, "traces": {}}, {}, root / "empty.png")
         assert png_shape(root / "empty.png")[0] < 300  # a message, not a plot
 
 
@@ -418,7 +422,7 @@ def test_the_report_opens_the_comparison_after_the_verdicts(saved):
     )  # fmt: skip
     config = {**CONFIG, "compare": {**SETTINGS, "baseline": "../old/results"}}
     pngs = {name: root / f"{name}.png" for name in COMPARE_FIGURES}
-    page = report.build_report(data, pngs, config, "0.1.0", root=root / "new")
+    page = report.page.build_report(data, pngs, config, "0.1.0", root=root / "new")
     assert page.index('<section id="verdicts">') < page.index('<section id="compare">')
     section = page.split('<section id="compare">')[1].split("</section>")[0]
     assert "<h2>Compared with ../old/results</h2>" in section
@@ -431,14 +435,16 @@ def test_the_captions_render_as_snakemake_does():
     from docutils.core import publish_parts
     from jinja2 import Environment, StrictUndefined
 
-    config = campaign.load(campaign.read_config_file(campaign.DEFAULT_CONFIG), cwd=campaign.ROOT)
+    config = campaign.config.load(
+        campaign.config.read_config_file(campaign.config.DEFAULT_CONFIG), cwd=campaign.config.ROOT
+    )
     config["compare"]["baseline"] = "main-results"
     snakemake = type("Snakemake", (), {"config": config})
     env = Environment(trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
     names = ["workflow", "compare_table", "compare_md"]
     names += [f"figures/{n}" for n in COMPARE_FIGURES]
     for name in names:
-        text = (campaign.ROOT / "workflow" / "report" / f"{name}.rst").read_text()
+        text = (campaign.config.ROOT / "workflow" / "report" / f"{name}.rst").read_text()
         rendered = env.from_string(text).render(snakemake=snakemake)
         html = publish_parts(rendered, writer="html", settings_overrides={"halt_level": 2})
         assert "main-results" in html["body"] or name == "figures/compare_traces", name

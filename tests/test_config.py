@@ -24,7 +24,7 @@ BAD_CONFIGS = [
 
 @pytest.mark.parametrize(("overlay", "words"), BAD_CONFIGS)
 def test_bad_config_is_refused_by_snakemake_before_any_run(project, overlay, words):
-    """The check in scripts/campaign.py (unit-tested on dicts) reaches a Snakemake user."""
+    """The check in scripts/campaign/config.py (unit-tested on dicts) reaches a Snakemake user."""
     write_config(project, overlay, "bad.yaml")
     proc = snakemake(project, "-n", "--cores", "1", "all", "--configfile", "bad.yaml")
     out = proc.stdout + proc.stderr

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+import campaign.spec
 import cgroups
 import guardian
-import launch
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLER = ROOT / "scripts" / "sampler.py"
@@ -26,7 +26,7 @@ PY = sys.executable
 MIB = 1024
 NEED = "enforce=cgroup needs a writable cgroup memory controller"
 
-PROBLEM = launch.enforcement_problem("cgroup")
+PROBLEM = campaign.spec.enforcement_problem("cgroup")
 
 
 @pytest.fixture
@@ -244,7 +244,7 @@ def test_no_controller_is_a_clear_error_before_the_command_runs(tmp_path):
     empty = tmp_path / "nothing-here"
     empty.mkdir()
     env = {cgroups.ROOT_ENV: str(empty)}
-    assert launch.enforcement_problem("cgroup") == PROBLEM  # not changed by the call below
+    assert campaign.spec.enforcement_problem("cgroup") == PROBLEM  # not changed by the call below
     marker = tmp_path / "ran"
     args = ["--enforce", "cgroup", "--memory-limit-mb", "64", "--", "touch", str(marker)]
     p, _, err, s = run(args, tmp_path, env=env)
@@ -266,9 +266,9 @@ def test_default_search_names_what_is_missing(monkeypatch):
 
 
 def test_enforcement_problem_for_other_modes():
-    assert launch.enforcement_problem("none") is None
-    assert launch.enforcement_problem("rlimit") is None
-    assert "unknown enforce mode 'swap'" in launch.enforcement_problem("swap")
+    assert campaign.spec.enforcement_problem("none") is None
+    assert campaign.spec.enforcement_problem("rlimit") is None
+    assert "unknown enforce mode 'swap'" in campaign.spec.enforcement_problem("swap")
 
 
 # --- rlimit ------------------------------------------------------------------------------------

@@ -10,20 +10,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import digest
-import draw_figure
+import campaign.config
 import figures
-import highlights
+import plots
 import tables
-from figures import resources, style
-from figures import traces as traces_figure
+from analysis import digest
 from fixtures_report import make_campaign, read_tables, stage_paths, write_campaign
+from plots import resources, style
+from plots import traces as traces_figure
+from report import highlights
 
 WIDTH_PX = int(style.WIDTH_IN * style.DPI)
 MESSAGE_PX = int(2.2 * style.DPI)
 SETTINGS = {"cv_warn_percent": 5.0}
 REPO = Path(__file__).resolve().parents[1]
-real_draw = figures.draw
+real_draw = plots.draw
 
 
 def px(inches: float) -> int:
@@ -42,9 +43,9 @@ def draw_all(camp: dict, folder: Path, monkeypatch) -> dict:
     """Write the campaign under folder and draw every figure as the figures job does."""
     paths = write_campaign(camp, folder)
     monkeypatch.chdir(folder)
-    names = figures.drawn({})  # a campaign without searches
+    names = plots.drawn({})  # a campaign without searches
     outs = {name: folder / f"{name}.png" for name in names}
-    draw_figure.main(stage_paths(paths), {name: SETTINGS for name in names}, outs)
+    figures.main(stage_paths(paths), {name: SETTINGS for name in names}, outs)
     return {name: png_shape(out) for name, out in outs.items()}
 
 
@@ -66,13 +67,15 @@ def by_title(fig) -> dict:
 
 
 def test_the_registry_is_complete():
-    for name, spec in figures.FIGURES.items():
+    # the default campaign's config, checked and with its defaults, as the workflow hands it on
+    config = campaign.config.load(campaign.config.read_config_file(campaign.config.DEFAULT_CONFIG))
+    for name, spec in plots.FIGURES.items():
         assert spec.name == name
-        assert (REPO / figures.CAPTION.format(name=name)).is_file(), name
-        assert (REPO / "scripts" / "figures" / f"{name}.py").is_file(), name
+        assert (REPO / plots.CAPTION.format(name=name)).is_file(), name
+        assert (REPO / "scripts" / "plots" / f"{name}.py").is_file(), name
         assert set(spec.tables) <= set(tables.BY_NAME)
-        config = {"variance": {"cv_warn_percent": 5}}
-        assert set(figures.settings_of(name, config)) <= {"cv_warn_percent"}
+        settings = plots.settings_of(name, config)  # every setting it names is a config key
+        assert list(settings) == [key.partition(".")[2] for key in spec.settings], name
 
 
 def test_full_campaign_figures_have_expected_size(tmp_path, monkeypatch):
@@ -129,7 +132,7 @@ def test_the_overview_stays_one_figure_at_a_hundred_limits_by_ten_models(tmp_pat
         pd.DataFrame(rows).reindex(columns=tables.VARIANCE.names), tables.VARIANCE
     )
     data = {"variance": variance, "verdicts": tables.VERDICTS.empty()}
-    figures.draw("overview", data, SETTINGS, tmp_path / "o.png")
+    plots.draw("overview", data, SETTINGS, tmp_path / "o.png")
     assert png_shape(tmp_path / "o.png") == (px(1.6 + 3 * 0.22 * 10), WIDTH_PX)
 
 
@@ -144,9 +147,9 @@ def test_two_variants_are_drawn_apart(tmp_path, monkeypatch):
 def test_empty_tables_still_write_messages(tmp_path):
     data = {name: table.empty() for name, table in tables.BY_NAME.items()}
     data["traces"] = {}
-    for name in figures.FIGURES:
+    for name in plots.FIGURES:
         out = tmp_path / f"{name}.png"
-        figures.draw(name, data, SETTINGS, out)
+        plots.draw(name, data, SETTINGS, out)
         assert png_shape(out) == (MESSAGE_PX, WIDTH_PX), name
 
 
@@ -155,7 +158,7 @@ def test_failing_threshold_and_dollar_in_reported_config(tmp_path):
     th = data["thresholds"]
     th.loc[0, ["reported_config", "verdict"]] = ["$weird$ {config", "FAIL"]
     th.loc[1, ["reported_config", "verdict", "peak_mb"]] = [None, "FAIL", None]
-    figures.draw("thresholds", data, SETTINGS, tmp_path / "th.png")
+    plots.draw("thresholds", data, SETTINGS, tmp_path / "th.png")
     assert png_shape(tmp_path / "th.png")[1] == WIDTH_PX
 
 
@@ -257,11 +260,11 @@ def test_a_figure_that_fails_does_not_stop_the_others(tmp_path, monkeypatch):
             raise ValueError("drawing went wrong")
         real_draw(name, data, settings, out_path)
 
-    monkeypatch.setattr(figures, "draw", flaky)
-    names = figures.drawn({})
+    monkeypatch.setattr(plots, "draw", flaky)
+    names = plots.drawn({})
     outs = {name: tmp_path / f"{name}.png" for name in names}
     with pytest.raises(
         SystemExit, match=r"1 figure\(s\) failed to draw \(spikes: drawing went wrong\)"
     ):
-        draw_figure.main(stage_paths(paths), {name: SETTINGS for name in names}, outs)
+        figures.main(stage_paths(paths), {name: SETTINGS for name in names}, outs)
     assert [n for n in names if outs[n].is_file()] == [n for n in names if n != "spikes"]

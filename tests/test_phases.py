@@ -11,13 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import campaign
-import phases
+import campaign.config
 import sampler_contract
 import sampler_phases
 import sampling
 import tables
-import verdicts
+from analysis import phases, verdicts
 from contracts import RUN_PHASE_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,8 +67,8 @@ def test_phases_without_a_line_and_with_lines_after_the_last_sample():
 
 @pytest.mark.parametrize(("pattern", "groups"), [("phase \\w+", 0), ("(a)(b)", 2)])
 def test_a_pattern_without_exactly_one_group_is_a_config_error(pattern, groups):
-    with pytest.raises(campaign.ConfigError) as err:
-        campaign.load({"solver": {"phase_pattern": pattern}}, cwd=ROOT)
+    with pytest.raises(campaign.config.ConfigError) as err:
+        campaign.config.load({"solver": {"phase_pattern": pattern}}, cwd=ROOT)
     text = str(err.value)
     assert "solver.phase_pattern" in text and repr(pattern) in text and f"{groups} groups" in text
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import yaml
 
-import digest
+from analysis import digest
 from workflow_helpers import REPO, planned_jobs, write_config
 
 PATTERN = r"^phase (\w+) at"

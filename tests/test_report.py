@@ -8,8 +8,8 @@ from pathlib import Path
 import matplotlib.image as mpimg
 import pytest
 
-import figures
-import report
+import plots
+import report.page
 from fixtures_report import make_campaign, read_tables, stage_paths, write_campaign
 
 CONFIG = {
@@ -19,7 +19,7 @@ CONFIG = {
     "variance": {"cv_warn_percent": 5, "mad_threshold": 3.5},
     "thresholds": [{"memory_mb": 1000, "bucket_model": "auto"}],
 }
-DRAWN = figures.drawn(CONFIG)  # no searches: their figure is in a section of its own
+DRAWN = plots.drawn(CONFIG)  # no searches: their figure is in a section of its own
 DATA_URI = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 REPO = Path(__file__).resolve().parents[1]
 
@@ -42,7 +42,7 @@ def pngs(tmp_path_factory):
 
 def build(camp, pngs, root, config=CONFIG):
     data = read_tables(write_campaign(camp, root))
-    return report.build_report(data, pngs, config, "0.1.0", root=root)
+    return report.page.build_report(data, pngs, config, "0.1.0", root=root)
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +125,7 @@ def test_the_page_level_is_the_verdicts_level_not_a_search_of_the_page(pngs, tmp
     data = read_tables(write_campaign(camp, tmp_path))
     found = data["verdicts"]
     found.loc[found.index[0], ["level", "message"]] = ["fail", "planted FAIL"]
-    page = report.build_report(data, pngs, CONFIG, "0.1.0", root=tmp_path)
+    page = report.page.build_report(data, pngs, CONFIG, "0.1.0", root=tmp_path)
     verdicts = section(page, "verdicts")
     assert 'data-level="fail"' in verdicts and "Failed: Threshold checks" in verdicts
     assert "planted FAIL" in verdicts
@@ -144,9 +144,9 @@ def test_no_thresholds_no_spikes_and_a_missing_figure(pngs, tmp_path):
 def test_main_reads_the_summary_files(pngs, tmp_path, monkeypatch):
     paths = write_campaign(make_campaign(), tmp_path)
     monkeypatch.chdir(tmp_path)
-    out = tmp_path / "results" / "report.html"
+    out = tmp_path / "results" / "report.page.html"
     table_paths = stage_paths(paths)
-    report.main(table_paths, pngs, out, CONFIG, "0.1.0")
+    report.page.main(table_paths, pngs, out, CONFIG, "0.1.0")
     page = out.read_text()
     assert len(DATA_URI.findall(page)) == len(DRAWN)
     assert "step 29: filling" in page  # run_dir resolved from the working directory
@@ -154,7 +154,7 @@ def test_main_reads_the_summary_files(pngs, tmp_path, monkeypatch):
 
 
 CAPTIONS = ["workflow", "report", "runs", "variance", "spikes_table", "thresholds_table",
-            "verdicts"] + [f"figures/{name}" for name in figures.FIGURES]  # fmt: skip
+            "verdicts"] + [f"figures/{name}" for name in plots.FIGURES]  # fmt: skip
 
 
 @pytest.mark.parametrize("thresholds", [True, False], ids=["thresholds", "no-thresholds"])
@@ -163,9 +163,11 @@ def test_captions_render_as_snakemake_does(thresholds):
     from docutils.core import publish_parts
     from jinja2 import Environment, StrictUndefined
 
-    import campaign
+    import campaign.config
 
-    config = campaign.load(campaign.read_config_file(campaign.DEFAULT_CONFIG), cwd=REPO)
+    config = campaign.config.load(
+        campaign.config.read_config_file(campaign.config.DEFAULT_CONFIG), cwd=REPO
+    )
     if not thresholds:
         config["thresholds"] = []
     snakemake = type("Snakemake", (), {"config": config})

@@ -17,11 +17,11 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
-import draw_figure
 import figures
-import report
-from figures import style
+import plots
+import report.page
 from fixtures_report import make_campaign, read_tables, stage_paths, write_campaign
+from plots import style
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -70,15 +70,15 @@ def rendered(tmp_path_factory):
     root = tmp_path_factory.mktemp("campaign")
     paths = write_campaign(make_campaign(), root)
     table_paths = stage_paths(paths)
-    pngs = {name: root / f"{name}.png" for name in figures.drawn({})}
+    pngs = {name: root / f"{name}.png" for name in plots.drawn({})}
     with contextlib.chdir(root):
-        draw_figure.main(table_paths, {name: {"cv_warn_percent": 5.0} for name in pngs}, pngs)
+        figures.main(table_paths, {name: {"cv_warn_percent": 5.0} for name in pngs}, pngs)
     config = {"grid": {"repeats": 3}, "variance": {"cv_warn_percent": 5, "mad_threshold": 3.5},
               "spikes": {"min_increase_mb": 20, "window_s": 1.0}}  # fmt: skip
-    page = report.build_report(
+    page = report.page.build_report(
         read_tables(paths), pngs, config, "0.1.0", root=root, digest_path=paths["digest"]
     )
-    html_path = root / "report.html"
+    html_path = root / "report.page.html"
     html_path.write_text(page, encoding="utf-8")
     url = html_path.as_uri()
     dom = run_chromium(["--virtual-time-budget=10000", "--dump-dom", url], root / "profile-dom")
@@ -95,13 +95,13 @@ def images_loaded(dom: str) -> str:
 
 
 def test_every_image_loaded_in_chromium(rendered):
-    n = len(figures.drawn({}))
+    n = len(plots.drawn({}))
     assert images_loaded(rendered["dom"]) == f"{n}/{n}"
 
 
 def test_every_embedded_image_is_a_valid_png(rendered):
     uris = re.findall(r'<img src="data:image/png;base64,([^"]+)"', rendered["page"])
-    assert len(uris) == len(figures.drawn({}))
+    assert len(uris) == len(plots.drawn({}))
     for payload in uris:
         image = mpimg.imread(io.BytesIO(base64.b64decode(payload)), format="png")
         assert image.shape[1] == int(style.WIDTH_IN * style.DPI)
@@ -148,5 +148,5 @@ def test_a_broken_image_is_noticed(rendered):
     path.write_text(broken, encoding="utf-8")
     profile = rendered["root"] / "profile-broken"
     dom = run_chromium(["--virtual-time-budget=10000", "--dump-dom", path.as_uri()], profile)
-    n = len(figures.drawn({}))
+    n = len(plots.drawn({}))
     assert images_loaded(dom) == f"{n - 1}/{n}"

@@ -6,12 +6,12 @@ import json
 import pandas as pd
 import pytest
 
-import rundir
-import runs
 import tables
+from analysis import runs
 from contracts import RUN_COLUMNS, SUMMARY_SPIKE_COLUMNS
+from pipeline import redo
 from runfiles import record, write_run
-from tables import TableError
+from tables import TableError, rundir
 
 PATTERN = r"Bucket sizes: (\S+)"
 NO_SPIKES = pd.DataFrame(columns=SUMMARY_SPIKE_COLUMNS)
@@ -170,19 +170,17 @@ def test_a_bad_run_json_value_is_a_named_error(tmp_path, change, expected):
 
 
 def test_the_redo_repeats_the_campaigns_command_line(tmp_path, monkeypatch):
-    monkeypatch.setenv(
-        tables.CAMPAIGN_ENV, tables.command_line(["all", "--configfile", "a b.yaml"])
-    )
+    monkeypatch.setenv(redo.CAMPAIGN_ENV, redo.command_line(["all", "--configfile", "a b.yaml"]))
     assert rundir.run_redo("results/runs/x/rep1") == (
         "redo that run: rm -r results/runs/x/rep1 && snakemake all --configfile 'a b.yaml'"
     )
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv(tables.CAMPAIGN_ENV, tables.command_line(["-d", "camp", "all"]))
+    monkeypatch.setenv(redo.CAMPAIGN_ENV, redo.command_line(["-d", "camp", "all"]))
     assert f"rm -r {tmp_path}/results/runs/x/rep1 && snakemake -d camp all" in rundir.run_redo(
         "results/runs/x/rep1"
     )  # a command that names its working folder gets the run's folder in full
-    monkeypatch.delenv(tables.CAMPAIGN_ENV)
-    assert rundir.run_redo("r").endswith(f"&& {tables.DEFAULT_COMMAND}")
+    monkeypatch.delenv(redo.CAMPAIGN_ENV)
+    assert rundir.run_redo("r").endswith(f"&& {redo.DEFAULT_COMMAND}")
 
 
 def test_the_last_report_is_found_in_a_log_read_block_by_block(monkeypatch):

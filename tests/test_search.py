@@ -2,9 +2,9 @@
 
 import pytest
 
-import campaign
-from campaign import ConfigError
-from search import Probe, Seen, pick, plan, results, simulate, spread
+import campaign.config
+from campaign.config import ConfigError
+from campaign.search import Probe, Seen, pick, plan, results, simulate, spread
 
 SWITCH = {"kind": "switch", "low_mb": 300, "high_mb": 1500, "repeats": 3, "initial_probes": 3,
           "max_probes": 100, "seed_thresholds": True}  # fmt: skip
@@ -158,16 +158,16 @@ BAD_SEARCHES = [
 @pytest.mark.parametrize(("search", "enforce", "words"), BAD_SEARCHES)
 def test_a_bad_search_is_a_config_error_naming_the_key(search, enforce, words):
     with pytest.raises(ConfigError) as err:
-        campaign.load(search_config(search, enforce=enforce), cwd=campaign.ROOT)
+        campaign.config.load(search_config(search, enforce=enforce), cwd=campaign.config.ROOT)
     for word in words:
         assert word in str(err.value), (word, str(err.value))
 
 
 def test_search_defaults_and_names():
-    cfg = campaign.load(
+    cfg = campaign.config.load(
         search_config({"kind": "switch", "low_mb": 300, "high_mb": 1500},
                       {"kind": "switch", "low_mb": 300, "high_mb": 1500, "name": "again"}),
-        cwd=campaign.ROOT,
+        cwd=campaign.config.ROOT,
     )  # fmt: skip
     first = cfg["search"][0]
     assert first["name"] == "switch_auto_300-1500" and cfg["search"][1]["name"] == "again"
@@ -175,4 +175,4 @@ def test_search_defaults_and_names():
     assert (first["repeats"], first["initial_probes"], first["seed_thresholds"]) == (3, 3, True)
     twice = search_config({"kind": "switch", "low_mb": 300, "high_mb": 1500}, first)
     with pytest.raises(ConfigError, match=r"search\[1\].name: 'switch_auto_300-1500'"):
-        campaign.load(twice, cwd=campaign.ROOT)
+        campaign.config.load(twice, cwd=campaign.config.ROOT)

@@ -9,16 +9,15 @@ import matplotlib.image as mpimg
 import pandas as pd
 import pytest
 
-import figures
-import report
+import plots
+import report.page
+import search
 import search_step
-import search_tables
 import tables
-import thresholds
-import verdicts
+from analysis import thresholds, verdicts
 from contracts import SEARCH_COLUMNS, SEARCH_PROBE_COLUMNS, THRESHOLD_COLUMNS
-from figures import style
 from fixtures_report import auto_model
+from plots import style
 from runfiles import record, write_run
 
 PATTERN = r"Bucket sizes: (\S+)"
@@ -75,7 +74,7 @@ def campaign(tmp_path_factory):
         steps = [run_search(root, SWITCH, known=[[lim, 1] for lim in THRESHOLD_RUNS]),
                  run_search(root, MIN_MEMORY)]  # fmt: skip
         paths = {name: root / f"{name}.csv" for name in ("search", "probes", "thresholds")}
-        search_tables.main(steps, paths["search"], paths["probes"], [SWITCH, MIN_MEMORY],
+        search.main(steps, paths["search"], paths["probes"], [SWITCH, MIN_MEMORY],
                            [DOCUMENTED])  # fmt: skip
         data = {"search": tables.SEARCH.read(paths["search"]),
                 "search_probes": tables.SEARCH_PROBES.read(paths["probes"])}  # fmt: skip
@@ -160,7 +159,7 @@ def test_a_documented_threshold_found_elsewhere_fails_with_both_numbers(campaign
     moved = {**DOCUMENTED, "memory_mb": 1024}
     out = root / "moved.csv"
     with contextlib.chdir(root):
-        search_tables.main(steps[:1], out, root / "p.csv", [SWITCH], [moved])
+        search.main(steps[:1], out, root / "p.csv", [SWITCH], [moved])
     level, message = verdict_rows(tables.SEARCH.read(out))[1]
     assert level == "fail"
     assert message.startswith("documented at 1024 MB, found at 1000 MB: 4M/8M/4M -> 8M/8M/8M")
@@ -180,17 +179,17 @@ def test_not_found_and_not_monotonic_are_said(campaign):
 def test_the_figure_and_the_report_section(campaign, tmp_path):
     _, _, _, data = campaign
     out = tmp_path / "search.png"
-    figures.draw("search", data, {}, out)
+    plots.draw("search", data, {}, out)
     assert mpimg.imread(out).shape[1] == int(style.WIDTH_IN * style.DPI)
     empty = {name: table.empty() for name, table in tables.BY_NAME.items()}
-    figures.draw("search", empty, {}, tmp_path / "none.png")
+    plots.draw("search", empty, {}, tmp_path / "none.png")
     assert mpimg.imread(tmp_path / "none.png").shape[0] == int(2.2 * style.DPI)
-    assert figures.drawn({"search": [SWITCH]})[-1] == "search" and "search" not in figures.drawn({})
-    section = report.search_section(data, {"search": out}, {"search": [SWITCH, MIN_MEMORY]})
+    assert plots.drawn({"search": [SWITCH]})[-1] == "search" and "search" not in plots.drawn({})
+    section = report.page.search_section(data, {"search": out}, {"search": [SWITCH, MIN_MEMORY]})
     (name, title, body) = section[0]
     assert (name, title) == ("search", "Searches") and body.count("<img ") == 1
     assert '<td class="">documented_not_found' not in body and ">min_memory<" in body
-    assert report.search_section({}, {}, {}) == []
+    assert report.page.search_section({}, {}, {}) == []
 
 
 def test_captions_render_with_searches():
@@ -198,14 +197,16 @@ def test_captions_render_with_searches():
     from docutils.core import publish_parts
     from jinja2 import Environment, StrictUndefined
 
-    import campaign
+    import campaign.config
 
-    config = campaign.load(campaign.read_config_file(campaign.DEFAULT_CONFIG), cwd=campaign.ROOT)
+    config = campaign.config.load(
+        campaign.config.read_config_file(campaign.config.DEFAULT_CONFIG), cwd=campaign.config.ROOT
+    )
     config["search"] = [SWITCH, MIN_MEMORY]
     snakemake = type("Snakemake", (), {"config": config})
     env = Environment(trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
     for name in ("workflow", "verdicts", "search_table", "search_probes", "figures/search"):
-        text = (campaign.ROOT / "workflow" / "report" / f"{name}.rst").read_text()
+        text = (campaign.config.ROOT / "workflow" / "report" / f"{name}.rst").read_text()
         rendered = env.from_string(text).render(snakemake=snakemake)
         html = publish_parts(rendered, writer="html", settings_overrides={"halt_level": 2})
         assert "search" in html["body"], name

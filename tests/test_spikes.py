@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import spikes
+from analysis import spikes
 from contracts import SPIKE_COLUMNS, SUMMARY_SPIKE_COLUMNS, TRACE_COLUMNS
 from runfiles import record, trace_frame, write_run
 from tables import TableError

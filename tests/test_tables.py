@@ -16,6 +16,7 @@ from contracts import (
     VARIANCE_COLUMNS,
     VERDICT_COLUMNS,
 )
+from pipeline import redo
 from tables import TableError
 
 
@@ -65,7 +66,7 @@ def test_a_table_that_breaks_its_contract_names_the_file(tmp_path, text, expecte
     with pytest.raises(TableError) as err:
         tables.VARIANCE.read(path)
     assert str(path) in str(err.value) and expected in str(err.value)
-    assert f"run {tables.DEFAULT_COMMAND} again" in str(err.value)
+    assert f"run {redo.DEFAULT_COMMAND} again" in str(err.value)
 
 
 def test_a_bad_flag_names_its_line(tmp_path):

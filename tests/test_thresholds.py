@@ -2,12 +2,12 @@
 
 import pandas as pd
 
-import rundir
-import runs as runs_stage
 import tables
-import thresholds
+from analysis import runs as runs_stage
+from analysis import thresholds
 from contracts import THRESHOLD_COLUMNS
 from runfiles import record, write_run
+from tables import rundir
 
 CHECK = {
     "memory_mb": 1000,

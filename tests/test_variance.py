@@ -5,9 +5,9 @@ import math
 import pandas as pd
 import pytest
 
-import runs as runs_stage
 import tables
-import variance
+from analysis import runs as runs_stage
+from analysis import variance
 from contracts import VARIANCE_COLUMNS
 from runfiles import record
 

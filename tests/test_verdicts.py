@@ -5,11 +5,11 @@ import re
 import pandas as pd
 import pytest
 
-import highlights
 import tables
-import verdicts
+from analysis import verdicts
 from contracts import VERDICT_COLUMNS
 from fixtures_report import make_campaign, read_tables, write_campaign
+from report import highlights
 
 SETTINGS = {
     "cv_warn_percent": 5.0, "capture_warn": 0.9, "missed_warn_percent": 1.0,

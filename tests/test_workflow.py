@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-import codedeps
-import figures
+import plots
 from contracts import (
     RUN_COLUMNS,
     SUMMARY_SPIKE_COLUMNS,
@@ -19,6 +18,7 @@ from contracts import (
     VARIANCE_COLUMNS,
     VERDICT_COLUMNS,
 )
+from pipeline import codedeps
 from test_codedeps import rule_scripts
 from workflow_helpers import SMALL_CAMPAIGN, planned_jobs, snakemake, write_config
 
@@ -83,7 +83,7 @@ def test_each_run_has_its_folder_and_record(campaign):
 
 def test_figures_report_and_last_message(campaign):
     project, proc = campaign
-    for name in figures.drawn({}):
+    for name in plots.drawn({}):
         assert (project / f"results/plots/{name}.png").stat().st_size > 10_000, name
     html = (project / "results/report.html").read_text()
     assert "FAIL" in html and "data:image/png;base64," in html
@@ -155,7 +155,7 @@ def edited(module):
 
 def test_a_figure_module_edited_redraws_the_figures_only(campaign):
     project, _ = campaign
-    with edited(project / "scripts/figures/spikes.py"):
+    with edited(project / "scripts/plots/spikes.py"):
         assert planned_jobs(project, "--configfile", "campaign.yaml") == {"figures": 1, "all": 1}
 
 
@@ -200,7 +200,7 @@ def test_changing_the_solver_reruns_every_run(campaign, tmp_path):
 
 def test_editing_a_module_reruns_exactly_the_rules_whose_scripts_import_it(campaign):
     project, _ = campaign
-    with edited(project / "scripts/rundir.py") as module:
+    with edited(project / "scripts/tables/rundir.py") as module:
         plan = planned_jobs(project, "--configfile", "campaign.yaml")
     using = {
         rule

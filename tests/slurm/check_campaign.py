@@ -31,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO / "tests"), str(REPO / "scripts")]  # the written contract, the registry
 from contracts import RUN_COLUMNS  # noqa: E402
-from figures import drawn  # noqa: E402
+from plots import drawn  # noqa: E402
 
 TABLES = ("runs", "spikes", "variance", "thresholds", "verdicts")
 COMMENT_RE = re.compile(r"^rule_monitor_wildcards_(.+?)_(\d+)_(.+)_(\d+)$")

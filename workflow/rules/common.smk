@@ -25,30 +25,32 @@ if not isinstance(workflow.current_basedir, LocalSourceFile):
 MEMSWEEP = Path(str(workflow.current_basedir)).parents[1]
 SCRIPTS = MEMSWEEP / "scripts"
 sys.path.insert(0, str(SCRIPTS))
-import baselines  # noqa: E402  (the modules below live in scripts/)
-import campaign  # noqa: E402
-import codedeps  # noqa: E402
-import figures  # noqa: E402
-import highlights  # noqa: E402
-import launch  # noqa: E402
+from comparison import baselines  # noqa: E402  (the modules below live in scripts/)
+import campaign.config  # noqa: E402
+import campaign.plan  # noqa: E402
+from pipeline import codedeps  # noqa: E402
+import plots  # noqa: E402
+from report import highlights  # noqa: E402
+import campaign.spec  # noqa: E402
 import sampler_phases  # noqa: E402
 import search_step  # noqa: E402
 import tables  # noqa: E402
+from pipeline import redo  # noqa: E402
 import tether  # noqa: E402
 
 # This campaign's command line, for the redo advice of every job's error messages, and this
 # Snakemake's pid, which a run watches so that none outlives the campaign (scripts/tether.py):
 # both in the environment the jobs inherit, so neither reruns a job when it changes.
-os.environ[tables.CAMPAIGN_ENV] = tables.command_line(sys.argv[1:])
+os.environ[redo.CAMPAIGN_ENV] = redo.command_line(sys.argv[1:])
 os.environ[tether.CAMPAIGN_PID_ENV] = str(os.getpid())
 
 try:
-    checked = campaign.load(config)
-except campaign.ConfigError as err:
+    checked = campaign.config.load(config)
+except campaign.config.ConfigError as err:
     raise WorkflowError(str(err)) from None
 config.clear()
 config.update(checked)
-for warning in campaign.warnings(config):
+for warning in campaign.config.warnings(config):
     print(warning, file=sys.stderr)
 
 # Measured runs never overlap in time: each takes one measurement slot (monitor.smk), and there is
@@ -57,9 +59,9 @@ for warning in campaign.warnings(config):
 if "measurement_slots" not in workflow.global_resources:
     workflow.register_resource("measurement_slots", 1)
 
-VARIANTS = campaign.variants(config)
-RUNS = campaign.build_runs(config)
-RUN_DIR = launch.RUN_DIR
+VARIANTS = campaign.plan.variants(config)
+RUNS = campaign.plan.build_runs(config)
+RUN_DIR = campaign.spec.RUN_DIR
 SEARCHES = {search["name"]: search for search in config["search"]}
 SEARCH_TABLES = {table.name: table.path for table in tables.SEARCH_TABLES}
 SUMMARY = {table.name: table.path for table in tables.SUMMARY_TABLES}
@@ -83,7 +85,7 @@ COMPARE_FILES = {
     "json": "results/compare.json",
     "benchmark": "results/compare_benchmark.json",
 }
-PLOTS = {name: figures.PATH.format(name=name) for name in figures.drawn(config)}
+PLOTS = {name: plots.PATH.format(name=name) for name in plots.drawn(config)}
 
 
 def workflow_path(path):
@@ -108,7 +110,7 @@ RUN_WRAPPER = workflow_path(SCRIPTS / "monitor.py")
 wildcard_constraints:
     variant="|".join(re.escape(name) for name in VARIANTS),
     limit=r"[0-9]+",
-    model=launch.SLUG_RE,
+    model=campaign.spec.SLUG_RE,
     repeat=r"[0-9]+",
     search="|".join(re.escape(name) for name in SEARCHES) or "(?!)",
     step=r"[0-9]+",
@@ -141,12 +143,12 @@ def memsweep_version():
 def get_program_files(wildcards):
     """The program's own files: editing them reruns the variant's runs."""
     return [
-        workflow_path(p) for p in campaign.program_files(VARIANTS[wildcards.variant]["command"])
+        workflow_path(p) for p in campaign.plan.program_files(VARIANTS[wildcards.variant]["command"])
     ]
 
 
 def get_launch_spec(wildcards):
-    """Everything about how the variant's runs are launched (see scripts/launch.py)."""
+    """Everything about how the variant's runs are launched (see scripts/campaign/spec.py)."""
     return {
         "variant": wildcards.variant,
         **VARIANTS[wildcards.variant],
@@ -187,7 +189,7 @@ def get_phase_runs():
 
 
 def phase_outputs():
-    """With solver.phase_pattern, the summary job's phase tables (scripts/phases.py)."""
+    """With solver.phase_pattern, the summary job's phase tables (scripts/analysis/phases.py)."""
     if not PHASE_PATTERN:
         return {}
     return {
@@ -214,13 +216,13 @@ def get_figures_inputs(wildcards):
     inputs |= COMPARED if BASELINE else {}
     inputs["digest"] = tables.DIGEST
     names = list(PLOTS)
-    inputs["code"] = code_of("draw_figure.py")
+    inputs["code"] = code_of("figures.py")
     inputs["templates"] = [
         workflow_path(MEMSWEEP / "workflow/report" / name)
         for name in ("report.css", "report.html.j2", "explorer.js")
     ]
-    inputs["captions"] = [workflow_path(MEMSWEEP / figures.CAPTION.format(name=n)) for n in names]
-    if any(figures.FIGURES[name].traces == "picked" for name in names):
+    inputs["captions"] = [workflow_path(MEMSWEEP / plots.CAPTION.format(name=n)) for n in names]
+    if any(plots.FIGURES[name].traces == "picked" for name in names):
         inputs["traces"] = run_files("trace.csv") + baseline_traces()
     return inputs
 
@@ -296,7 +298,7 @@ def get_search_step_inputs(wildcards):
 
 def get_search_inputs(wildcards):
     """The last step of every search and variant (the one that asks for no more runs)."""
-    inputs = {"code": code_of("search_tables.py"), "steps": []}
+    inputs = {"code": code_of("search.py"), "steps": []}
     inputs |= {"runs": [], "logs": []}
     for variant in VARIANTS:
         for name in SEARCHES:

@@ -1,6 +1,6 @@
 rule figures:
-    """Every verdict of the campaign, decided once (scripts/verdicts.py), then every figure of
-    the registry in scripts/figures/, then the self-contained HTML report that shows them with
+    """Every verdict of the campaign, decided once (scripts/analysis/verdicts.py), then every figure of
+    the registry in scripts/plots/, then the self-contained HTML report that shows them with
     the tables, config and environment: one interpreter imports seaborn, pandas and matplotlib
     and reads the tables once (a changed setting redraws all figures, a few seconds)."""
     input:
@@ -27,4 +27,4 @@ rule figures:
         config=config,
         version=memsweep_version(),
     script:
-        "../../scripts/draw_figure.py"
+        "../../scripts/figures.py"

@@ -8,7 +8,7 @@ rule launch:
         code=code_of("monitor.py"),
         program=get_program_files,
     output:
-        spec=launch.SPEC_PATH,
+        spec=campaign.spec.SPEC_PATH,
     log:
         "logs/launch/{variant}.log",
     conda:
@@ -23,7 +23,7 @@ rule monitor:
     """One monitored run of the program: the run wrapper starts the sampler around it (and, with
     solver.phase_pattern set, writes the run's phases.csv)."""
     input:
-        launch=launch.SPEC_PATH,
+        launch=campaign.spec.SPEC_PATH,
     output:
         **RUN_PHASES,
         trace=f"{RUN_DIR}/trace.csv",

@@ -41,4 +41,4 @@ rule search:
         searches=config["search"],
         thresholds=config["thresholds"],
     script:
-        "../../scripts/search_tables.py"
+        "../../scripts/search.py"

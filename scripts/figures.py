@@ -1,0 +1,149 @@
+"""Draw the figures of the registry in scripts/plots/ from the campaign's tables, in one process.
+
+Called by the `figures` rule, whose one job decides the verdicts (scripts/analysis/verdicts.py), draws
+every figure the campaign has and then writes the HTML report (scripts/report/page.py) from the same
+tables: seaborn, pandas and matplotlib are imported once, each table is read once. By hand,
+from the project folder after a campaign:
+
+    python scripts/figures.py results/plots stability overview
+    # -> reads results/summary/variance.csv, runs.csv and verdicts.csv, writes the two PNGs
+
+Every table is read once, through its contract (scripts/tables/__init__.py); a figure that draws traces
+reads them from the digest (results/summary/traces.json.gz), which has every run's peaks and
+spikes. A figure that fails to draw does not stop the others: the job fails after drawing the
+rest, naming each figure that failed and why (the traceback is in the log).
+"""
+
+import logging
+import sys
+
+import pandas as pd
+
+import plots
+import tables
+from analysis import digest, verdicts
+from pipeline import stage
+from tables import rundir
+
+log = logging.getLogger("figures")
+BY_NAME = tables.BY_NAME
+
+
+class Tables:
+    """The campaign's tables and digest, each read (and checked) once, when first asked for."""
+
+    def __init__(self, table_paths: dict):
+        self.paths, self.frames, self.digest, self.bands = table_paths, {}, None, {}
+
+    def table(self, name: str) -> pd.DataFrame:
+        if name not in self.frames:
+            self.frames[name] = BY_NAME[name].read(self.paths[name])
+        return self.frames[name].copy()  # a figure may change its copy
+
+    def traces(self) -> dict:
+        """{run_dir: frame of time_s, vmrss_kb} of every run, from the digest."""
+        if self.digest is None:
+            found = digest.read_digest(self.paths["digest"], self.table("runs")["run_dir"])
+            self.digest = {}
+            for run_dir, run in found["runs"].items():
+                t, rss = digest.decode(run)
+                self.digest[run_dir] = pd.DataFrame({"time_s": t, "vmrss_kb": rss})
+            self.bands = digest.phases_of(found)
+        return self.digest
+
+    def phases(self) -> dict:
+        """{run_dir: [[start_s, end_s, name], ...]} of the runs with phases, from the digest."""
+        self.traces()
+        return self.bands
+
+
+def load(name: str, read: Tables) -> dict:
+    """The data a figure needs: its tables, and the traces it draws (from the digest of
+    traces, or the trace.csv of the runs its module picks)."""
+    spec = plots.FIGURES[name]
+    data = {table: read.table(table) for table in spec.tables}
+    if spec.traces == "digest":
+        data["traces"] = read.traces()
+        data["phases"] = read.phases()  # {} without solver.phase_pattern
+    elif spec.traces == "picked":
+        picked = plots.trace_runs(name, data)
+        data["traces"] = {
+            run_dir: rundir.read_trace(f"{run_dir}/trace.csv", samples)
+            for run_dir, samples in zip(picked["run_dir"], picked["samples"], strict=True)
+        }
+    return data
+
+
+def draw_all(read: Tables, settings: dict, out_paths: dict) -> dict:
+    """Draw each figure of out_paths ({name: PNG path}) with its settings ({name: {key: value}});
+    {name: why} of those that failed (each logged with its traceback)."""
+    failed = {}
+    for name, out_path in out_paths.items():
+        try:
+            plots.draw(name, load(name, read), settings[name], out_path)
+        except Exception as err:  # noqa: BLE001  (every figure gets its chance; named after)
+            log.exception("figure %s failed", name)
+            failed[name] = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return failed
+
+
+def fail_on(failed: dict) -> None:
+    if failed:
+        named = "; ".join(f"{name}: {why}" for name, why in failed.items())
+        raise SystemExit(f"memsweep: {len(failed)} figure(s) failed to draw ({named})")
+
+
+def main(table_paths: dict, settings: dict, out_paths: dict) -> None:
+    fail_on(draw_all(Tables(table_paths), settings, out_paths))
+
+
+def figures_and_report(table_paths: dict, out_paths: dict, html_path, config: dict, version):
+    """The figures job: the verdicts (written to table_paths["verdicts"]), every figure the
+    campaign draws, then the report from the same tables (it shows a figure that failed as
+    missing); the job fails after all of them, naming the figures that failed."""
+    import report.page  # its imports (jinja2, docutils, Plotly's script) only where it is written
+
+    paths = table_paths
+    verdicts.main(
+        paths["runs"], paths["variance"], paths["thresholds"], paths["verdicts"],
+        verdicts.settings_of(config), search_csv=[paths["search"]] if "search" in paths else [],
+        compare=[paths["compare"], paths["compare_env"]] if "compare" in paths else [],
+        phases_csv=[paths["phase_runs"]] if "phase_runs" in paths else [],
+        phase_pattern=config["solver"]["phase_pattern"],
+    )  # fmt: skip
+    read = Tables(paths)
+    settings = {name: plots.settings_of(name, config) for name in out_paths}
+    failed = draw_all(read, settings, out_paths)
+    read.traces()  # the digest the report embeds, checked (once, if a figure did not already)
+    data = {name: read.table(name) for name in paths if name in BY_NAME}
+    report.page.write(data, out_paths, html_path, config, version, paths["digest"])
+    fail_on(failed)
+
+
+if "snakemake" in globals():
+    stage.run(
+        figures_and_report,
+        {name: p for name, p in snakemake.input.items() if name in BY_NAME or name == "digest"}
+        | {"verdicts": snakemake.output.verdicts},
+        {name: snakemake.output[name] for name in plots.drawn(snakemake.params.config)},
+        snakemake.output.html,
+        dict(snakemake.params.config),
+        snakemake.params.version,
+        log_path=snakemake.log[0],
+    )
+elif __name__ == "__main__":
+    import campaign.config
+
+    folder, *names = sys.argv[1:]
+    config = campaign.config.load(campaign.config.read_config_file(campaign.config.DEFAULT_CONFIG))
+    names = names or plots.drawn(config)
+    paths = {table.name: table.path for table in tables.SUMMARY_TABLES}
+    paths |= {table.name: table.path for table in (*tables.SEARCH_TABLES, *tables.COMPARE_TABLES)}
+    paths |= {table.name: table.path for table in tables.PHASE_TABLES}
+    paths["digest"] = tables.DIGEST
+    stage.run(
+        main,
+        paths,
+        {name: plots.settings_of(name, config) for name in names},
+        {name: f"{folder}/{name}.png" for name in names},
+    )

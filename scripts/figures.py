@@ -1,14 +1,14 @@
 """Draw the figures of the registry in scripts/plots/ from the campaign's tables, in one process.
 
-Called by the `figures` rule, whose one job decides the verdicts (scripts/analysis/verdicts.py), draws
-every figure the campaign has and then writes the HTML report (scripts/report/page.py) from the same
-tables: seaborn, pandas and matplotlib are imported once, each table is read once. By hand,
+Called by the `figures` rule, whose one job decides the verdicts (scripts/analysis/verdicts.py),
+draws every figure the campaign has and then writes the HTML report (scripts/report/page.py) from
+the same tables: seaborn, pandas and matplotlib are imported once, each table is read once. By hand,
 from the project folder after a campaign:
 
     python scripts/figures.py results/plots stability overview
     # -> reads results/summary/variance.csv, runs.csv and verdicts.csv, writes the two PNGs
 
-Every table is read once, through its contract (scripts/tables/__init__.py); a figure that draws traces
+Every table is read once, through its contract (scripts/tables/); a figure that draws traces
 reads them from the digest (results/summary/traces.json.gz), which has every run's peaks and
 spikes. A figure that fails to draw does not stop the others: the job fails after drawing the
 rest, naming each figure that failed and why (the traceback is in the log).

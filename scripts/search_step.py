@@ -11,8 +11,8 @@ results/search/{variant}/{search}/step{n}.json, for instance:
 
 Step 0 reads nothing. Step n reads the run.json and solver.log of every probe in step n-1's
 `probes` (they are the job's inputs, so the monitor rule runs them first: reused when the grid,
-a threshold check or another search already has them) and asks scripts/campaign/search.py what to run
-next. A step that asks for nothing is the last (`done`). By hand, to see what a search has seen:
+a threshold check or another search already has them) and asks scripts/campaign/search.py what to
+run next. A step that asks for nothing is the last (`done`). By hand, to see what a search has seen:
 
     python scripts/search_step.py results/search/default/switch_auto_300-1500/step4.json
 """

@@ -6,7 +6,8 @@ script needs an input of that rule, found here from the imports themselves (read
 run), so that editing or upgrading any module reruns exactly the jobs that use it.
 
     >>> from pipeline import codedeps
-    >>> [p.relative_to(codedeps.ROOT).as_posix() for p in codedeps.closure(codedeps.ROOT / "launch.py")]
+    >>> files = codedeps.closure(codedeps.ROOT / "launch.py")
+    >>> [p.relative_to(codedeps.ROOT).as_posix() for p in files]
     ['campaign/__init__.py', 'campaign/spec.py', 'cgroups.py', 'launch.py']
 
 What counts as an import of a memsweep module (a file under scripts/, or a package there):

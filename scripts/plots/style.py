@@ -10,7 +10,7 @@ A figure module draws with these so that all figures read alike:
                        top=style.TITLE_IN, bottom=style.XAXIS_IN)  # margins in inches
     style.save(fig, "results/plots/x.png")  # writes the PNG, closes the figure, logs it
 
-Tables arrive typed by the readers in scripts/tables/__init__.py (nullable dtypes); `plain` turns them
+Tables arrive typed by the readers of scripts/tables/ (nullable dtypes); `plain` turns them
 into NumPy dtypes (NaN for a missing number, False for a missing flag) that matplotlib draws.
 """
 

@@ -28,14 +28,12 @@ its largest peak, its first start, its total duration. By hand:
 """
 
 import logging
-import sys
 
 import numpy as np
 import pandas as pd
 
 import sampler_phases
 import tables
-from pipeline import stage
 
 log = logging.getLogger("phases")
 START = sampler_phases.START
@@ -135,8 +133,3 @@ def main(runs_csv, out: dict, pattern: str) -> None:
         marked[tables.KEY].drop_duplicates().shape[0], len(runs), len(marked), out["phase_runs"],
         out["phases"],
     )  # fmt: skip
-
-
-if __name__ == "__main__":
-    paths = {table.name: table.path for table in tables.PHASE_TABLES}
-    stage.run(main, tables.RUNS.path, paths, sys.argv[1] if len(sys.argv) > 1 else "")

@@ -15,7 +15,8 @@ import pandas as pd
 import campaign.spec
 
 POSITIONS = (("below", -1), ("at", 0), ("above", 1))
-RUN_COLUMNS = ["variant", "limit_mb", "bucket_model", "repeat", "in_grid", "threshold_check"]
+# the run plan: one row per run to make (results/summary/runs.csv is tables.RUNS)
+PLAN_COLUMNS = ["variant", "limit_mb", "bucket_model", "repeat", "in_grid", "threshold_check"]
 
 
 def program_files(command: str) -> list[str]:
@@ -66,7 +67,7 @@ def build_runs(cfg: dict) -> pd.DataFrame:
         for _, offset in POSITIONS:
             limit = threshold["memory_mb"] + offset
             rows += [(v, limit, threshold["bucket_model"], 1, False, True) for v in names]
-    runs = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    runs = pd.DataFrame(rows, columns=PLAN_COLUMNS)
     key = ["variant", "limit_mb", "bucket_model", "repeat"]
     runs = runs.groupby(key, as_index=False, sort=False).agg(
         {"in_grid": "any", "threshold_check": "any"}

@@ -6,8 +6,9 @@ script needs an input of that rule, found here from the imports themselves (read
 run), so that editing or upgrading any module reruns exactly the jobs that use it.
 
     >>> import codedeps
-    >>> [p.name for p in codedeps.closure(codedeps.ROOT / "launch.py")]
-    ['cgroups.py', 'launch.py']
+    >>> found = codedeps.closure(codedeps.ROOT / "launch.py")
+    >>> [p.relative_to(codedeps.ROOT).as_posix() for p in found]
+    ['launch.py', 'sampling/__init__.py', 'sampling/cgroups.py', 'sampling/contract.py']
 
 What counts as an import of a memsweep module (a file under scripts/, or a package there):
 `import a`, `import a.b`, `from a import b` (a module b of package a, or a name in a),
@@ -133,7 +134,7 @@ def graph(root: Path = ROOT) -> dict[str, set[str]]:
     its modules, whatever they import, so `from figures import style` in figures/bands.py is no
     circle with figures/__init__.py loading its modules.
 
-    >>> sorted(graph()["sampler_contract"])
+    >>> sorted(graph()["sampling.contract"])
     []
     """
     known = modules(root)

@@ -22,8 +22,8 @@ from plotly.offline import get_plotlyjs
 
 import figures
 import highlights
-import sampler_phases
 import tables
+from sampling import phases as sampler_phases
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "workflow/report/explorer.js"

@@ -40,13 +40,12 @@ import os
 import sys
 
 import launch
-import logcap
 import sampler
-import sampler_phases
-import sampling
-import tether
-from sampler_contract import SUMMARY_KEYS, Messages, SamplerError, Settings
-from sampler_summary import closing_line
+from sampling import engine as sampling
+from sampling import logcap, tether
+from sampling import phases as sampler_phases
+from sampling.contract import SUMMARY_KEYS, Messages, SamplerError, Settings
+from sampling.summary import closing_line
 
 RUN_KEYS = (
     *SUMMARY_KEYS,

@@ -34,10 +34,16 @@ import math
 import os
 import sys
 
-import sampling
-from launch import ENFORCE_MODES
-from sampler_contract import KILL_GRACE_S, Messages, SamplerError, Settings, __version__
-from sampler_summary import closing_line, write_summary
+from sampling import engine
+from sampling.contract import (
+    ENFORCE_MODES,
+    KILL_GRACE_S,
+    Messages,
+    SamplerError,
+    Settings,
+    __version__,
+)
+from sampling.summary import closing_line, write_summary
 
 
 def number_type(kind, what: str, minimum: float, inclusive: bool = True):
@@ -151,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                 os.makedirs(os.path.dirname(os.path.abspath(args.summary)), exist_ok=True)
             except OSError as e:
                 raise SamplerError(f"cannot write the summary {args.summary}: {e}") from None
-        summary, status = sampling.Run(settings, messages).execute()
+        summary, status = engine.Run(settings, messages).execute()
         if args.summary:
             write_summary(args.summary, summary)
         messages.info(closing_line(summary))

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pandas as pd
 
-import sampler_phases
-from sampler_contract import TRACE_COLUMNS
+from sampling import phases as sampler_phases
+from sampling.contract import TRACE_COLUMNS
 
 KEY = ["variant", "limit_mb", "bucket_model", "repeat"]
 CONFIG_KEY = ["variant", "limit_mb", "bucket_model"]
@@ -276,7 +276,7 @@ COMPARE_ENV = Table(
     "aspect the baseline did not record is not compared",
 )  # fmt: skip
 COMPARE_TABLES = (COMPARE, COMPARE_RUNS, COMPARE_ENV)
-# A run's phases (scripts/sampler_phases.py writes them, in its COLUMNS' order) and the phases
+# A run's phases (scripts/sampling/phases.py writes them, in its COLUMNS' order) and the phases
 # stage's tables, written only when solver.phase_pattern is set.
 PHASE_FIELDS = tuple(
     {

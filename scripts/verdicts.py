@@ -55,8 +55,8 @@ import logging
 import pandas as pd
 
 import peaks
-import sampler_phases
 import tables
+from sampling import phases as sampler_phases
 
 # kind: (title, what a subject is); the report's cards follow this order
 KINDS = {

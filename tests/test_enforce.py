@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-import cgroups
-import guardian
 import launch
+from sampling import cgroups, guardian
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLER = ROOT / "scripts" / "sampler.py"

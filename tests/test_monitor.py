@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-import tether
 from monitor import BENCHMARK_COLUMNS, benchmark_row, run_status
+from sampling import tether
 from test_sampler import SUMMARY_KEYS, appeared, gone, marked
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"

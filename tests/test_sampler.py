@@ -18,10 +18,9 @@ from pathlib import Path
 
 import pytest
 
-import procfs
-import sampler_contract
-import sampler_summary
 from contracts import TRACE_COLUMNS
+from sampling import contract, engine, procfs, proctree
+from sampling import summary as sampler_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLER = ROOT / "scripts" / "sampler.py"
@@ -103,7 +102,7 @@ def marked(marker: str) -> list[int]:
     return pids
 
 
-def sampling(trace: Path, wait_s: float = 10.0) -> None:
+def sampling_started(trace: Path, wait_s: float = 10.0) -> None:
     """Wait until the sampler has written a sample to trace (its handlers are set by then)."""
     deadline = time.monotonic() + wait_s
     while not (trace.exists() and len(trace.read_text().splitlines()) > 1):
@@ -220,8 +219,8 @@ def test_trace_header_and_summary_keys_are_the_contract(tmp_path):
     p, s, rows = run(["-q", "--", "sleep", "0.2"], tmp_path)
     assert p.returncode == 0
     assert (tmp_path / "trace.csv").read_text().splitlines()[0] == HEADER
-    assert tuple(TRACE_COLUMNS) == sampler_contract.TRACE_COLUMNS
-    assert set(s) == SUMMARY_KEYS == set(sampler_contract.SUMMARY_KEYS)
+    assert tuple(TRACE_COLUMNS) == contract.TRACE_COLUMNS
+    assert set(s) == SUMMARY_KEYS == set(contract.SUMMARY_KEYS)
     assert len(rows) == s["samples"] >= 10
     for r in rows:
         assert len(r["time_s"].split(".")[1]) == 6
@@ -234,15 +233,16 @@ def test_trace_header_and_summary_keys_are_the_contract(tmp_path):
     assert s["interrupted"] is False and s["interrupt_signal"] is None
     assert s["leftover_processes"] == []
     assert s["started_at"].endswith("Z") and "T" in s["started_at"]
-    assert s["sampler_version"] == sampler_contract.__version__
+    assert s["sampler_version"] == contract.__version__
     assert s["kernel"] == os.uname().release
     assert not list(tmp_path.glob("*.tmp*"))  # written via a temp file and os.replace
 
 
 def test_the_contract_imports_nothing_of_memsweep_and_starts_nothing():
-    code = "import sys; before = set(sys.modules); import sampler_contract; "
-    code += "print(sorted(m for m in set(sys.modules) - before if m != 'sampler_contract' "
-    code += "and m in {'sampling', 'guardian', 'procfs', 'cgroups', 'subprocess', 'argparse'}))"
+    code = "import sys; before = set(sys.modules); import sampling.contract; "
+    code += "print(sorted(m for m in set(sys.modules) - before "
+    code += "if m.startswith('sampling.') and m != 'sampling.contract' "
+    code += "or m in {'subprocess', 'argparse'}))"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
     p = subprocess.run([PY, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert p.stdout.strip() == "[]"
@@ -321,7 +321,7 @@ def test_timeout_terminates_the_process_group(tmp_path):
 def test_timeout_kills_a_command_that_ignores_sigterm(tmp_path):
     p, s, _ = run(["-q", "--timeout", "0.3", "--", "sh", "-c", "trap '' TERM; sleep 30"], tmp_path)
     assert p.returncode == 137 and s["signal"] == 9 and s["timed_out"] is True
-    assert sampler_contract.KILL_GRACE_S <= s["duration_s"] < sampler_contract.KILL_GRACE_S + 10
+    assert contract.KILL_GRACE_S <= s["duration_s"] < contract.KILL_GRACE_S + 10
 
 
 def test_command_that_cannot_start_exits_127_with_summary(tmp_path):
@@ -516,9 +516,6 @@ def test_attach_to_a_zombie_ends_exit_with_its_status_and_no_sample(tmp_path):
 
 
 def test_attach_to_a_process_reaped_before_the_first_sample_ends_vanished(tmp_path, monkeypatch):
-    import proctree
-    import sampling
-
     target = subprocess.Popen(["sleep", "30"])
 
     class ReapedOnceOpened(proctree.Tree):
@@ -527,9 +524,9 @@ def test_attach_to_a_process_reaped_before_the_first_sample_ends_vanished(tmp_pa
             target.kill()
             target.wait()  # its /proc files, already open, now read ESRCH
 
-    monkeypatch.setattr(sampling.proctree, "Tree", ReapedOnceOpened)
-    settings = sampler_contract.Settings(pid=target.pid, out=str(tmp_path / "t.csv"))
-    s, status = sampling.Run(settings, sampler_contract.Messages(quiet=True)).execute()
+    monkeypatch.setattr(engine.proctree, "Tree", ReapedOnceOpened)
+    settings = contract.Settings(pid=target.pid, out=str(tmp_path / "t.csv"))
+    s, status = engine.Run(settings, contract.Messages(quiet=True)).execute()
     assert status == 0 and s["end"] == "vanished" and s["samples"] == 0
     assert s["exit_code"] is None and s["peak_rss_kb"] is None
     assert sampler_summary.closing_line(s).endswith(
@@ -581,7 +578,7 @@ def test_attach_interrupted_says_so_and_leaves_the_target_alone(tmp_path):
         with subprocess.Popen(
             [*args, "--summary", str(summ)], stderr=subprocess.PIPE, text=True
         ) as p:
-            sampling(out)
+            sampling_started(out)
             p.send_signal(signal.SIGINT)
             _, err = p.communicate(timeout=5)
         assert p.returncode == 130 and target.poll() is None  # the target is left alone
@@ -608,7 +605,7 @@ def test_a_signal_to_the_sampler_is_an_interrupted_run(tmp_path, sig, code):
     with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p:
         assert p.stdout.readline() == "ready\n"
         assert appeared(marker)  # the shell started its child
-        sampling(out)  # and the sampler took samples
+        sampling_started(out)  # and the sampler took samples
         p.send_signal(sig)
         _, err = p.communicate(timeout=10)
     assert "Traceback" not in err
@@ -684,7 +681,7 @@ def test_late_ticks_are_skipped_and_counted_never_bursted(tmp_path):
     out, summ = tmp_path / "t.csv", tmp_path / "s.json"
     args = [PY, str(SAMPLER), "-q", "--out", str(out), "--summary", str(summ), "--", "sleep", "2"]
     with subprocess.Popen(args) as p:
-        sampling(out)  # the sampler is in its tick loop
+        sampling_started(out)  # the sampler is in its tick loop
         p.send_signal(signal.SIGSTOP)
         time.sleep(0.06)
         p.send_signal(signal.SIGCONT)
@@ -720,7 +717,7 @@ def test_runs_from_any_folder(tmp_path):
     p = subprocess.run(
         [PY, str(SAMPLER), "--version"], cwd=tmp_path, capture_output=True, text=True
     )
-    assert p.stdout.strip() == f"sampler.py {sampler_contract.__version__}"
+    assert p.stdout.strip() == f"sampler.py {contract.__version__}"
     p = subprocess.run(
         [PY, str(SAMPLER), "-q", "--out", "t.csv", "--", "true"],
         cwd=tmp_path, capture_output=True, text=True,

@@ -31,13 +31,13 @@ import codedeps  # noqa: E402
 import figures  # noqa: E402
 import highlights  # noqa: E402
 import launch  # noqa: E402
-import sampler_phases  # noqa: E402
 import search_step  # noqa: E402
 import tables  # noqa: E402
-import tether  # noqa: E402
+from sampling import phases as sampler_phases  # noqa: E402
+from sampling import tether  # noqa: E402
 
 # This campaign's command line, for the redo advice of every job's error messages, and this
-# Snakemake's pid, which a run watches so that none outlives the campaign (scripts/tether.py):
+# Snakemake's pid, which a run watches so that none outlives the campaign (scripts/sampling/tether.py):
 # both in the environment the jobs inherit, so neither reruns a job when it changes.
 os.environ[tables.CAMPAIGN_ENV] = tables.command_line(sys.argv[1:])
 os.environ[tether.CAMPAIGN_PID_ENV] = str(os.getpid())

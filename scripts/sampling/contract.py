@@ -36,6 +36,7 @@ SUMMARY_KEYS = (
     "cgroup_events_oom", "cgroup_events_oom_kill", "cgroup_pressure_some_us",
     "cgroup_pressure_full_us", "end", "timeout_s", "peak_nprocs", "notes",
 )  # fmt: skip
+ENFORCE_MODES = ("none", "cgroup", "rlimit")  # --enforce: how a memory limit is enforced
 ENDS = ("exit", "reaped", "vanished", "timeout", "interrupted", "not started")
 KILL_GRACE_S = 2.0  # --timeout and interrupts: SIGTERM to the process group, SIGKILL this later
 

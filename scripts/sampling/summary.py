@@ -19,8 +19,8 @@ import os
 from collections import Counter
 from datetime import UTC, datetime
 
-import procfs
-from sampler_contract import SUMMARY_KEYS, SamplerError, __version__
+from sampling import procfs
+from sampling.contract import SUMMARY_KEYS, SamplerError, __version__
 
 IMAGE_SLACK_KB = 1024  # pages the forked child touches before exec, on top of the image
 

@@ -15,7 +15,7 @@ import math
 import os
 import time
 
-from procfs import (
+from sampling.procfs import (
     O_READ,
     PAGE_KB,
     ProcError,

@@ -18,12 +18,10 @@ import signal
 import time
 from collections import Counter
 
-import cgroups
-import procfs
-import proctree
-import sampler_summary
-from guardian import Guardian, GuardianError, Launch
-from sampler_contract import KILL_GRACE_S, SUMMARY_KEYS, Messages, SamplerError, Settings, Trace
+from sampling import cgroups, procfs, proctree
+from sampling import summary as sampler_summary
+from sampling.contract import KILL_GRACE_S, SUMMARY_KEYS, Messages, SamplerError, Settings, Trace
+from sampling.guardian import Guardian, GuardianError, Launch
 
 FLUSH_S = 0.5  # the trace is written out at least this often
 SLOW_S = 0.1  # cgroup usage (and, in attach mode, CPU and I/O) are read this often

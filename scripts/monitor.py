@@ -41,10 +41,10 @@ import sys
 
 import launch
 import sampler
-from sampling import engine as sampling
-from sampling import logcap, tether
+from sampling import engine, logcap, tether
 from sampling import phases as sampler_phases
 from sampling.contract import SUMMARY_KEYS, Messages, SamplerError, Settings
+from sampling.files import write_atomically
 from sampling.summary import closing_line
 
 RUN_KEYS = (
@@ -108,19 +108,6 @@ def benchmark_row(s: dict) -> list[str]:
     ]
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Write text to path through a temp file beside it and os.replace (SamplerError if not)."""
-    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError as e:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise SamplerError(f"cannot write {path}: {e.strerror}") from None
-
-
 def write_phases(run_dir: str, markers: list, end_s: float) -> None:
     """phases.csv: the trace cut at the phases' starts (the lines seen once the program ended
     are stamped with its end)."""
@@ -181,7 +168,7 @@ def measure(args, messages: Messages) -> int:
         phases=phases,
     )
     try:
-        summary, _ = sampling.Run(settings, messages).execute()
+        summary, _ = engine.Run(settings, messages).execute()
         if phases is not None:  # also for a program that never started: (start), no samples
             end = summary["duration_s"] or 0.0
             write_phases(run_dir, phases.finish(end), end)

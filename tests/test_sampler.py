@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from contracts import TRACE_COLUMNS
+from contracts import SUMMARY_KEYS, TRACE_COLUMNS
 from sampling import contract, engine, procfs, proctree
 from sampling import summary as sampler_summary
 
@@ -28,19 +28,6 @@ BURST = ROOT / "tests" / "workloads" / "burst.py"
 FORKER = ROOT / "tests" / "workloads" / "forker.py"
 PY = sys.executable
 HEADER = ",".join(TRACE_COLUMNS)
-SUMMARY_KEYS = {
-    "command", "mode", "pid", "interval_ms", "samples", "duration_s", "effective_interval_ms",
-    "interval_p50_ms", "interval_p99_ms", "missed_ticks", "peak_rss_kb", "peak_rss_time_s",
-    "peak_vmsize_kb", "peak_vmdata_kb", "hwm_kb", "maxrss_kb", "peak_capture", "exit_code",
-    "signal", "timed_out", "started_at", "hostname", "kernel", "sampler_version", "enforce",
-    "memory_limit_mb", "cgroup_peak_kb", "oom_killed", "interrupted", "interrupt_signal",
-    "leftover_processes", "maxrss_is_image", "cpu_user_s", "cpu_system_s", "cpu_load_cores",
-    "minor_faults", "major_faults", "voluntary_switches", "involuntary_switches", "rchar_bytes",
-    "wchar_bytes", "read_bytes", "write_bytes", "smaps_interval_ms", "peak_uss_kb",
-    "peak_pss_kb", "cgroup_anon_kb", "cgroup_file_kb", "cgroup_events_high", "cgroup_events_max",
-    "cgroup_events_oom", "cgroup_events_oom_kill", "cgroup_pressure_some_us",
-    "cgroup_pressure_full_us", "end", "timeout_s", "peak_nprocs", "notes",
-}  # fmt: skip
 MIB = 1024
 
 STATUS = b"""Name:\tpython3
@@ -187,19 +174,14 @@ def test_percentile_nearest_rank_in_ms():
     assert sampler_summary.percentile(Counter(), 50) is None
 
 
-class Proc:
-    def __init__(self, hwm, peak):
-        self.hwm, self.peak = hwm, peak
-
-
 def test_peak_capture_compares_one_process_with_one_process():
     # a tree: summed RSS (1900) is no process's peak; capture compares 900 with 1000
-    tree = [Proc(hwm=1000, peak=900), Proc(hwm=1000, peak=800), Proc(hwm=200, peak=200)]
+    tree = [(1000, 900), (1000, 800), (200, 200)]
     assert sampler_summary.peak_capture(tree) == (1000, 0.9)
     # ru_maxrss counts when it says more (a short-lived child never sampled)
     assert sampler_summary.peak_capture(tree, maxrss_kb=1800) == (1000, 0.5)
     # a counter approximation put a sample above VmHWM: still at most 1
-    assert sampler_summary.peak_capture([Proc(hwm=1000, peak=1010)]) == (1000, 1.0)
+    assert sampler_summary.peak_capture([(1000, 1010)]) == (1000, 1.0)
     assert sampler_summary.peak_capture([]) == (None, None)
 
 
@@ -238,10 +220,10 @@ def test_trace_header_and_summary_keys_are_the_contract(tmp_path):
     assert not list(tmp_path.glob("*.tmp*"))  # written via a temp file and os.replace
 
 
-def test_the_contract_imports_nothing_of_memsweep_and_starts_nothing():
+def test_the_contract_imports_nothing_of_memsweep_but_the_registry_and_starts_nothing():
     code = "import sys; before = set(sys.modules); import sampling.contract; "
     code += "print(sorted(m for m in set(sys.modules) - before "
-    code += "if m.startswith('sampling.') and m != 'sampling.contract' "
+    code += "if m.startswith('sampling.') and m not in ('sampling.contract', 'sampling.metrics') "
     code += "or m in {'subprocess', 'argparse'}))"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
     p = subprocess.run([PY, "-c", code], capture_output=True, text=True, env=env, check=True)

@@ -220,6 +220,17 @@ def test_trace_header_and_summary_keys_are_the_contract(tmp_path):
     assert not list(tmp_path.glob("*.tmp*"))  # written via a temp file and os.replace
 
 
+def test_threads_max_is_the_most_threads_of_the_tree_alive_at_once(tmp_path):
+    threads = "import threading, time\n" + (
+        "ts = [threading.Thread(target=time.sleep, args=(1.2,)) for _ in range(3)]\n"
+        "[t.start() for t in ts]\n[t.join() for t in ts]\n"
+    )
+    p, s, _ = run(["-q", "--", PY, "-S", "-c", threads], tmp_path)
+    assert p.returncode == 0 and s["threads_max"] == 4  # the main thread and three
+    p, s, _ = run(["-q", "--", "sh", "-c", "sleep 1.2 & sleep 1.2; wait"], tmp_path)
+    assert p.returncode == 0 and s["threads_max"] == 3  # summed over sh and two sleeps
+
+
 def test_the_contract_imports_nothing_of_memsweep_but_the_registry_and_starts_nothing():
     code = "import sys; before = set(sys.modules); import sampling.contract; "
     code += "print(sorted(m for m in set(sys.modules) - before "

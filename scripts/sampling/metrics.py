@@ -140,6 +140,8 @@ METRICS = (
     ),
     _m("peak_nprocs", "tree", "members", "sum", "max", "count", "peak_nprocs", "processes", 0,
        reader="proctree", what="the most processes of the run alive at once"),
+    _m("threads_max", "status", "Threads", "sum", "max", "count", "threads_max", "threads", 0,
+       what="the most threads of the run alive at once (read with status, every 0.5 s)"),
 )  # fmt: skip
 BY_KEY = {m.key: m for m in METRICS}
 

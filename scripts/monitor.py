@@ -17,14 +17,14 @@ By hand, the same settings can be given as options instead, the program after `-
 
 The sampler runs in this process (no second interpreter). The run holds a lock beside its folder
 for its whole life and, started by the workflow, ends when the campaign's Snakemake ends, even
-by SIGKILL (tether.py). The run folder gets trace.csv (the sampler's trace), solver.log (the
-program's stdout and stderr, nothing else, capped at --log-max-mb: its first and last halves,
-with a note of what was cut; see logcap.py), benchmark.tsv (Snakemake's benchmark columns), with
---phase-pattern phases.csv (the program's phases, from the lines of solver.log the pattern
-matches, timestamped by the sampler as they were written: scripts/sampler_phases.py) and, last
-and atomically, run.json (the sampler's summary and the
-run's configuration). The program's environment is the caller's, then the --env pairs, then the
-run's configuration (launch.run_env).
+by SIGKILL (sampling/tether.py). The run folder gets trace.csv (the sampler's trace), solver.log
+(the program's stdout and stderr, nothing else, capped at --log-max-mb: its first and last
+halves, with a note of what was cut; see sampling/logcap.py), benchmark.tsv (Snakemake's
+benchmark columns), with --phase-pattern phases.csv (the program's phases, from the lines of
+solver.log the pattern matches, timestamped by the sampler as they were written:
+sampling/phases.py) and, last and atomically (sampling/files.py), run.json (the sampler's
+summary and the run's configuration). The program's environment is the caller's, then the --env
+pairs, then the run's configuration (launch.run_env).
 
 Exit status: 0 when run.json was written, whatever the program did (a program that fails, crashes,
 times out or is OOM-killed is a finished run, and run.json says so); 1 when memsweep itself

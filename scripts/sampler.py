@@ -19,12 +19,12 @@ Messages go to stderr only; the command inherits stdout and stderr. Exit status:
 (launch) or 0 (attach); 128+N when signal N interrupted the sampler; 2 for bad usage or a missing
 process; 127 when the command cannot start (the summary is still written); 1 when the sampler
 cannot work (a trace it cannot write, a failed guardian); 70 for an internal error.
-This file is the command line only: it parses the options and calls the engine. The contracts
-(TRACE_COLUMNS, SUMMARY_KEYS), the settings, the messages and the trace writer are in
-sampler_contract.py; the run itself in sampling.py, the /proc parsing in procfs.py, the process
-tree in proctree.py, the guardian in guardian.py, the summary's figures, its file and its closing
-line in sampler_summary.py, enforcement in cgroups.py. Standard library only. Contracts and
-trade-offs: docs/sampler.md.
+This file is the command line only: it parses the options and calls the engine. The rest is the
+package scripts/sampling/: the contracts (TRACE_COLUMNS, SUMMARY_KEYS), the settings, the
+messages and the trace writer in contract.py, the per-run metrics in metrics.py, the run itself
+in engine.py, the /proc parsing in procfs.py, the process tree in proctree.py, the guardian in
+guardian.py, the summary's figures, its file and its closing line in summary.py, enforcement in
+cgroups.py. Standard library only. Contracts and trade-offs: docs/sampler.md.
 """
 
 from __future__ import annotations

@@ -165,9 +165,8 @@ def per_sample_us(long: dict, short: dict, cpu="cpu_ns", n="samples") -> float:
 def profile(tmp: Path) -> None:
     """Where one tick's microseconds go: each step's CPU with the caches as cold as in a
     sampler (the step runs right after a 5 ms sleep; the sleep alone is subtracted)."""
-    import procfs
-    import proctree
-    import sampler_phases
+    from sampling import phases as sampler_phases
+    from sampling import procfs, proctree
 
     victim = subprocess.Popen(target(True, 600))
     pids = [victim.pid, *children(victim.pid, want=2)]

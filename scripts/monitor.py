@@ -17,14 +17,14 @@ By hand, the same settings can be given as options instead, the program after `-
 
 The sampler runs in this process (no second interpreter). The run holds a lock beside its folder
 for its whole life and, started by the workflow, ends when the campaign's Snakemake ends, even
-by SIGKILL (tether.py). The run folder gets trace.csv (the sampler's trace), solver.log (the
-program's stdout and stderr, nothing else, capped at --log-max-mb: its first and last halves,
-with a note of what was cut; see logcap.py), benchmark.tsv (Snakemake's benchmark columns), with
---phase-pattern phases.csv (the program's phases, from the lines of solver.log the pattern
-matches, timestamped by the sampler as they were written: scripts/sampler_phases.py) and, last
-and atomically, run.json (the sampler's summary and the
-run's configuration). The program's environment is the caller's, then the --env pairs, then the
-run's configuration (campaign.spec.run_env).
+by SIGKILL (sampling/tether.py). The run folder gets trace.csv (the sampler's trace), solver.log
+(the program's stdout and stderr, nothing else, capped at --log-max-mb: its first and last
+halves, with a note of what was cut; see sampling/logcap.py), benchmark.tsv (Snakemake's
+benchmark columns), with --phase-pattern phases.csv (the program's phases, from the lines of
+solver.log the pattern matches, timestamped by the sampler as they were written:
+sampling/phases.py) and, last and atomically (sampling/files.py), run.json (the sampler's
+summary and the run's configuration). The program's environment is the caller's, then the --env
+pairs, then the run's configuration (campaign.spec.run_env).
 
 Exit status: 0 when run.json was written, whatever the program did (a program that fails, crashes,
 times out or is OOM-killed is a finished run, and run.json says so); 1 when memsweep itself
@@ -40,13 +40,12 @@ import os
 import sys
 
 import campaign.spec
-import logcap
 import sampler
-import sampler_phases
-import sampling
-import tether
-from sampler_contract import SUMMARY_KEYS, Messages, SamplerError, Settings
-from sampler_summary import closing_line
+from sampling import engine, logcap, tether
+from sampling import phases as sampler_phases
+from sampling.contract import SUMMARY_KEYS, Messages, SamplerError, Settings
+from sampling.files import write_atomically
+from sampling.summary import closing_line
 
 RUN_KEYS = (
     *SUMMARY_KEYS,
@@ -109,19 +108,6 @@ def benchmark_row(s: dict) -> list[str]:
     ]
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Write text to path through a temp file beside it and os.replace (SamplerError if not)."""
-    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError as e:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise SamplerError(f"cannot write {path}: {e.strerror}") from None
-
-
 def write_phases(run_dir: str, markers: list, end_s: float) -> None:
     """phases.csv: the trace cut at the phases' starts (the lines seen once the program ended
     are stamped with its end)."""
@@ -182,7 +168,7 @@ def measure(args, messages: Messages) -> int:
         phases=phases,
     )
     try:
-        summary, _ = sampling.Run(settings, messages).execute()
+        summary, _ = engine.Run(settings, messages).execute()
         if phases is not None:  # also for a program that never started: (start), no samples
             end = summary["duration_s"] or 0.0
             write_phases(run_dir, phases.finish(end), end)

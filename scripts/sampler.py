@@ -19,12 +19,12 @@ Messages go to stderr only; the command inherits stdout and stderr. Exit status:
 (launch) or 0 (attach); 128+N when signal N interrupted the sampler; 2 for bad usage or a missing
 process; 127 when the command cannot start (the summary is still written); 1 when the sampler
 cannot work (a trace it cannot write, a failed guardian); 70 for an internal error.
-This file is the command line only: it parses the options and calls the engine. The contracts
-(TRACE_COLUMNS, SUMMARY_KEYS), the settings, the messages and the trace writer are in
-sampler_contract.py; the run itself in sampling.py, the /proc parsing in procfs.py, the process
-tree in proctree.py, the guardian in guardian.py, the summary's figures, its file and its closing
-line in sampler_summary.py, enforcement in cgroups.py. Standard library only. Contracts and
-trade-offs: docs/sampler.md.
+This file is the command line only: it parses the options and calls the engine. The rest is the
+package scripts/sampling/: the contracts (TRACE_COLUMNS, SUMMARY_KEYS), the settings, the
+messages and the trace writer in contract.py, the per-run metrics in metrics.py, the run itself
+in engine.py, the /proc parsing in procfs.py, the process tree in proctree.py, the guardian in
+guardian.py, the summary's figures, its file and its closing line in summary.py, enforcement in
+cgroups.py. Standard library only. Contracts and trade-offs: docs/sampler.md.
 """
 
 from __future__ import annotations
@@ -34,10 +34,16 @@ import math
 import os
 import sys
 
-import sampling
-from campaign.spec import ENFORCE_MODES
-from sampler_contract import KILL_GRACE_S, Messages, SamplerError, Settings, __version__
-from sampler_summary import closing_line, write_summary
+from sampling import engine
+from sampling.contract import (
+    ENFORCE_MODES,
+    KILL_GRACE_S,
+    Messages,
+    SamplerError,
+    Settings,
+    __version__,
+)
+from sampling.summary import closing_line, write_summary
 
 
 def number_type(kind, what: str, minimum: float, inclusive: bool = True):
@@ -151,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                 os.makedirs(os.path.dirname(os.path.abspath(args.summary)), exist_ok=True)
             except OSError as e:
                 raise SamplerError(f"cannot write the summary {args.summary}: {e}") from None
-        summary, status = sampling.Run(settings, messages).execute()
+        summary, status = engine.Run(settings, messages).execute()
         if args.summary:
             write_summary(args.summary, summary)
         messages.info(closing_line(summary))

@@ -1,9 +1,29 @@
 """The file contracts, written once for the tests, independent of the scripts' own lists.
 
 A test compares what a script writes with these lists, never with the script's own constants, so
-a changed column fails a test instead of passing silently.
+a changed column fails a test instead of passing silently. A per-run metric added to the
+registry (scripts/sampling/metrics.py) after these lists were written adds its run.json key and
+runs.csv column from the registry: the metric is one entry, and test_sampler and test_tables check
+that the sampler and the runs table write exactly what the registry says.
 """
 
+from sampling import metrics
+
+# run.json's keys from the sampler (its summary); those of metrics added to the registry
+# (scripts/sampling/metrics.py) since are taken from it, and test_sampler checks the registry
+SUMMARY_KEYS_WRITTEN = {
+    "command", "mode", "pid", "interval_ms", "samples", "duration_s", "effective_interval_ms",
+    "interval_p50_ms", "interval_p99_ms", "missed_ticks", "peak_rss_kb", "peak_rss_time_s",
+    "peak_vmsize_kb", "peak_vmdata_kb", "hwm_kb", "maxrss_kb", "peak_capture", "exit_code",
+    "signal", "timed_out", "started_at", "hostname", "kernel", "sampler_version", "enforce",
+    "memory_limit_mb", "cgroup_peak_kb", "oom_killed", "interrupted", "interrupt_signal",
+    "leftover_processes", "maxrss_is_image", "cpu_user_s", "cpu_system_s", "cpu_load_cores",
+    "minor_faults", "major_faults", "voluntary_switches", "involuntary_switches", "rchar_bytes",
+    "wchar_bytes", "read_bytes", "write_bytes", "smaps_interval_ms", "peak_uss_kb",
+    "peak_pss_kb", "cgroup_anon_kb", "cgroup_file_kb", "cgroup_events_high", "cgroup_events_max",
+    "cgroup_events_oom", "cgroup_events_oom_kill", "cgroup_pressure_some_us",
+    "cgroup_pressure_full_us", "end", "timeout_s", "peak_nprocs", "notes",
+}  # fmt: skip
 TRACE_COLUMNS = ["time_s", "vmrss_kb", "vmsize_kb", "vmdata_kb", "vmhwm_kb", "vmswap_kb", "nprocs"]
 KEY = ["variant", "limit_mb", "bucket_model", "repeat"]
 RUN_COLUMNS = [
@@ -18,6 +38,9 @@ RUN_COLUMNS = [
     "cgroup_events_oom_kill", "cgroup_pressure_some_us", "cgroup_pressure_full_us",
     "interval_p99_ms", "peak_nprocs", "timeout_s", "output_mb", "output_cut_mb", "maxrss_is_image",
 ]  # fmt: skip
+METRICS_ADDED = [m for m in metrics.METRICS if m.key not in SUMMARY_KEYS_WRITTEN]
+SUMMARY_KEYS = SUMMARY_KEYS_WRITTEN | {m.key for m in METRICS_ADDED}
+RUN_COLUMNS += [m.column for m in METRICS_ADDED if m.column]
 # runs.csv as memsweep wrote it when it began to compare: a saved baseline may have only these
 RUN_COLUMNS_FIRST_COMPARED = [
     *KEY, "status", "exit_code", "signal", "timed_out", "oom_killed", "duration_s", "samples",

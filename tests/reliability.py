@@ -53,7 +53,7 @@ def fingerprint(project: Path, skip: str | None = None) -> dict:
     out = {}
     for path in sorted((project / "results/runs").rglob("*")):
         if path.name.startswith(".") and path.name.endswith(".lock"):
-            continue  # a run's lock (scripts/tether.py), not a measurement
+            continue  # a run's lock (scripts/sampling/tether.py), not a measurement
         if path.is_file() and not (skip and str(path.relative_to(project)).startswith(skip)):
             out[str(path.relative_to(project))] = hashlib.sha1(path.read_bytes()).hexdigest()
     return out
@@ -405,7 +405,7 @@ def forks(project):
 
 @fault("program forks, enforce: cgroup")
 def forks_cgroup(project):
-    import cgroups
+    from sampling import cgroups
 
     if cgroups.problem():
         return f"no writable cgroup: {cgroups.problem()[:60]}", "none", "-", True

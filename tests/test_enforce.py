@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 import campaign.spec
-import cgroups
-import guardian
+from sampling import cgroups, guardian
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLER = ROOT / "scripts" / "sampler.py"

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-import tether
+from contracts import SUMMARY_KEYS
 from monitor import BENCHMARK_COLUMNS, benchmark_row, run_status
-from test_sampler import SUMMARY_KEYS, appeared, gone, marked
+from sampling import tether
+from test_sampler import appeared, gone, marked
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 WRAPPER = SCRIPTS / "monitor.py"

@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 
 import campaign.config
-import sampler_contract
-import sampler_phases
-import sampling
 import tables
 from analysis import phases, verdicts
 from contracts import RUN_PHASE_COLUMNS
+from sampling import contract as sampler_contract
+from sampling import engine
+from sampling import phases as sampler_phases
 
 ROOT = Path(__file__).resolve().parents[1]
 PHASED = ROOT / "tests/workloads/phased.py"
@@ -87,7 +87,7 @@ def sample_phased(tmp_path, steps, interval_ms=20.0, env=None, settle_ms=0):
         out=str(tmp_path / "trace.csv"), stdout=out, stderr=out,
         env={"PYTHONUNBUFFERED": "1", **(env or {})}, phases=reader,
     )  # fmt: skip
-    run = sampling.Run(settings, sampler_contract.Messages(quiet=True))
+    run = engine.Run(settings, sampler_contract.Messages(quiet=True))
     try:
         summary, status = run.execute()
     finally:

@@ -18,10 +18,9 @@ from pathlib import Path
 
 import pytest
 
-import procfs
-import sampler_contract
-import sampler_summary
-from contracts import TRACE_COLUMNS
+from contracts import SUMMARY_KEYS, TRACE_COLUMNS
+from sampling import contract, engine, procfs, proctree
+from sampling import summary as sampler_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLER = ROOT / "scripts" / "sampler.py"
@@ -29,19 +28,6 @@ BURST = ROOT / "tests" / "workloads" / "burst.py"
 FORKER = ROOT / "tests" / "workloads" / "forker.py"
 PY = sys.executable
 HEADER = ",".join(TRACE_COLUMNS)
-SUMMARY_KEYS = {
-    "command", "mode", "pid", "interval_ms", "samples", "duration_s", "effective_interval_ms",
-    "interval_p50_ms", "interval_p99_ms", "missed_ticks", "peak_rss_kb", "peak_rss_time_s",
-    "peak_vmsize_kb", "peak_vmdata_kb", "hwm_kb", "maxrss_kb", "peak_capture", "exit_code",
-    "signal", "timed_out", "started_at", "hostname", "kernel", "sampler_version", "enforce",
-    "memory_limit_mb", "cgroup_peak_kb", "oom_killed", "interrupted", "interrupt_signal",
-    "leftover_processes", "maxrss_is_image", "cpu_user_s", "cpu_system_s", "cpu_load_cores",
-    "minor_faults", "major_faults", "voluntary_switches", "involuntary_switches", "rchar_bytes",
-    "wchar_bytes", "read_bytes", "write_bytes", "smaps_interval_ms", "peak_uss_kb",
-    "peak_pss_kb", "cgroup_anon_kb", "cgroup_file_kb", "cgroup_events_high", "cgroup_events_max",
-    "cgroup_events_oom", "cgroup_events_oom_kill", "cgroup_pressure_some_us",
-    "cgroup_pressure_full_us", "end", "timeout_s", "peak_nprocs", "notes",
-}  # fmt: skip
 MIB = 1024
 
 STATUS = b"""Name:\tpython3
@@ -103,7 +89,7 @@ def marked(marker: str) -> list[int]:
     return pids
 
 
-def sampling(trace: Path, wait_s: float = 10.0) -> None:
+def sampling_started(trace: Path, wait_s: float = 10.0) -> None:
     """Wait until the sampler has written a sample to trace (its handlers are set by then)."""
     deadline = time.monotonic() + wait_s
     while not (trace.exists() and len(trace.read_text().splitlines()) > 1):
@@ -188,19 +174,14 @@ def test_percentile_nearest_rank_in_ms():
     assert sampler_summary.percentile(Counter(), 50) is None
 
 
-class Proc:
-    def __init__(self, hwm, peak):
-        self.hwm, self.peak = hwm, peak
-
-
 def test_peak_capture_compares_one_process_with_one_process():
     # a tree: summed RSS (1900) is no process's peak; capture compares 900 with 1000
-    tree = [Proc(hwm=1000, peak=900), Proc(hwm=1000, peak=800), Proc(hwm=200, peak=200)]
+    tree = [(1000, 900), (1000, 800), (200, 200)]
     assert sampler_summary.peak_capture(tree) == (1000, 0.9)
     # ru_maxrss counts when it says more (a short-lived child never sampled)
     assert sampler_summary.peak_capture(tree, maxrss_kb=1800) == (1000, 0.5)
     # a counter approximation put a sample above VmHWM: still at most 1
-    assert sampler_summary.peak_capture([Proc(hwm=1000, peak=1010)]) == (1000, 1.0)
+    assert sampler_summary.peak_capture([(1000, 1010)]) == (1000, 1.0)
     assert sampler_summary.peak_capture([]) == (None, None)
 
 
@@ -220,8 +201,8 @@ def test_trace_header_and_summary_keys_are_the_contract(tmp_path):
     p, s, rows = run(["-q", "--", "sleep", "0.2"], tmp_path)
     assert p.returncode == 0
     assert (tmp_path / "trace.csv").read_text().splitlines()[0] == HEADER
-    assert tuple(TRACE_COLUMNS) == sampler_contract.TRACE_COLUMNS
-    assert set(s) == SUMMARY_KEYS == set(sampler_contract.SUMMARY_KEYS)
+    assert tuple(TRACE_COLUMNS) == contract.TRACE_COLUMNS
+    assert set(s) == SUMMARY_KEYS == set(contract.SUMMARY_KEYS)
     assert len(rows) == s["samples"] >= 10
     for r in rows:
         assert len(r["time_s"].split(".")[1]) == 6
@@ -234,15 +215,27 @@ def test_trace_header_and_summary_keys_are_the_contract(tmp_path):
     assert s["interrupted"] is False and s["interrupt_signal"] is None
     assert s["leftover_processes"] == []
     assert s["started_at"].endswith("Z") and "T" in s["started_at"]
-    assert s["sampler_version"] == sampler_contract.__version__
+    assert s["sampler_version"] == contract.__version__
     assert s["kernel"] == os.uname().release
     assert not list(tmp_path.glob("*.tmp*"))  # written via a temp file and os.replace
 
 
-def test_the_contract_imports_nothing_of_memsweep_and_starts_nothing():
-    code = "import sys; before = set(sys.modules); import sampler_contract; "
-    code += "print(sorted(m for m in set(sys.modules) - before if m != 'sampler_contract' "
-    code += "and m in {'sampling', 'guardian', 'procfs', 'cgroups', 'subprocess', 'argparse'}))"
+def test_threads_max_is_the_most_threads_of_the_tree_alive_at_once(tmp_path):
+    threads = "import threading, time\n" + (
+        "ts = [threading.Thread(target=time.sleep, args=(1.2,)) for _ in range(3)]\n"
+        "[t.start() for t in ts]\n[t.join() for t in ts]\n"
+    )
+    p, s, _ = run(["-q", "--", PY, "-S", "-c", threads], tmp_path)
+    assert p.returncode == 0 and s["threads_max"] == 4  # the main thread and three
+    p, s, _ = run(["-q", "--", "sh", "-c", "sleep 1.2 & sleep 1.2; wait"], tmp_path)
+    assert p.returncode == 0 and s["threads_max"] == 3  # summed over sh and two sleeps
+
+
+def test_the_contract_imports_nothing_of_memsweep_but_the_registry_and_starts_nothing():
+    code = "import sys; before = set(sys.modules); import sampling.contract; "
+    code += "print(sorted(m for m in set(sys.modules) - before "
+    code += "if m.startswith('sampling.') and m not in ('sampling.contract', 'sampling.metrics') "
+    code += "or m in {'subprocess', 'argparse'}))"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
     p = subprocess.run([PY, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert p.stdout.strip() == "[]"
@@ -321,7 +314,7 @@ def test_timeout_terminates_the_process_group(tmp_path):
 def test_timeout_kills_a_command_that_ignores_sigterm(tmp_path):
     p, s, _ = run(["-q", "--timeout", "0.3", "--", "sh", "-c", "trap '' TERM; sleep 30"], tmp_path)
     assert p.returncode == 137 and s["signal"] == 9 and s["timed_out"] is True
-    assert sampler_contract.KILL_GRACE_S <= s["duration_s"] < sampler_contract.KILL_GRACE_S + 10
+    assert contract.KILL_GRACE_S <= s["duration_s"] < contract.KILL_GRACE_S + 10
 
 
 def test_command_that_cannot_start_exits_127_with_summary(tmp_path):
@@ -516,9 +509,6 @@ def test_attach_to_a_zombie_ends_exit_with_its_status_and_no_sample(tmp_path):
 
 
 def test_attach_to_a_process_reaped_before_the_first_sample_ends_vanished(tmp_path, monkeypatch):
-    import proctree
-    import sampling
-
     target = subprocess.Popen(["sleep", "30"])
 
     class ReapedOnceOpened(proctree.Tree):
@@ -527,9 +517,9 @@ def test_attach_to_a_process_reaped_before_the_first_sample_ends_vanished(tmp_pa
             target.kill()
             target.wait()  # its /proc files, already open, now read ESRCH
 
-    monkeypatch.setattr(sampling.proctree, "Tree", ReapedOnceOpened)
-    settings = sampler_contract.Settings(pid=target.pid, out=str(tmp_path / "t.csv"))
-    s, status = sampling.Run(settings, sampler_contract.Messages(quiet=True)).execute()
+    monkeypatch.setattr(engine.proctree, "Tree", ReapedOnceOpened)
+    settings = contract.Settings(pid=target.pid, out=str(tmp_path / "t.csv"))
+    s, status = engine.Run(settings, contract.Messages(quiet=True)).execute()
     assert status == 0 and s["end"] == "vanished" and s["samples"] == 0
     assert s["exit_code"] is None and s["peak_rss_kb"] is None
     assert sampler_summary.closing_line(s).endswith(
@@ -581,7 +571,7 @@ def test_attach_interrupted_says_so_and_leaves_the_target_alone(tmp_path):
         with subprocess.Popen(
             [*args, "--summary", str(summ)], stderr=subprocess.PIPE, text=True
         ) as p:
-            sampling(out)
+            sampling_started(out)
             p.send_signal(signal.SIGINT)
             _, err = p.communicate(timeout=5)
         assert p.returncode == 130 and target.poll() is None  # the target is left alone
@@ -608,7 +598,7 @@ def test_a_signal_to_the_sampler_is_an_interrupted_run(tmp_path, sig, code):
     with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p:
         assert p.stdout.readline() == "ready\n"
         assert appeared(marker)  # the shell started its child
-        sampling(out)  # and the sampler took samples
+        sampling_started(out)  # and the sampler took samples
         p.send_signal(sig)
         _, err = p.communicate(timeout=10)
     assert "Traceback" not in err
@@ -684,7 +674,7 @@ def test_late_ticks_are_skipped_and_counted_never_bursted(tmp_path):
     out, summ = tmp_path / "t.csv", tmp_path / "s.json"
     args = [PY, str(SAMPLER), "-q", "--out", str(out), "--summary", str(summ), "--", "sleep", "2"]
     with subprocess.Popen(args) as p:
-        sampling(out)  # the sampler is in its tick loop
+        sampling_started(out)  # the sampler is in its tick loop
         p.send_signal(signal.SIGSTOP)
         time.sleep(0.06)
         p.send_signal(signal.SIGCONT)
@@ -720,7 +710,7 @@ def test_runs_from_any_folder(tmp_path):
     p = subprocess.run(
         [PY, str(SAMPLER), "--version"], cwd=tmp_path, capture_output=True, text=True
     )
-    assert p.stdout.strip() == f"sampler.py {sampler_contract.__version__}"
+    assert p.stdout.strip() == f"sampler.py {contract.__version__}"
     p = subprocess.run(
         [PY, str(SAMPLER), "-q", "--out", "t.csv", "--", "true"],
         cwd=tmp_path, capture_output=True, text=True,

@@ -3,7 +3,7 @@ configuration. Writes results/summary/phase_runs.csv and phases.csv; part of the
 (scripts/summary.py), after runs.csv and before the digest, which carries the phases.
 
 With `solver.phase_pattern` set, each run's folder has phases.csv (the run wrapper's: each phase's
-start, end, samples and peak; scripts/sampler_phases.py). This stage gathers them into
+start, end, samples and peak; scripts/sampling/phases.py). This stage gathers them into
 phase_runs.csv, marking in each run the phase that holds the run's peak (the first phase whose
 peak is the run's largest), and summarises each (configuration, phase) over the ok grid runs, as
 variance.csv does the run's peak: n, mean, std, min and max of the phase's peak, its mean start and
@@ -32,8 +32,8 @@ import logging
 import numpy as np
 import pandas as pd
 
-import sampler_phases
 import tables
+from sampling import phases as sampler_phases
 
 log = logging.getLogger("phases")
 START = sampler_phases.START

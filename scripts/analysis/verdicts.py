@@ -55,9 +55,9 @@ import logging
 
 import pandas as pd
 
-import sampler_phases
 import tables
 from analysis import peaks
+from sampling import phases as sampler_phases
 
 # kind: (title, what a subject is); the report's cards follow this order
 KINDS = {

@@ -33,9 +33,9 @@ import re
 import shlex
 import string
 
-import cgroups
+from sampling import cgroups
+from sampling.contract import ENFORCE_MODES
 
-ENFORCE_MODES = ("none", "cgroup", "rlimit")
 COMMAND_FIELDS = ("memory_mb", "bucket_model", "memsweep_dir")
 # memsweep's own folder: {memsweep_dir} (os.path, not pathlib: the run wrapper imports this module,
 # and pathlib costs each run some milliseconds)

@@ -6,8 +6,8 @@ time, named at its start. Used by the traces figure; the report's explorer draws
 
 from matplotlib.transforms import blended_transform_factory
 
-import sampler_phases
 from plots import style
+from sampling import phases as sampler_phases
 
 SHADES = ("#dbe9f6", "#f3e6d3")  # alternate phases, light enough to keep the traces in front
 

@@ -9,8 +9,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.lines import Line2D
 
-import sampler_phases
 from plots import FIGURES, style
+from sampling import phases as sampler_phases
 
 TITLE = FIGURES["phase_peaks"].title
 START_COLOR = "0.6"

@@ -21,9 +21,9 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 import plots
-import sampler_phases
 import tables
 from report import highlights
+from sampling import phases as sampler_phases
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "workflow/report/explorer.js"

@@ -20,8 +20,9 @@ digest of every trace (results/summary/traces.json.gz) in scripts/analysis/diges
 typed, read and written is scripts/tables/table.py's.
 """
 
-import sampler_phases
-from sampler_contract import TRACE_COLUMNS
+from sampling import metrics
+from sampling import phases as sampler_phases
+from sampling.contract import TRACE_COLUMNS
 from tables.table import (  # noqa: F401 (the readers and writers, used as tables.read_csv, ...)
     BOOLS,
     SUMMARY_DIR,
@@ -44,6 +45,21 @@ IDENTITY = (
     C("variant", "string", "variant", "key"), C("limit_mb", "Int64", "limit MB", 0),
     C("bucket_model", "string", "model", "key"),
 )  # fmt: skip
+# The per-run metrics' columns, from the registry (scripts/sampling/metrics.py: dtype, label,
+# format); M places one among the columns below, and those not placed come last, in its order.
+METRIC_COLUMNS = {
+    m.column: Column(m.column, m.dtype, m.label, m.fmt if m.label else "text")
+    for m in metrics.METRICS
+    if m.column
+}
+PLACED = set()
+
+
+def M(name) -> Column:  # noqa: N802 (reads like C)
+    PLACED.add(name)
+    return METRIC_COLUMNS[name]
+
+
 RUNS = Table(
     "runs",
     (
@@ -53,30 +69,31 @@ RUNS = Table(
         C("samples", "Int64", "samples", 0),
         C("effective_interval_ms", "Float64", "interval ms", 2),
         C("missed_ticks", "Int64", "missed", 0), C("peak_mb", "Float64", "peak MB", 1),
-        C("peak_rss_mb", "Float64", "sampled peak MB", 1), C("peak_rss_time_s", "Float64"),
-        C("hwm_mb", "Float64", "VmHWM MB", 1), C("maxrss_mb", "Float64"),
-        C("cgroup_peak_mb", "Float64", "cgroup peak MB", 1),
-        C("peak_capture", "Float64", "capture", 3), C("peak_vmsize_mb", "Float64"),
+        M("peak_rss_mb"), C("peak_rss_time_s", "Float64"),
+        M("hwm_mb"), M("maxrss_mb"),
+        M("cgroup_peak_mb"),
+        C("peak_capture", "Float64", "capture", 3), M("peak_vmsize_mb"),
         C("over_budget", "boolean", "over budget", "bool"),
         C("reported_config", "string", "reported", "text"),
         C("n_spikes", "Int64", "spikes", 0), C("in_grid", "boolean"),
         C("threshold_check", "boolean"), C("hostname", "string"), C("kernel", "string"),
         C("sampler_version", "string"), C("run_dir", "string"),
         C("n_leftover", "Int64", "left behind", 0), C("peak_source", "string"),
-        C("cpu_user_s", "Float64", "user CPU s", 2), C("cpu_system_s", "Float64", "sys CPU s", 2),
-        C("cpu_load_cores", "Float64", "CPU load", 2), C("minor_faults", "Int64"),
-        C("major_faults", "Int64", "major faults", 0), C("voluntary_switches", "Int64"),
-        C("involuntary_switches", "Int64"), C("rchar_mb", "Float64"), C("wchar_mb", "Float64"),
-        C("read_mb", "Float64", "disk read MB", 1), C("write_mb", "Float64", "disk write MB", 1),
-        C("peak_uss_mb", "Float64", "USS MB", 1), C("peak_pss_mb", "Float64", "PSS MB", 1),
-        C("cgroup_anon_mb", "Float64"), C("cgroup_file_mb", "Float64"),
-        C("cgroup_events_high", "Int64"), C("cgroup_events_max", "Int64"),
-        C("cgroup_events_oom", "Int64"), C("cgroup_events_oom_kill", "Int64"),
-        C("cgroup_pressure_some_us", "Int64"), C("cgroup_pressure_full_us", "Int64"),
+        M("cpu_user_s"), M("cpu_system_s"),
+        C("cpu_load_cores", "Float64", "CPU load", 2), M("minor_faults"),
+        M("major_faults"), M("voluntary_switches"),
+        M("involuntary_switches"), M("rchar_mb"), M("wchar_mb"),
+        M("read_mb"), M("write_mb"),
+        M("peak_uss_mb"), M("peak_pss_mb"),
+        M("cgroup_anon_mb"), M("cgroup_file_mb"),
+        M("cgroup_events_high"), M("cgroup_events_max"),
+        M("cgroup_events_oom"), M("cgroup_events_oom_kill"),
+        M("cgroup_pressure_some_us"), M("cgroup_pressure_full_us"),
         C("interval_p99_ms", "Float64", "p99 interval ms", 2),
-        C("peak_nprocs", "Int64", "processes", 0), C("timeout_s", "Float64"),
+        M("peak_nprocs"), C("timeout_s", "Float64"),
         C("output_mb", "Float64", "output MB", 1), C("output_cut_mb", "Float64"),
         C("maxrss_is_image", "boolean"),
+        *(column for name, column in METRIC_COLUMNS.items() if name not in PLACED),
     ),
     "one row per run: status, timing, every peak and where it came from, CPU, I/O, faults, "
     "reported configuration, spikes",
@@ -216,7 +233,7 @@ COMPARE_ENV = Table(
     "aspect the baseline did not record is not compared",
 )  # fmt: skip
 COMPARE_TABLES = (COMPARE, COMPARE_RUNS, COMPARE_ENV)
-# A run's phases (scripts/sampler_phases.py writes them, in its COLUMNS' order) and the phases
+# A run's phases (scripts/sampling/phases.py writes them, in its COLUMNS' order) and the phases
 # stage's tables, written only when solver.phase_pattern is set.
 PHASE_FIELDS = tuple(
     {

@@ -25,21 +25,20 @@ if not isinstance(workflow.current_basedir, LocalSourceFile):
 MEMSWEEP = Path(str(workflow.current_basedir)).parents[1]
 SCRIPTS = MEMSWEEP / "scripts"
 sys.path.insert(0, str(SCRIPTS))
-from comparison import baselines  # noqa: E402  (the modules below live in scripts/)
-import campaign.config  # noqa: E402
+import campaign.config  # noqa: E402  (the modules below live in scripts/)
 import campaign.plan  # noqa: E402
-from pipeline import codedeps  # noqa: E402
-import plots  # noqa: E402
-from report import highlights  # noqa: E402
 import campaign.spec  # noqa: E402
-import sampler_phases  # noqa: E402
+import plots  # noqa: E402
 import search_step  # noqa: E402
 import tables  # noqa: E402
-from pipeline import redo  # noqa: E402
-import tether  # noqa: E402
+from comparison import baselines  # noqa: E402
+from pipeline import codedeps, redo  # noqa: E402
+from report import highlights  # noqa: E402
+from sampling import phases as sampler_phases  # noqa: E402
+from sampling import tether  # noqa: E402
 
 # This campaign's command line, for the redo advice of every job's error messages, and this
-# Snakemake's pid, which a run watches so that none outlives the campaign (scripts/tether.py):
+# Snakemake's pid, which a run watches so that none outlives the campaign (scripts/sampling/tether.py):
 # both in the environment the jobs inherit, so neither reruns a job when it changes.
 os.environ[redo.CAMPAIGN_ENV] = redo.command_line(sys.argv[1:])
 os.environ[tether.CAMPAIGN_PID_ENV] = str(os.getpid())

@@ -8,8 +8,10 @@ bytes, ticks, counts, as named):
     >>> parse_smaps_rollup(b"Rss:  900 kB\\nPss:  700 kB\\nPrivate_Clean: 100 kB\\n"
     ...                    b"Private_Dirty:  500 kB\\n")
     (600, 700)
+    >>> parse_fields(b"Name:\\tsh\\nVmHWM:\\t  900 kB\\nThreads:\\t4\\n", (b"Threads", b"VmHWM"))
+    (4, 900)
 
-The process tree the sampler follows is in proctree.py.
+The process tree the sampler follows is in sampling/proctree.py.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from __future__ import annotations
 import errno
 import os
 
+from sampling import metrics
+
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-IO_FIELDS = ("rchar", "wchar", "read_bytes", "write_bytes")
+IO_FIELDS = tuple(m.field for m in metrics.generic("io"))  # what parse_io keeps
 O_READ = os.O_RDONLY | os.O_CLOEXEC
 
 
@@ -52,6 +56,20 @@ def parse_status(data: bytes) -> tuple[int, int, int] | None:
     return _kb(data, b"\nVmHWM:"), _kb(data, b"\nVmSwap:"), _kb(data, b"\nVmStk:")
 
 
+def parse_fields(data: bytes, names: tuple[bytes, ...]) -> tuple[int, ...]:
+    """The numbers of the named fields of /proc/PID/status (a count, or kB); 0 when absent."""
+    values = []
+    for name in names:
+        i = data.find(b"\n" + name + b":")
+        if i < 0:
+            values.append(0)
+            continue
+        start = i + len(name) + 2
+        end = data.find(b"\n", start)
+        values.append(int(data[start : end if end >= 0 else len(data)].split()[0]))
+    return tuple(values)
+
+
 def parse_stat(data: bytes) -> dict:
     """The fields of /proc/PID/stat the sampler uses: the state; user and system CPU in clock
     ticks and minor and major page faults, each of the process and its reaped children; and the
@@ -68,7 +86,7 @@ def parse_stat(data: bytes) -> dict:
 
 
 def parse_io(data: bytes) -> dict[str, int]:
-    """rchar, wchar, read_bytes, write_bytes (bytes) from /proc/PID/io."""
+    """The IO_FIELDS (bytes) of /proc/PID/io: rchar, wchar, read_bytes, write_bytes."""
     out = {}
     for line in data.splitlines():
         key, _, value = line.decode().partition(": ")

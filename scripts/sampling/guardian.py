@@ -31,7 +31,7 @@ import subprocess
 import sys
 import time
 
-import procfs
+from sampling import procfs
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36

@@ -1,4 +1,5 @@
-"""One sampling run: its settings, its state in one object, the tick loop, and its summary.
+"""One sampling run: its settings, its state in one object, the tick loop, and what it saw (a
+contract.Seen, which sampling/summary.py turns into the summary's figures).
 
 The engine behind scripts/sampler.py (its command line) and scripts/monitor.py (the
 workflow's wrapper, which runs it in-process). Standard library only:
@@ -16,14 +17,19 @@ import math
 import os
 import signal
 import time
-from collections import Counter
 
-import cgroups
-import procfs
-import proctree
-import sampler_summary
-from guardian import Guardian, GuardianError, Launch
-from sampler_contract import KILL_GRACE_S, SUMMARY_KEYS, Messages, SamplerError, Settings, Trace
+from sampling import cgroups, procfs, proctree
+from sampling import summary as sampler_summary
+from sampling.contract import (
+    KILL_GRACE_S,
+    SUMMARY_KEYS,
+    Messages,
+    SamplerError,
+    Seen,
+    Settings,
+    Trace,
+)
+from sampling.guardian import Guardian, GuardianError, Launch
 
 FLUSH_S = 0.5  # the trace is written out at least this often
 SLOW_S = 0.1  # cgroup usage (and, in attach mode, CPU and I/O) are read this often
@@ -47,12 +53,8 @@ class Run:
         self.control_at = 0.0  # when control() wants to run next
         self.signals = []  # stop signals the sampler itself received
         self.forwarded = False  # whether the first one was passed on to the command
-        self.timed_out = False
-        self.samples = self.missed = 0
-        self.first = self.last = None  # the times of the first and the last row (s from t0)
-        self.hist = Counter()  # the intervals between rows, in us
-        self.peak_rss = self.peak_size = self.peak_data = self.peak_time = None
-        self.peak_uss = self.peak_pss = self.cgroup_split = None
+        self.seen = Seen()  # what the run saw: the record the summary's figures come from
+        self.cgroup_split = None
         self.cgroup_high = -1
         self.smaps_s = settings.smaps_interval_ms / 1000  # 0: only while the tree has 2+
         self.smaps_at = self.counters_at = self.slow_at = 0.0  # when the slow readings are due
@@ -116,7 +118,7 @@ class Run:
         except OSError as e:
             self.say.error(f"cannot run {s.command[0]!r}: {e.strerror or e}")
             self.summary.update(exit_code=127, pid=None, end="not started")
-            self.summary.update(sampler_summary.sampled(self, None))
+            self.summary.update(sampler_summary.sampled(self._seen(None), self.summary))
             return False
         except GuardianError as e:
             raise SamplerError(str(e)) from None
@@ -213,7 +215,7 @@ class Run:
                     rss, size, data, hwm, swap, n = sums
                     tail = f",{rss},{size},{data},{hwm},{swap},{n}\n"
                     if peak_rss is None or rss > peak_rss:
-                        peak_rss, self.peak_time = rss, now - t0
+                        peak_rss, self.seen.peak_time = rss, now - t0
                         if not quiet and rss >= printed + 1024:
                             printed = rss
                             self.say.info(f"[{now - t0:8.3f} s] peak RSS {rss / 1024:.1f} MiB")
@@ -233,9 +235,10 @@ class Run:
                         break
                 if now - deadline >= interval:
                     late = int((now - deadline) / interval)
-                    self.missed += late
+                    self.seen.missed += late
                     tick += late
-        self.peak_rss, self.peak_size, self.peak_data = peak_rss, peak_size, peak_data
+        seen = self.seen
+        seen.peak_rss, seen.peak_size, seen.peak_data = peak_rss, peak_size, peak_data
 
     def _wait(self, deadline: float) -> float | None:
         """Sleep to the deadline in chunks, running control() when it is due; the time then,
@@ -262,16 +265,16 @@ class Run:
 
     def _flush(self) -> None:
         """Fold the rows' times into the interval histogram, and write the rows out."""
-        rows, hist, last = self.trace.rows, self.hist, self.last
+        rows, hist, last = self.trace.rows, self.seen.hist, self.seen.last
         for row in rows:
             t = float(row[: row.index(",")])
             if last is not None:
                 hist[round((t - last) * 1e6)] += 1
             last = t
-        if rows and self.first is None:
-            self.first = float(rows[0][: rows[0].index(",")])
-        self.samples += len(rows)
-        self.last = last
+        if rows and self.seen.first is None:
+            self.seen.first = float(rows[0][: rows[0].index(",")])
+        self.seen.samples += len(rows)
+        self.seen.last = last
         self.trace.flush()
 
     def _control(self, now: float) -> bool:
@@ -280,7 +283,7 @@ class Run:
             if self.signals:
                 return False
             if now >= self.timeout_at:
-                self.timed_out = True
+                self.seen.timed_out = True
                 return False
             self.control_at = self.timeout_at
             return True
@@ -292,8 +295,8 @@ class Run:
             self.kill_at = min(self.kill_at, now + KILL_GRACE_S)
         if len(self.signals) > 1:  # asked twice: do not wait
             self.kill_at = min(self.kill_at, now)
-        if now >= self.timeout_at and not self.timed_out:
-            self.timed_out = True
+        if now >= self.timeout_at and not self.seen.timed_out:
+            self.seen.timed_out = True
             self.kill_at = min(self.kill_at, now + KILL_GRACE_S)
             self.say.info(f"timeout after {self.s.timeout_s:g} s: SIGTERM to the command's group")
             _killpg(pid, signal.SIGTERM)
@@ -301,7 +304,7 @@ class Run:
             self.say.info("SIGKILL to the command's process group")
             _killpg(pid, signal.SIGKILL)
             self.kill_at = math.inf
-        self.control_at = min(math.inf if self.timed_out else self.timeout_at, self.kill_at)
+        self.control_at = min(math.inf if self.seen.timed_out else self.timeout_at, self.kill_at)
         return True
 
     def _slow(self, now: float) -> None:
@@ -311,8 +314,9 @@ class Run:
         if smaps_s and now >= self.smaps_at:
             self.smaps_at = now + smaps_s
             uss, pss = self.tree.smaps()
-            self.peak_uss = uss if self.peak_uss is None else max(uss, self.peak_uss)
-            self.peak_pss = pss if self.peak_pss is None else max(pss, self.peak_pss)
+            seen = self.seen
+            seen.peak_uss = uss if seen.peak_uss is None else max(uss, seen.peak_uss)
+            seen.peak_pss = pss if seen.peak_pss is None else max(pss, seen.peak_pss)
         counters = self.cgroup is not None or self.mode == "attach"
         if counters and now >= self.counters_at:
             self.counters_at = now + SLOW_S
@@ -341,21 +345,23 @@ class Run:
             end = self._finish_launch() or end
         else:
             self._finish_attach()
-        self.summary.update(sampler_summary.sampled(self, end))
-        self.summary["end"] = self._end()
+        seen = self._seen(end)
+        self.summary.update(sampler_summary.sampled(seen, self.summary))
+        self.summary["end"] = sampler_summary.end_of(seen, self.mode, self.summary.get("exit_code"))
 
-    def _end(self) -> str:
-        """How the run ended, one of sampler_contract.ENDS: a stop signal, the timeout, else the
-        target's own end: its exit (seen by the guardian, or as a zombie in attach mode), or in
-        attach mode an end whose exit status another process took (its parent reaped it), before
-        any sample ("vanished") or after ("reaped")."""
-        if self.signals:
-            return "interrupted"
-        if self.timed_out:
-            return "timeout"
-        if self.mode == "launch" or self.summary.get("exit_code") is not None:
-            return "exit"
-        return "reaped" if self.samples else "vanished"
+    def _seen(self, end: float | None) -> Seen:
+        """The record of what the run saw, completed with the tree's figures; end is when the
+        run ended (None: the command never started)."""
+        seen, tree = self.seen, self.tree
+        seen.start = (
+            self.t0 if self.mode == "launch" or seen.first is None else self.t0 + seen.first
+        )
+        seen.end, seen.signals = end, tuple(self.signals)
+        if tree is not None:
+            tree.settle_hwm()
+            seen.members = [(m.hwm, m.peak) for m in tree.members()]
+            seen.most, seen.metrics = tree.most, dict(tree.metrics)
+        return seen
 
     def _finish_launch(self) -> float | None:
         """The guardian's report into the summary; returns when the command exited."""
@@ -365,7 +371,7 @@ class Run:
             self.signals.append(report["stopped_by"])
         self.summary.update(sampler_summary.from_guardian(report, image_kb))
         left = report["leftovers"]
-        if left and not (self.timed_out or self.signals):
+        if left and not (self.seen.timed_out or self.signals):
             what = ", ".join(f"{d['pid']} ({d['cmdline'][:60]})" for d in left)
             self.say.warn(f"the command left {len(left)} process(es) running; killed: {what}")
         if report["unkilled"]:
@@ -376,20 +382,8 @@ class Run:
 
     def _finish_attach(self) -> None:
         """The root's last figures (from its zombie, when it is one), and the survivors'."""
-        root = self.tree.root
-        settle_by = time.monotonic() + 0.1
-        with contextlib.suppress(OSError, ValueError, IndexError):  # reaped meanwhile: keep
-            stat_fd, io_fd = self.pinned
-            while True:  # an ending root frees its memory just before it becomes a zombie
-                stat = procfs.parse_stat(os.pread(stat_fd, 4096, 0))
-                if stat["state"] in "ZX" or not self.root_ended or time.monotonic() > settle_by:
-                    break
-                time.sleep(0.002)
-            root.totals = {**stat, **procfs.parse_io(os.pread(io_fd, 4096, 0))}
-        for m in self.tree.live:
-            if m is not root:
-                m.read_totals()
-        self.summary.update(sampler_summary.from_proc(root, self.tree.live))
+        self.tree.read_last_totals(self.pinned, self.root_ended)
+        self.summary.update(sampler_summary.from_proc(self.tree.root, self.tree.live))
 
 
 def _killpg(pgid: int, sig: int) -> None:

@@ -1,7 +1,8 @@
 """The sampler's contract: what it writes and the types its modules share. Imports nothing of
-memsweep (standard library only, no side effects), so any module may import it: the engine
-(sampling.py), the summary (sampler_summary.py), the command lines (sampler.py, monitor.py)
-and the readers of its files (tables.py).
+memsweep but the metric registry (sampling/metrics.py, which imports nothing; standard library
+only, no side effects), so any module may import it: the engine (sampling/engine.py), the summary
+(sampling/summary.py), the command lines (sampler.py, monitor.py) and the readers of its files
+(tables.py).
 
     >>> TRACE_COLUMNS[:2]
     ('time_s', 'vmrss_kb')
@@ -9,7 +10,8 @@ and the readers of its files (tables.py).
     True
 
 TRACE_COLUMNS is the trace CSV's header, SUMMARY_KEYS the summary JSON's keys (docs/sampler.md
-describes each); ENDS how a run can end (the summary's `end`).
+describes each): the run's own, then one per entry of the metric registry; ENDS how a run can end
+(the summary's `end`); Seen what a run saw, as the engine hands it to the summary.
 """
 
 from __future__ import annotations
@@ -18,24 +20,23 @@ import contextlib
 import os
 import sys
 import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sampling import metrics
 
 __version__ = "2.1.0"
 TRACE_COLUMNS = ("time_s", "vmrss_kb", "vmsize_kb", "vmdata_kb", "vmhwm_kb", "vmswap_kb", "nprocs")
 SUMMARY_KEYS = (
     "command", "mode", "pid", "interval_ms", "samples", "duration_s", "effective_interval_ms",
-    "interval_p50_ms", "interval_p99_ms", "missed_ticks", "peak_rss_kb", "peak_rss_time_s",
-    "peak_vmsize_kb", "peak_vmdata_kb", "hwm_kb", "maxrss_kb", "peak_capture", "exit_code",
-    "signal", "timed_out", "started_at", "hostname", "kernel", "sampler_version", "enforce",
-    "memory_limit_mb", "cgroup_peak_kb", "oom_killed",
-    "interrupted", "interrupt_signal", "leftover_processes", "maxrss_is_image",
-    "cpu_user_s", "cpu_system_s", "cpu_load_cores", "minor_faults", "major_faults",
-    "voluntary_switches", "involuntary_switches",
-    "rchar_bytes", "wchar_bytes", "read_bytes", "write_bytes",
-    "smaps_interval_ms", "peak_uss_kb", "peak_pss_kb",
-    "cgroup_anon_kb", "cgroup_file_kb", "cgroup_events_high", "cgroup_events_max",
-    "cgroup_events_oom", "cgroup_events_oom_kill", "cgroup_pressure_some_us",
-    "cgroup_pressure_full_us", "end", "timeout_s", "peak_nprocs", "notes",
+    "interval_p50_ms", "interval_p99_ms", "missed_ticks", "peak_rss_time_s", "peak_capture",
+    "exit_code", "signal", "timed_out", "started_at", "hostname", "kernel", "sampler_version",
+    "enforce", "memory_limit_mb", "oom_killed", "interrupted", "interrupt_signal",
+    "leftover_processes", "maxrss_is_image", "cpu_load_cores", "smaps_interval_ms", "end",
+    "timeout_s", "notes",
+    *(m.key for m in metrics.METRICS),
 )  # fmt: skip
+ENFORCE_MODES = ("none", "cgroup", "rlimit")  # --enforce: how a memory limit is enforced
 ENDS = ("exit", "reaped", "vanished", "timeout", "interrupted", "not started")
 KILL_GRACE_S = 2.0  # --timeout and interrupts: SIGTERM to the process group, SIGKILL this later
 
@@ -73,6 +74,34 @@ class Messages:
                 sys.stderr.flush()
             if self.log is not None:
                 self.log.write(time.strftime("%Y-%m-%d %H:%M:%S ") + line)
+
+
+@dataclass
+class Seen:
+    """What one run saw, as the engine hands it to the summary (summary.sampled): plain values.
+    Times are monotonic seconds; start and end bound duration_s (end None: never started);
+    first and last are the first and last rows' times from the trace's time 0; hist counts the
+    intervals between rows in us; members holds (VmHWM, largest sampled RSS) in kB of each
+    process of the tree; metrics the figures of the metrics read generically from status."""
+
+    start: float | None = None
+    end: float | None = None
+    samples: int = 0
+    first: float | None = None
+    last: float | None = None
+    hist: Counter = field(default_factory=Counter)
+    missed: int = 0
+    peak_rss: int | None = None
+    peak_time: float | None = None
+    peak_size: int | None = None
+    peak_data: int | None = None
+    peak_uss: int | None = None
+    peak_pss: int | None = None
+    members: list[tuple[int, int]] | None = None  # None: no process was followed
+    most: int | None = None
+    metrics: dict = field(default_factory=dict)
+    timed_out: bool = False
+    signals: tuple[int, ...] = ()
 
 
 class Settings:

@@ -1,8 +1,9 @@
 """The sampler's summary: how what a run saw and what the kernel reported become its figures.
 
 Standard library only. Pure functions of the guardian's report, the cgroup's counters, the
-/proc figures of attach mode, and the per-process peaks; then the summary's file and its closing
-line:
+/proc figures of attach mode, and what the run saw (contract.Seen, the engine's record); the
+figures read generically are those of the metric registry (sampling/metrics.py). Then the
+summary's file and its closing line:
 
     >>> percentile(Counter({10000: 98, 10500: 1, 14000: 1}), 99)
     10.5
@@ -12,15 +13,15 @@ line:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 from collections import Counter
 from datetime import UTC, datetime
 
-import procfs
-from sampler_contract import SUMMARY_KEYS, SamplerError, __version__
+from sampling import metrics, procfs
+from sampling.contract import SUMMARY_KEYS, Seen, __version__
+from sampling.files import write_atomically
 
 IMAGE_SLACK_KB = 1024  # pages the forked child touches before exec, on top of the image
 
@@ -37,24 +38,21 @@ def percentile(hist: Counter, q: float) -> float | None:
 
 
 def peak_capture(members, maxrss_kb: int | None = None) -> tuple[int | None, float | None]:
-    """(hwm_kb, peak_capture) from the per-process figures (.hwm: latest VmHWM, .peak: largest
-    sampled RSS, both kB) and the ru_maxrss to count (None when it is only the image).
+    """(hwm_kb, peak_capture) from the per-process figures (pairs of the latest VmHWM and the
+    largest sampled RSS, both kB) and the ru_maxrss to count (None when it is only the image).
 
     hwm_kb is the largest VmHWM read. peak_capture compares like with like: the largest RSS the
     samples saw of any one process, over the kernel's largest peak of one process (hwm_kb, or
     ru_maxrss when larger; the sampled peak itself when a counter approximation put it higher).
     So it is at most 1, also for a tree, where summed RSS is no single process's peak.
 
-    >>> class P:
-    ...     def __init__(self, hwm, peak): self.hwm, self.peak = hwm, peak
-    >>> peak_capture([P(1000, 900), P(300, 300)]), peak_capture([P(1000, 900)], maxrss_kb=1200)
+    >>> peak_capture([(1000, 900), (300, 300)]), peak_capture([(1000, 900)], maxrss_kb=1200)
     ((1000, 0.9), (1000, 0.75))
     """
-    members = list(members)
     if not members:
         return None, None
-    hwm = max(m.hwm for m in members)
-    sampled = max(m.peak for m in members)
+    hwm = max(h for h, _ in members)
+    sampled = max(p for _, p in members)
     kernel = max(hwm, sampled, maxrss_kb or 0)
     return hwm, (round(sampled / kernel, 4) if kernel else None)
 
@@ -76,23 +74,20 @@ def from_guardian(report: dict, image_kb: int) -> dict:
     the guardian the command was forked from (image_kb) it says nothing of the command."""
     exit_code, sig = status_fields(report["status"])
     kids, io = report["children"], report["io"]
+    figures = {m.key: _value(m, kids[m.field]) for m in metrics.generic("rusage")}
+    figures |= {m.key: io[m.field] for m in metrics.generic("io")}
     return {
+        **figures,
         "exit_code": exit_code,
         "signal": sig,
-        "maxrss_kb": kids["ru_maxrss"],
         "maxrss_is_image": kids["ru_maxrss"] <= image_kb + IMAGE_SLACK_KB,
-        "cpu_user_s": round(kids["ru_utime"], 3),
-        "cpu_system_s": round(kids["ru_stime"], 3),
-        "minor_faults": kids["ru_minflt"],
-        "major_faults": kids["ru_majflt"],
-        "voluntary_switches": kids["ru_nvcsw"],
-        "involuntary_switches": kids["ru_nivcsw"],
         "leftover_processes": report["leftovers"],
-        "rchar_bytes": io["rchar"],
-        "wchar_bytes": io["wchar"],
-        "read_bytes": io["read_bytes"],
-        "write_bytes": io["write_bytes"],
     }
+
+
+def _value(metric, value):
+    """A rusage or /proc total as the summary holds it: seconds to the ms."""
+    return round(value, 3) if metric.unit == "s" else value
 
 
 def from_cgroup(cg, split: tuple | None) -> dict:
@@ -114,24 +109,16 @@ def from_cgroup(cg, split: tuple | None) -> dict:
 def from_proc(root, live: list) -> dict:
     """Attach mode: the exit status from the root's zombie, and CPU, faults and I/O summed over
     the root and the members still alive, each with what it reaped (its latest /proc/PID/stat
-    and io figures). A process that ended without being reaped by one of these is missing."""
+    and io figures: each metric's `attach` total, in clock ticks for seconds). A process that
+    ended without being reaped by one of these is missing."""
     if not root.totals:
         return {}
     totals = [m.totals for m in live if m.totals]
-
-    def total(key):
-        return sum(t.get(key, 0) for t in totals)
-
-    figures = {
-        "cpu_user_s": round(total("user_ticks") / procfs.CLK_TCK, 3),
-        "cpu_system_s": round(total("system_ticks") / procfs.CLK_TCK, 3),
-        "minor_faults": total("minflt"),
-        "major_faults": total("majflt"),
-        "rchar_bytes": total("rchar"),
-        "wchar_bytes": total("wchar"),
-        "read_bytes": total("read_bytes"),
-        "write_bytes": total("write_bytes"),
-    }
+    figures = {}
+    for m in (*metrics.generic("rusage"), *metrics.generic("io")):
+        if m.attach:
+            total = sum(t.get(m.attach, 0) for t in totals)
+            figures[m.key] = _value(m, total / procfs.CLK_TCK if m.unit == "s" else total)
     if root.totals["state"] == "Z":
         figures["exit_code"] = status_fields(root.totals["exit_status"])[0]
     return figures
@@ -161,59 +148,73 @@ def static_keys(settings, mode: str) -> dict:
     }
 
 
-def sampled(run, end: float | None) -> dict:
-    """The figures of what a run (sampling.Run) saw; end is None when the command never
-    started. Needs the kernel's figures (maxrss_kb, CPU) already in run.summary."""
-    n, s = run.samples, run.summary
-    start = run.t0 if run.mode == "launch" or run.first is None else run.t0 + run.first
-    duration = None if end is None or start is None else round(end - start, 6)
+def sampled(seen: Seen, kernel: dict) -> dict:
+    """The figures of what a run saw (the engine's record); kernel holds the figures the kernel
+    reported already (maxrss_kb, maxrss_is_image, the CPU).
+
+    >>> s = sampled(Seen(start=0.0, end=1.0, samples=3, first=0.0, last=0.02, peak_rss=900,
+    ...                  members=[(1000, 900)], most=1), {"cpu_user_s": 0.5, "cpu_system_s": 0})
+    >>> s["duration_s"], s["effective_interval_ms"], s["hwm_kb"], s["cpu_load_cores"]
+    (1.0, 10.0, 1000, 0.5)
+    """
+    n, s = seen.samples, kernel
+    duration = None if seen.end is None or seen.start is None else round(seen.end - seen.start, 6)
     maxrss = None if s.get("maxrss_is_image", True) else s["maxrss_kb"]
-    if run.tree:
-        run.tree.settle_hwm()
-    hwm, capture = peak_capture(run.tree.members(), maxrss) if run.tree else (None, None)
+    hwm, capture = peak_capture(seen.members, maxrss) if seen.members else (None, None)
     hwm = hwm or None  # 0: no status was read while the process had memory
     cpu = None if s.get("cpu_user_s") is None else s["cpu_user_s"] + s["cpu_system_s"]
     return {
+        **seen.metrics,
         "samples": n,
         "duration_s": duration,
         "effective_interval_ms": (
-            round((run.last - run.first) * 1000 / (n - 1), 4) if n > 1 else None
+            round((seen.last - seen.first) * 1000 / (n - 1), 4) if n > 1 else None
         ),
-        "interval_p50_ms": percentile(run.hist, 50),
-        "interval_p99_ms": percentile(run.hist, 99),
-        "missed_ticks": run.missed,
-        "peak_rss_kb": run.peak_rss,
-        "peak_rss_time_s": None if run.peak_time is None else round(run.peak_time, 6),
-        "peak_vmsize_kb": run.peak_size,
-        "peak_vmdata_kb": run.peak_data,
+        "interval_p50_ms": percentile(seen.hist, 50),
+        "interval_p99_ms": percentile(seen.hist, 99),
+        "missed_ticks": seen.missed,
+        "peak_rss_kb": seen.peak_rss,
+        "peak_rss_time_s": None if seen.peak_time is None else round(seen.peak_time, 6),
+        "peak_vmsize_kb": seen.peak_size,
+        "peak_vmdata_kb": seen.peak_data,
         "hwm_kb": hwm,
         "peak_capture": capture,
-        "peak_uss_kb": run.peak_uss,
-        "peak_nprocs": run.tree.most if run.tree else None,
-        "peak_pss_kb": run.peak_pss,
-        "timed_out": run.timed_out,
-        "interrupted": bool(run.signals),
-        "interrupt_signal": run.signals[0] if run.signals else None,
+        "peak_uss_kb": seen.peak_uss,
+        "peak_nprocs": seen.most,
+        "peak_pss_kb": seen.peak_pss,
+        "timed_out": seen.timed_out,
+        "interrupted": bool(seen.signals),
+        "interrupt_signal": seen.signals[0] if seen.signals else None,
         "cpu_load_cores": None if cpu is None or not duration else round(cpu / duration, 3),
     }
 
 
+def end_of(seen: Seen, mode: str, exit_code: int | None) -> str:
+    """How the run ended, one of contract.ENDS: a stop signal, the timeout, else the target's own
+    end: its exit (seen by the guardian, or as a zombie in attach mode), or in attach mode an end
+    whose exit status another process took (its parent reaped it), before any sample
+    ("vanished") or after ("reaped").
+
+    >>> end_of(Seen(samples=4), "attach", None), end_of(Seen(signals=(15,)), "launch", 143)
+    ('reaped', 'interrupted')
+    """
+    if seen.signals:
+        return "interrupted"
+    if seen.timed_out:
+        return "timeout"
+    if mode == "launch" or exit_code is not None:
+        return "exit"
+    return "reaped" if seen.samples else "vanished"
+
+
 def write_summary(path: str, summary: dict) -> None:
-    """Write the summary JSON atomically: a temp file beside it, then os.replace."""
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "w") as f:
-            json.dump({k: summary.get(k) for k in SUMMARY_KEYS}, f, indent=2)
-            f.write("\n")
-        os.replace(tmp, path)
-    except OSError as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise SamplerError(f"cannot write the summary {path}: {e.strerror}") from None
+    """Write the summary JSON atomically (files.write_atomically), its keys SUMMARY_KEYS."""
+    text = json.dumps({k: summary.get(k) for k in SUMMARY_KEYS}, indent=2) + "\n"
+    write_atomically(path, text, "the summary")
 
 
 def end_words(s: dict) -> str:
-    """How the run ended, in the closing line's words (from `end`, one of sampler_contract.ENDS)."""
+    """How the run ended, in the closing line's words (from `end`, one of contract.ENDS)."""
     how, code = s["end"], s.get("exit_code")
     if how == "interrupted":
         text = f"interrupted by signal {s['interrupt_signal']}"

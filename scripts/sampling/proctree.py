@@ -10,16 +10,19 @@ Tree.sample() sums their memory from /proc/PID/statm:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
 import time
 
-from procfs import (
+from sampling import metrics
+from sampling.procfs import (
     O_READ,
     PAGE_KB,
     ProcError,
     children_of,
+    parse_fields,
     parse_io,
     parse_smaps_rollup,
     parse_stat,
@@ -35,6 +38,8 @@ BUSY_S = 1.0
 STATUS_S = 0.5  # status (VmHWM, VmSwap, VmStk) is read at least this often, ...
 STATUS_MIN_S = 0.05  # ... and after an RSS drop, but not more often than this
 _128, _0 = itertools.repeat(128), itertools.repeat(0)  # pread's size and offset, for map()
+STATUS_METRICS = metrics.generic("status")  # read with each status, summed or largest over the tree
+STATUS_NAMES = tuple(m.field.encode() for m in STATUS_METRICS)
 
 
 class Member:
@@ -42,7 +47,7 @@ class Member:
 
     __slots__ = (
         "pid", "statm", "status", "kids", "text", "rss", "size", "data", "over", "peak", "hwm",
-        "swap", "stk", "read_at", "recheck", "totals",
+        "swap", "stk", "read_at", "recheck", "totals", "extra",
     )  # fmt: skip
 
     def __init__(self, pid: int, statm: int, status: int):
@@ -53,16 +58,20 @@ class Member:
         self.hwm = self.swap = self.stk = 0  # from status, last read at read_at
         self.read_at, self.recheck = 0.0, False  # recheck: read status soon (RSS dropped)
         self.totals = None  # attach mode: latest stat and io figures (self + reaped children)
+        self.extra = (0,) * len(STATUS_NAMES)  # the STATUS_METRICS' fields, last read
 
     def read_status(self) -> bool:
         """Refresh hwm, swap and stk from status; False when the process has ended."""
         try:
-            fields = parse_status(os.pread(self.status, 8192, 0))
+            data = os.pread(self.status, 8192, 0)
+            fields = parse_status(data)
         except OSError:
             return False
         if fields is None:
             return False
         self.hwm, self.swap, self.stk = fields
+        if STATUS_NAMES:
+            self.extra = parse_fields(data, STATUS_NAMES)
         self.text = None  # data and over depend on these: parse statm again
         return True
 
@@ -144,6 +153,7 @@ class Tree:
         self.recheck_at = math.inf  # the next read of the status of members whose RSS dropped
         self.hwm_kb = self.swap_kb = 0  # sums over the live members
         self.most = 1  # the most members alive at once
+        self.metrics = {}  # {key: figure} of STATUS_METRICS, over the tree and over the reads
         self.raw = self.sums = None  # the statm texts of the last tick, and their sums
         self._sum_status()
 
@@ -152,6 +162,12 @@ class Tree:
         self.fds = [m.statm for m in self.live]
         self.hwm_kb = sum(m.hwm for m in self.live)
         self.swap_kb = sum(m.swap for m in self.live)
+        for i, metric in enumerate(STATUS_METRICS):
+            values = [m.extra[i] for m in self.live]
+            now = sum(values) if metric.over_tree == "sum" else max(values, default=0)
+            before = self.metrics.get(metric.key)
+            keep_max = metric.over_ticks == "max" and before is not None
+            self.metrics[metric.key] = max(now, before) if keep_max else now
 
     def _check(self, now: float) -> None:
         """Walk the tree when a pid was made since the last check (or a full walk is due)."""
@@ -273,6 +289,25 @@ class Tree:
     def read_totals(self) -> None:
         for m in self.live:
             m.read_totals()
+
+    def read_last_totals(self, pinned: list[int], root_ended: bool) -> None:
+        """Attach mode, at the end: the root's CPU, fault and I/O totals from its stat and io
+        files opened while it lived (pinned: their fds, or [] when they could not be opened),
+        from its zombie when it is one (waiting up to 0.1 s for it when the root_ended: an
+        ending root frees its memory just before it becomes a zombie), and the survivors'."""
+        root = self.root
+        settle_by = time.monotonic() + 0.1
+        with contextlib.suppress(OSError, ValueError, IndexError):  # reaped meanwhile: keep
+            stat_fd, io_fd = pinned
+            while True:
+                stat = parse_stat(os.pread(stat_fd, 4096, 0))
+                if stat["state"] in "ZX" or not root_ended or time.monotonic() > settle_by:
+                    break
+                time.sleep(0.002)
+            root.totals = {**stat, **parse_io(os.pread(io_fd, 4096, 0))}
+        for m in self.live:
+            if m is not root:
+                m.read_totals()
 
     def members(self) -> list[Member]:
         return [*self.ended, *self.live]

@@ -12,7 +12,6 @@ Called by the `compare_summary` rule; by hand, from the project folder after a c
 import json
 import logging
 import math
-from pathlib import Path
 
 import pandas as pd
 
@@ -20,6 +19,7 @@ import comparison.phases
 import comparison.stats
 import tables
 from pipeline import stage
+from sampling.files import write_atomically
 
 log = logging.getLogger("compare_summary")
 ORDER = ("regression", "improvement", "inconclusive", "unchanged", "not compared")
@@ -233,10 +233,10 @@ def main(compare_csv, runs_csv, env_csv, out: dict, settings: dict, phases_csv=(
     document = summary(compare, runs, env, settings)
     if by_phase is not None:
         document["phases"] = records(by_phase)
-    Path(out["md"]).write_text(markdown(compare, env, settings, by_phase), encoding="utf-8")
-    Path(out["json"]).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    write_atomically(out["md"], markdown(compare, env, settings, by_phase))
+    write_atomically(out["json"], json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     series = json.dumps(document["benchmark"], indent=2, ensure_ascii=False)
-    Path(out["benchmark"]).write_text(series + "\n", encoding="utf-8")
+    write_atomically(out["benchmark"], series + "\n")
     log.info("%s -> %s, %s, %s", document["counts"], out["md"], out["json"], out["benchmark"])
 
 

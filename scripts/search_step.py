@@ -26,6 +26,7 @@ import campaign.spec
 import tables
 from campaign import search
 from pipeline import stage
+from sampling.files import write_atomically
 from tables import rundir
 
 log = logging.getLogger("search_step")
@@ -77,7 +78,7 @@ def main(spec: dict, variant: str, step: int, previous_path, known, out_path) ->
     previous = read_state(previous_path) if previous_path else None
     obs = observe(previous["probes"], spec["pattern"]) if previous else {}
     state = step_state(spec, variant, step, previous, obs, known)
-    Path(out_path).write_text(json.dumps(state, indent=1) + "\n")
+    write_atomically(out_path, json.dumps(state, indent=1) + "\n")
     asked = ", ".join(f"{p['limit_mb']} MB rep {p['repeat']}" for p in state["next"])
     log.info("%s %s step %d: %d run(s) seen; next: %s", variant, spec["name"], step, len(obs),
              asked or "none, done")  # fmt: skip

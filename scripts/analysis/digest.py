@@ -26,8 +26,6 @@ import base64
 import gzip
 import json
 import logging
-import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -35,6 +33,7 @@ import pandas as pd
 import tables
 from pipeline import redo
 from report import highlights
+from sampling.files import write_atomically
 from tables import rundir
 
 DIGEST_POINTS = 1_000_000  # samples in all, a few MB once compressed
@@ -147,12 +146,10 @@ def build(
 
 
 def write_digest(digest: dict, path) -> None:
-    """The digest as gzip-compressed JSON, written atomically."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with gzip.open(tmp, "wt", compresslevel=6) as fh:
-        json.dump(digest, fh, separators=(",", ":"))
-    os.replace(tmp, path)
+    """The digest as gzip-compressed JSON, written atomically (the same bytes for the same digest:
+    no time or name in the gzip header)."""
+    text = json.dumps(digest, separators=(",", ":"))
+    write_atomically(path, gzip.compress(text.encode(), compresslevel=6, mtime=0))
 
 
 def read_digest(path, run_dirs=None) -> dict:

@@ -35,6 +35,7 @@ import string
 
 from sampling import cgroups
 from sampling.contract import ENFORCE_MODES
+from sampling.files import write_atomically
 
 COMMAND_FIELDS = ("memory_mb", "bucket_model", "memsweep_dir")
 # memsweep's own folder: {memsweep_dir} (os.path, not pathlib: the run wrapper imports this module,
@@ -123,16 +124,11 @@ def enforcement_problem(mode: str) -> str | None:
 
 
 def write_spec(path: str, spec: dict) -> None:
-    """The launch spec as JSON, written atomically (a temp file beside it, then os.replace)."""
+    """The launch spec as JSON, written atomically."""
     missing = [key for key in SPEC_KEYS if key not in spec]
     if missing:
         raise ValueError(f"a launch spec needs {missing}")
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w") as fh:
-        json.dump({key: spec[key] for key in SPEC_KEYS}, fh, indent=2)
-        fh.write("\n")
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps({key: spec[key] for key in SPEC_KEYS}, indent=2) + "\n")
 
 
 def read_spec(path: str) -> dict:

@@ -1,5 +1,6 @@
-"""The sampler side's one atomic file writer: a reader of a file it writes finds the old file or
-the whole new one, never a part (standard library only).
+"""memsweep's one atomic file writer, for the sampler's files and the analysis's alike: a reader
+of a file it writes finds the old file or the whole new one, never a part, also after a crash or
+a full disk (standard library only).
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "run.json")
@@ -20,14 +21,18 @@ import os
 from sampling.contract import SamplerError
 
 
-def write_atomically(path: str, text: str, what: str = "") -> None:
-    """Write text to path through a temp file beside it (hidden: .NAME.tmp-PID) and os.replace;
-    SamplerError "cannot write {what} {path}: {cause}" when the file cannot be written, the temp
-    file then removed."""
+def write_atomically(path, data: str | bytes, what: str = "") -> None:
+    """Write data (text as UTF-8, or bytes) to path through a temp file beside it (hidden:
+    .NAME.tmp-PID) and os.replace, making path's folder when needed; SamplerError "cannot write
+    {what} {path}: {cause}" when the file cannot be written, the temp file then removed."""
+    path = os.fspath(path)
     tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.tmp-{os.getpid()}")
     try:
-        with open(tmp, "w") as f:
-            f.write(text)
+        folder = os.path.dirname(path) or "."
+        if not os.path.exists(folder):
+            os.makedirs(folder, exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.encode())
         os.replace(tmp, path)
     except OSError as e:
         with contextlib.suppress(OSError):

@@ -10,11 +10,11 @@ header, a field that is not a number) is named with what is wrong and how to red
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from pipeline.redo import summary_redo
+from sampling.files import write_atomically
 
 SUMMARY_DIR = "results/summary"
 BOOLS = {"True": True, "False": False, "true": True, "false": False}
@@ -69,8 +69,7 @@ class Table:
         missing = [n for n in self.names if n not in frame.columns]
         if missing:
             raise ValueError(f"{self.name} table lacks column(s) {missing}")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        typed(frame[self.names].copy(), self).to_csv(path, index=False)
+        write_atomically(path, typed(frame[self.names].copy(), self).to_csv(index=False))
 
 
 def C(name, dtype, label="", fmt="text") -> Column:  # noqa: N802 (reads like a table row)

@@ -31,9 +31,8 @@ import tables
 from analysis import peaks
 from tables import rundir
 
-KB_TO_MB, BYTES_TO_MB = rundir.KB_TO_MB, rundir.BYTES_TO_MB
 ADDED = {"peak_mb", "over_budget", "reported_config", "n_spikes", "in_grid", "threshold_check"}
-ADDED |= {"n_leftover", "peak_source", *KB_TO_MB, *BYTES_TO_MB}
+ADDED |= {"n_leftover", "peak_source", *rundir.TO_MB}
 log = logging.getLogger("runs")
 
 
@@ -41,10 +40,9 @@ def run_row(record: dict, reported: str | None) -> dict:
     """A runs-table row (without spikes and membership) from a run.json (read by rundir.read_run,
     so its values are checked) and the configuration its solver.log reported."""
     row = {name: record.get(name) for name in tables.RUNS.names if name not in ADDED}
-    for units, divisor in ((KB_TO_MB, 1024), (BYTES_TO_MB, 1024 * 1024)):
-        for mb, raw in units.items():
-            value = record.get(raw)
-            row[mb] = None if value is None else value / divisor
+    for mb, (raw, divisor) in rundir.TO_MB.items():
+        value = record.get(raw)
+        row[mb] = None if value is None else value / divisor
     row["peak_source"], row["peak_mb"] = peaks.choose(row)
     limit = record.get("limit_mb")
     row["over_budget"] = None if row["peak_mb"] is None else row["peak_mb"] > limit

@@ -25,6 +25,7 @@ import pandas as pd
 
 import tables
 from pipeline import redo
+from sampling import metrics
 
 # What the runs table needs from every run.json (the sampler and the run wrapper write more).
 RUN_JSON_KEYS = (
@@ -33,26 +34,10 @@ RUN_JSON_KEYS = (
 )  # fmt: skip
 
 
-# run.json values in kB and bytes, and the runs-table column each becomes (in MB)
-KB_TO_MB = {
-    "peak_rss_mb": "peak_rss_kb",
-    "hwm_mb": "hwm_kb",
-    "maxrss_mb": "maxrss_kb",
-    "cgroup_peak_mb": "cgroup_peak_kb",
-    "peak_vmsize_mb": "peak_vmsize_kb",
-    "peak_uss_mb": "peak_uss_kb",
-    "peak_pss_mb": "peak_pss_kb",
-    "cgroup_anon_mb": "cgroup_anon_kb",
-    "cgroup_file_mb": "cgroup_file_kb",
-}
-BYTES_TO_MB = {
-    "rchar_mb": "rchar_bytes",
-    "wchar_mb": "wchar_bytes",
-    "read_mb": "read_bytes",
-    "write_mb": "write_bytes",
-    "output_mb": "output_bytes",
-    "output_cut_mb": "output_cut_bytes",
-}
+# run.json values in kB or bytes, and the runs-table column each becomes in MB: {column: (key,
+# divisor)}, the sampler's from its metric registry, then the run wrapper's own (scripts/monitor.py)
+TO_MB = {m.column: (m.key, m.divisor) for m in metrics.METRICS if m.column and m.divisor != 1}
+TO_MB |= {"output_mb": ("output_bytes", 1 << 20), "output_cut_mb": ("output_cut_bytes", 1 << 20)}
 # What a run.json value must be, by the runs-table dtype of the column it feeds: numbers are
 # finite and not negative; these must be there (not null) and at least 1 where said.
 KINDS = {
@@ -70,7 +55,7 @@ OVERLAP = 1 << 16  # a match may reach this far back into the block before
 def value_kinds() -> dict[str, str]:
     """{run.json key: dtype} of every value the analysis reads from run.json."""
     kinds = {c.name: c.dtype for c in tables.RUNS.columns}
-    kinds |= dict.fromkeys([*KB_TO_MB.values(), *BYTES_TO_MB.values()], "Float64")
+    kinds |= {key: "Float64" for key, _ in TO_MB.values()}
     return kinds
 
 

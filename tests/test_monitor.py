@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from campaign.measure import BENCHMARK_COLUMNS, benchmark_row, run_status
 from contracts import SUMMARY_KEYS
-from monitor import BENCHMARK_COLUMNS, benchmark_row, run_status
 from sampling import tether
 from test_sampler import appeared, gone, marked
 

@@ -35,7 +35,7 @@ RUN_JSON_KEYS = (
 
 
 # run.json values in kB or bytes, and the runs-table column each becomes in MB: {column: (key,
-# divisor)}, the sampler's from its metric registry, then the run wrapper's own (scripts/monitor.py)
+# divisor)}, the sampler's from its metric registry, then the run wrapper's (campaign/measure.py)
 TO_MB = {m.column: (m.key, m.divisor) for m in metrics.METRICS if m.column and m.divisor != 1}
 TO_MB |= {"output_mb": ("output_bytes", 1 << 20), "output_cut_mb": ("output_cut_bytes", 1 << 20)}
 # What a run.json value must be, by the runs-table dtype of the column it feeds: numbers are

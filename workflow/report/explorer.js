@@ -1,7 +1,7 @@
 // The report's trace explorer: an overview of every configuration (click a cell) and its
 // repeats' traces, zoomable down to single samples. Plotting is Plotly's; this only unpacks the
 // embedded data (gzip-compressed JSON; per run, differences of integer samples as base64 of
-// little-endian int32, see scripts/digest.py) and wires the two charts.
+// little-endian int32, see scripts/analysis/digest.py) and wires the two charts.
 // When it has drawn a configuration it sets data-state="ready" and data-shown on #explorer.
 (async function () {
   "use strict";

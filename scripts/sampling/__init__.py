@@ -7,7 +7,7 @@ The modules, leaf first (each imports only those above it; this file imports non
   the version. Imports nothing of memsweep.
 - `metrics`: the per-run metrics, one entry each: where a figure is read, how a run aggregates
   it, its summary key, its runs.csv column, label and unit.
-- `files`: the one atomic file writer of the sampler's side.
+- `files`: memsweep's one atomic file writer (the analysis uses it too).
 - `procfs`: the parsers of /proc files, and small readers.
 - `proctree`: the process tree a run follows, and the per-tick read of its memory.
 - `cgroups`: memory cgroups for `--enforce cgroup`.

@@ -1,6 +1,6 @@
 """Draw the figures of the registry in scripts/plots/ from the campaign's tables, in one process.
 
-Called by the `figures` rule, whose one job decides the verdicts (scripts/analysis/verdicts.py),
+Called by the `figures` rule, whose one job decides the verdicts (scripts/verdicts/),
 draws every figure the campaign has and then writes the HTML report (scripts/report/page.py) from
 the same tables: seaborn, pandas and matplotlib are imported once, each table is read once. By hand,
 from the project folder after a campaign:
@@ -21,9 +21,10 @@ import pandas as pd
 
 import plots
 import tables
-from analysis import digest, verdicts
+from analysis import digest
 from pipeline import stage
 from tables import rundir
+from verdicts import decide, registry
 
 log = logging.getLogger("figures")
 BY_NAME = tables.BY_NAME
@@ -104,13 +105,7 @@ def figures_and_report(table_paths: dict, out_paths: dict, html_path, config: di
     import report.page  # its imports (jinja2, docutils, Plotly's script) only where it is written
 
     paths = table_paths
-    verdicts.main(
-        paths["runs"], paths["variance"], paths["thresholds"], paths["verdicts"],
-        verdicts.settings_of(config), search_csv=[paths["search"]] if "search" in paths else [],
-        compare=[paths["compare"], paths["compare_env"]] if "compare" in paths else [],
-        phases_csv=[paths["phase_runs"]] if "phase_runs" in paths else [],
-        phase_pattern=config["solver"]["phase_pattern"],
-    )  # fmt: skip
+    decide.main(paths, paths["verdicts"], registry.settings_of(config))
     read = Tables(paths)
     settings = {name: plots.settings_of(name, config) for name in out_paths}
     failed = draw_all(read, settings, out_paths)

@@ -27,8 +27,8 @@ from analysis import runs as runs_stage
 from analysis import spikes as spikes_stage
 from analysis import thresholds as thresholds_stage
 from analysis import variance as variance_stage
-from analysis import verdicts as verdicts_stage
 from contracts import TRACE_COLUMNS
+from verdicts import decide
 
 PLANTED = "<script>window.PWNED=1</script>"
 FAULT_RATE_MB_S = 700.0
@@ -217,10 +217,7 @@ def write_campaign(camp: dict, root: Path) -> dict:
         thresholds_stage.main(
             paths["runs"], paths["thresholds"], camp["thresholds"], camp["variants"]
         )
-        verdicts_stage.main(
-            paths["runs"], paths["variance"], paths["thresholds"], paths["verdicts"],
-            VERDICT_SETTINGS,
-        )  # fmt: skip
+        decide.main(paths, paths["verdicts"], VERDICT_SETTINGS)
         digest_stage.main(paths["runs"], paths["variance"], paths["spikes"], paths["digest"])
     return {**paths, "run_files": run_files, "trace_files": trace_files}
 

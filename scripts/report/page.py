@@ -31,9 +31,9 @@ from docutils.writers import html4css1
 import plots
 import tables
 from analysis import digest
-from analysis import verdicts as verdict_stage
 from pipeline import stage
 from report import explorer, highlights
+from verdicts import decide, registry
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "workflow/report"
@@ -114,12 +114,12 @@ def tail(path: Path, lines: int = TAIL_LINES, most: int = 1 << 16) -> str | None
 def cards(found: pd.DataFrame, root: Path) -> str:
     """One card per kind of check: its level, how many subjects are not ok, and which."""
     out = []
-    for kind, (title, noun) in verdict_stage.KINDS.items():
+    for kind, check in registry.CHECKS.items():
         rows = found[found["kind"] == kind]
-        if rows.empty and kind in verdict_stage.OPTIONAL_KINDS:
+        if rows.empty and check.optional:
             continue
         bad = rows[rows["level"] != "ok"]
-        level = verdict_stage.overall(rows)
+        level, title, noun = decide.overall(rows), check.title, check.subjects
         if rows.empty:
             summary = "none in this campaign"
         elif bad.empty:
@@ -150,8 +150,8 @@ def cards(found: pd.DataFrame, root: Path) -> str:
 
 
 def banner(found: pd.DataFrame, runs: pd.DataFrame) -> str:
-    level = verdict_stage.overall(found)
-    titles = {kind: title for kind, (title, _) in verdict_stage.KINDS.items()}
+    level = decide.overall(found)
+    titles = {kind: check.title for kind, check in registry.CHECKS.items()}
     failed = [titles[k] for k in titles if (found[found["kind"] == k]["level"] == "fail").any()]
     warned = [titles[k] for k in titles if (found[found["kind"] == k]["level"] == "warn").any()]
     headline = {
@@ -370,7 +370,7 @@ def build_report(
     """The page; data maps table names to typed frames, root is where run_dir paths start,
     digest_path the digest of traces for the explorer (no explorer without it)."""
     runs, found = data["runs"], data["verdicts"]
-    level = verdict_stage.overall(found)
+    level = decide.overall(found)
     shown = [n for n in plots.FIGURES if n in figure_paths or not plots.FIGURES[n].when]
     figs = "".join(
         figure_html(n, figure_paths.get(n), config)

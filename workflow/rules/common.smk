@@ -37,6 +37,7 @@ import search_step  # noqa: E402
 import tables  # noqa: E402
 from pipeline import redo  # noqa: E402
 import tether  # noqa: E402
+import verdicts.registry  # noqa: E402
 
 # This campaign's command line, for the redo advice of every job's error messages, and this
 # Snakemake's pid, which a run watches so that none outlives the campaign (scripts/tether.py):

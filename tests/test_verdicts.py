@@ -251,3 +251,24 @@ def test_a_timeout_names_the_configured_timeout_not_when_the_program_ended():
         "timed out at timeout_s 3 s (SIGTERM, then SIGKILL if it went on); ended 5.0 s after "
         "its start"
     )
+
+
+def test_runs_near_their_timeout_warn_only_with_the_setting():
+    runs = runs_frame(
+        limit_mb=[1, 2, 3, 4], status=["ok", "ok", "timeout", "failed"],
+        timeout_s=[10.0, 10.0, 10.0, None], duration_s=[9.5, 2.0, 10.2, 1.0],
+    )  # fmt: skip
+    rows = run_checks.near_timeout_rows(runs, {"timeout_warn_percent": 80})
+    assert [(r["level"], r["limit_mb"], r["message"]) for r in rows] == [
+        ("warn", 1, "ran 9.5 s, 95% of its timeout_s 10 s"),
+        ("ok", 2, "ran 2.0 s, 20% of its timeout_s 10 s"),
+    ]  # the timed-out run is run_status's, the one without a timeout_s has nothing to compare
+    assert run_checks.near_timeout_rows(runs, {"timeout_warn_percent": None}) == []
+    config = campaign_config.load(campaign_config.read_config_file(campaign_config.DEFAULT_CONFIG))
+    assert registry.settings_of(config)["timeout_warn_percent"] is None  # off by default
+    on = registry.settings_of(
+        {**config, "report": {**config["report"], "timeout_warn_percent": 80}}
+    )
+    for settings, n in ((on, 2), (registry.settings_of(config), 0)):
+        table = decide.verdicts_table({"runs": runs}, settings)
+        assert (table["kind"] == "near_timeout").sum() == n

@@ -84,6 +84,11 @@ CHECKS = {c.kind: c for c in (
           "warn when the sampler missed more than {report.missed_warn_percent}% of its ticks "
           "(the machine was too busy to sample on time: the trace has gaps)",
           runs.sampling_rows, settings=("report.missed_warn_percent",)),
+    Check("near_timeout", "Runs near their timeout", "runs",
+          "warn when a run that did not time out ran longer than "
+          "{report.timeout_warn_percent}% of its solver.timeout_s",
+          runs.near_timeout_rows, settings=("report.timeout_warn_percent",),
+          when="report.timeout_warn_percent"),
     Check("search", "Searches", "search findings",
           "ok for a switch or a least limit found exactly; fail when a documented threshold's "
           "switch is found elsewhere, a probe reported nothing, a search ran out of max_probes, "

@@ -141,3 +141,19 @@ def sampling_rows(runs: pd.DataFrame, settings: dict) -> list[dict]:
         rows.append(verdict("sampling", level, run_subject(r), message, r, value=share,
                             bound=bound, unit="%"))  # fmt: skip
     return rows
+
+
+def near_timeout_rows(runs: pd.DataFrame, settings: dict) -> list[dict]:
+    """With timeout_warn_percent set: each run that did not time out, by the share of its
+    timeout_s it ran (a run close to it times out on a busier machine or a larger input)."""
+    bound = settings["timeout_warn_percent"]
+    if bound is None:
+        return []
+    timed = runs["duration_s"].notna() & runs["timeout_s"].notna() & runs["status"].ne("timeout")
+    rows = []
+    for _, r in runs[timed].iterrows():
+        used = 100 * r["duration_s"] / r["timeout_s"]
+        message = f"ran {r['duration_s']:.1f} s, {used:.0f}% of its timeout_s {r['timeout_s']:g} s"
+        rows.append(verdict("near_timeout", "warn" if used > bound else "ok", run_subject(r),
+                            message, r, value=used, bound=bound, unit="%"))  # fmt: skip
+    return rows

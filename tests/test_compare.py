@@ -29,6 +29,7 @@ from contracts import (
     RUN_COLUMNS_FIRST_COMPARED,
 )
 from fixtures_report import VERDICT_SETTINGS, make_campaign, read_tables, write_campaign
+from report import comparison_section
 from test_figures import png_shape
 from test_report import CONFIG
 from verdicts import comparison as compare_verdicts
@@ -336,7 +337,7 @@ def test_what_was_not_compared_is_said_in_markdown_json_and_the_report(older):
     data = {t.name: t.read(out[t.name]) for t in tables.COMPARE_TABLES}
     data["verdicts"] = tables.VERDICTS.empty()
     config = {"compare": {**SETTINGS, "baseline": "../old/results"}}
-    html = report.page.compare_html(data, {}, config)
+    html = comparison_section.compare_html(data, {}, config)
     assert '<p class="note">Not compared: sampling interval (p99): the baseline' in html
 
 

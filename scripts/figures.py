@@ -98,6 +98,15 @@ def main(table_paths: dict, settings: dict, out_paths: dict) -> None:
     fail_on(draw_all(Tables(table_paths), settings, out_paths))
 
 
+def rule_main(inputs: dict, outputs: dict, config: dict, version) -> None:
+    """The `figures` rule: its inputs' tables and digest, its verdicts table, the figures the
+    config draws and the report."""
+    table_paths = {name: p for name, p in inputs.items() if name in BY_NAME or name == "digest"}
+    table_paths["verdicts"] = outputs["verdicts"]
+    drawn = {name: outputs[name] for name in plots.drawn(config)}
+    figures_and_report(table_paths, drawn, outputs["html"], dict(config), version)
+
+
 def figures_and_report(table_paths: dict, out_paths: dict, html_path, config: dict, version):
     """The figures job: the verdicts (written to table_paths["verdicts"]), every figure the
     campaign draws, then the report from the same tables (it shows a figure that failed as
@@ -116,16 +125,7 @@ def figures_and_report(table_paths: dict, out_paths: dict, html_path, config: di
 
 
 if "snakemake" in globals():
-    stage.run(
-        figures_and_report,
-        {name: p for name, p in snakemake.input.items() if name in BY_NAME or name == "digest"}
-        | {"verdicts": snakemake.output.verdicts},
-        {name: snakemake.output[name] for name in plots.drawn(snakemake.params.config)},
-        snakemake.output.html,
-        dict(snakemake.params.config),
-        snakemake.params.version,
-        log_path=snakemake.log[0],
-    )
+    stage.hand_off(snakemake, rule_main)
 elif __name__ == "__main__":
     import campaign.config
 

@@ -267,8 +267,8 @@ def compare_saved(root, keep_runs_columns=None):
     out = {t.name: root / "new" / t.path for t in tables.COMPARE_TABLES}
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(root / "new")
-        outputs = {"compare": out["compare"], "runs": out["compare_runs"],
-                   "env": out["compare_env"]}  # fmt: skip
+        outputs = {"compare": out["compare"], "compare_runs": out["compare_runs"],
+                   "compare_env": out["compare_env"]}  # fmt: skip
         compare.main(paths["runs"], paths["thresholds"], outputs, SETTINGS, "../old/results",
                      ["default"])  # fmt: skip
         files = {k: root / "new/results" / f for k, f in

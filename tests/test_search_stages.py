@@ -56,7 +56,7 @@ def run_search(root: Path, spec: dict, known=()) -> Path:
     while True:
         out = root / f"results/search/default/{spec['name']}/step{step}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
-        search_step.main(spec, "default", step, previous, known, out)
+        search_step.main(spec, "default", step, known, out, previous=previous)
         state = search_step.read_state(out)
         if state["done"]:
             return out

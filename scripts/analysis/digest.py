@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 import tables
-from pipeline import redo, stage
+from pipeline import redo
 from report import highlights
 from tables import rundir
 
@@ -194,15 +194,4 @@ def main(runs_csv, variance_csv, spikes_csv, out_path, phase_runs_csv=None) -> N
     total = sum(len(t) for t in traces.values())
     log.info(
         "%d runs (%d whole), %d of %d samples -> %s", len(runs), whole, points, total, out_path
-    )
-
-
-if "snakemake" in globals():
-    stage.run(
-        main,
-        snakemake.input.runs,
-        snakemake.input.variance,
-        snakemake.input.spikes,
-        snakemake.output.digest,
-        log_path=snakemake.log[0],
     )

@@ -29,7 +29,6 @@ import pandas as pd
 
 import tables
 from analysis import peaks
-from pipeline import stage
 from tables import rundir
 
 KB_TO_MB, BYTES_TO_MB = rundir.KB_TO_MB, rundir.BYTES_TO_MB
@@ -80,15 +79,3 @@ def main(run_files, spikes_csv, out_csv, membership, pattern: str) -> None:
     status = table["status"].value_counts(dropna=False).to_dict()
     over = int(table["over_budget"].fillna(False).sum())
     log.info("%d runs (status %s, %d over budget) -> %s", len(table), status, over, out_csv)
-
-
-if "snakemake" in globals():
-    stage.run(
-        main,
-        snakemake.input.runs,
-        snakemake.input.spikes,
-        snakemake.output.runs,
-        snakemake.params.membership,
-        snakemake.params.report_pattern,
-        log_path=snakemake.log[0],
-    )

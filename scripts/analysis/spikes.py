@@ -42,7 +42,6 @@ import pandas as pd
 
 import tables
 from analysis import phases
-from pipeline import stage
 from tables import rundir
 
 SPIKE_COLUMNS = [c.name for c in tables.SPIKE_FIELDS]
@@ -201,13 +200,3 @@ def main(trace_files, out_csv, settings: dict, with_phases: bool = False) -> Non
     samples = sum(len(t) for t in traces)
     counts = found["detector"].value_counts().to_dict()
     log.info("%d runs, %d samples: spikes %s -> %s", len(runs), samples, counts, out_csv)
-
-
-if "snakemake" in globals():
-    stage.run(
-        main,
-        snakemake.input.traces,
-        snakemake.output.csv,
-        dict(snakemake.params.settings),
-        log_path=snakemake.log[0],
-    )

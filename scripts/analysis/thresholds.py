@@ -34,7 +34,6 @@ import pandas as pd
 
 import tables
 from campaign.plan import POSITIONS
-from pipeline import stage
 from tables import rundir
 
 log = logging.getLogger("thresholds")
@@ -141,16 +140,3 @@ def main(runs_csv, out_csv, thresholds, variants, seed_paths=(), seeds=None) -> 
         )  # fmt: skip
     passed = int((table["verdict"] == "PASS").sum())
     log.info("%d of %d threshold checks PASS -> %s", passed, len(table), out_csv)
-
-
-if "snakemake" in globals():
-    stage.run(
-        main,
-        snakemake.input.runs,
-        snakemake.output.csv,
-        snakemake.params.thresholds,
-        snakemake.params.variants,
-        list(snakemake.input.seeds),
-        dict(snakemake.params.seeds),
-        log_path=snakemake.log[0],
-    )

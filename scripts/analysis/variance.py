@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 
 import tables
-from pipeline import stage
 
 log = logging.getLogger("variance")
 
@@ -98,14 +97,3 @@ def main(runs_csv, out_csv, mad_threshold: float, min_percent: float) -> None:
             row.outlier_repeats if pd.notna(row.outlier_repeats) else "none",
         )  # fmt: skip
     log.info("%d configurations -> %s", len(table), out_csv)
-
-
-if "snakemake" in globals():
-    stage.run(
-        main,
-        snakemake.input.runs,
-        snakemake.output.csv,
-        snakemake.params.mad_threshold,
-        snakemake.params.outlier_min_percent,
-        log_path=snakemake.log[0],
-    )

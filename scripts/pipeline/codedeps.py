@@ -7,8 +7,9 @@ run), so that editing or upgrading any module reruns exactly the jobs that use i
 
     >>> from pipeline import codedeps
     >>> files = codedeps.closure(codedeps.ROOT / "launch.py")
-    >>> [p.relative_to(codedeps.ROOT).as_posix() for p in files]
-    ['campaign/__init__.py', 'campaign/spec.py', 'cgroups.py', 'launch.py']
+    >>> [p.relative_to(codedeps.ROOT).as_posix() for p in files]  # doctest: +NORMALIZE_WHITESPACE
+    ['campaign/__init__.py', 'campaign/spec.py', 'cgroups.py', 'launch.py', 'pipeline/__init__.py',
+     'pipeline/handoff.py']
 
 What counts as an import of a memsweep module (a file under scripts/, or a package there):
 `import a`, `import a.b`, `from a import b` (a module b of package a, or a name in a),

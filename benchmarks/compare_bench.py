@@ -155,7 +155,8 @@ def timing(tmp: Path, scale: float) -> None:
           f"figures, report, DAG; no run): {seconds:.1f} s")  # fmt: skip
     code = (f"import sys; sys.path.insert(0, {str(REPO / 'scripts')!r}); import compare; "
             f"compare.main('results/summary/runs.csv', 'results/summary/thresholds.csv', "
-            f"{{'compare': '/dev/null', 'runs': '/dev/null', 'env': '/dev/null'}}, {{}}, "
+            f"{{'compare': '/dev/null', 'compare_runs': '/dev/null', 'compare_env': '/dev/null'}}, "
+            f"{{}}, "
             f"{baseline!r}, ['default'])")  # fmt: skip
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], cwd=project, check=True, capture_output=True)

@@ -309,28 +309,38 @@ def phase_sides(paths, baseline: baselines.Baseline):
 
 
 def main(
-    runs_csv, thresholds_csv, out: dict, settings: dict, value: str, variants, phases=()
+    runs,
+    thresholds,
+    outputs: dict,
+    settings: dict,
+    baseline: str,
+    variants,
+    phases=(),
+    baseline_phases=(),
 ) -> None:
-    """phases: with solver.phase_pattern, this campaign's phase_runs.csv and, in folder mode, the
-    baseline's (when it has one)."""
+    """runs, thresholds: this campaign's runs.csv and thresholds.csv; outputs: a path per compare
+    table (tables.COMPARE_TABLES, compare_phases with phases); baseline: compare.baseline; phases:
+    with solver.phase_pattern, this campaign's phase_runs.csv, baseline_phases the baseline
+    campaign's (in folder mode, when it has one)."""
+    value, phases, out = baseline, [*phases, *baseline_phases], outputs
     try:
         baseline = baselines.resolve(value, list(variants))
-        runs, thresholds = tables.RUNS.read(runs_csv), tables.THRESHOLDS.read(thresholds_csv)
-        base, cand, base_th, cand_th = sides(runs, thresholds, baseline)
+        both, thresholds = tables.RUNS.read(runs), tables.THRESHOLDS.read(thresholds)
+        base, cand, base_th, cand_th = sides(both, thresholds, baseline)
     except baselines.BaselineError as err:
         raise tables.TableError(f"compare.baseline: {err}") from None
     their_variants = list(dict.fromkeys(base["variant"].dropna()))
     pairs = baselines.pairs(baseline, list(variants), their_variants)
     table = compare_table(base, cand, base_th, cand_th, pairs, {**SETTINGS, **settings}, value)
     tables.COMPARE.write(table, out["compare"])
-    tables.COMPARE_RUNS.write(runs_table(base, cand), out["runs"])
-    tables.COMPARE_ENV.write(env_table(base, cand), out["env"])
+    tables.COMPARE_RUNS.write(runs_table(base, cand), out["compare_runs"])
+    tables.COMPARE_ENV.write(env_table(base, cand), out["compare_env"])
     if phases:
         base_phases, cand_phases = phase_sides(list(phases), baseline)
         by_phase = comparison.phases.phase_table(
             base, cand, base_phases, cand_phases, pairs, {**SETTINGS, **settings}
         )
-        tables.COMPARE_PHASES.write(by_phase, out["phases"])
+        tables.COMPARE_PHASES.write(by_phase, out["compare_phases"])
         for row in comparison.phases.changed(by_phase).itertuples():
             log.warning("%s %s MB %s: the %s is in phase %r: %s", row.variant, row.limit_mb,
                         row.bucket_model, row.verdict, row.phase, row.reason)  # fmt: skip
@@ -342,20 +352,9 @@ def main(
 
 
 if "snakemake" in globals():
-    stage.run(
-        main,
-        snakemake.input.runs,
-        snakemake.input.thresholds,
-        dict(snakemake.output.items()),
-        dict(snakemake.params.settings),
-        snakemake.params.baseline,
-        snakemake.params.variants,
-        [*snakemake.input.get("phases", []), *snakemake.input.get("baseline_phases", [])],
-        log_path=snakemake.log[0],
-    )
+    stage.hand_off(snakemake, main)
 elif __name__ == "__main__":
-    outputs = {"compare": tables.COMPARE.path, "runs": tables.COMPARE_RUNS.path}
-    outputs["env"] = tables.COMPARE_ENV.path
+    outputs = {table.name: table.path for table in tables.COMPARE_TABLES}
     runs = tables.RUNS.read(tables.RUNS.path)
     names = list(dict.fromkeys(runs["variant"].dropna()))
     stage.run(main, tables.RUNS.path, tables.THRESHOLDS.path, outputs, {}, sys.argv[1], names)

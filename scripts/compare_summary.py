@@ -224,12 +224,15 @@ def summary(compare, runs, env, settings: dict) -> dict:
     }
 
 
-def main(compare_csv, runs_csv, env_csv, out: dict, settings: dict, phases_csv=()) -> None:
-    """phases_csv: comparison.phases.csv with solver.phase_pattern set, else nothing."""
-    compare = tables.COMPARE.read(compare_csv)
-    runs = tables.COMPARE_RUNS.read(runs_csv)
-    env = tables.COMPARE_ENV.read(env_csv)
-    by_phase = tables.COMPARE_PHASES.read(phases_csv[0]) if phases_csv else None
+def main(compare, runs, env, outputs: dict, settings: dict, phases=()) -> None:
+    """compare, runs, env: the paths of compare.csv, compare_runs.csv and compare_env.csv;
+    outputs: the paths of md, json and benchmark; phases: comparison.phases.csv with
+    solver.phase_pattern set, else nothing."""
+    by_phase = tables.COMPARE_PHASES.read(phases[0]) if phases else None
+    out = outputs
+    compare = tables.COMPARE.read(compare)
+    runs = tables.COMPARE_RUNS.read(runs)
+    env = tables.COMPARE_ENV.read(env)
     document = summary(compare, runs, env, settings)
     if by_phase is not None:
         document["phases"] = records(by_phase)
@@ -241,16 +244,7 @@ def main(compare_csv, runs_csv, env_csv, out: dict, settings: dict, phases_csv=(
 
 
 if "snakemake" in globals():
-    stage.run(
-        main,
-        snakemake.input.compare,
-        snakemake.input.runs,
-        snakemake.input.env,
-        dict(snakemake.output.items()),
-        dict(snakemake.params.settings),
-        list(snakemake.input.phases),
-        log_path=snakemake.log[0],
-    )
+    stage.hand_off(snakemake, main)
 elif __name__ == "__main__":
     import campaign.config
 

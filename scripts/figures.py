@@ -1,6 +1,6 @@
 """Draw the figures of the registry in scripts/plots/ from the campaign's tables, in one process.
 
-Called by the `figures` rule, whose one job decides the verdicts (scripts/analysis/verdicts.py),
+Called by the `figures` rule, whose one job decides the verdicts (scripts/verdicts/),
 draws every figure the campaign has and then writes the HTML report (scripts/report/page.py) from
 the same tables: seaborn, pandas and matplotlib are imported once, each table is read once. By hand,
 from the project folder after a campaign:
@@ -21,9 +21,10 @@ import pandas as pd
 
 import plots
 import tables
-from analysis import digest, verdicts
+from analysis import digest
 from pipeline import stage
 from tables import rundir
+from verdicts import decide, registry
 
 log = logging.getLogger("figures")
 BY_NAME = tables.BY_NAME
@@ -97,6 +98,15 @@ def main(table_paths: dict, settings: dict, out_paths: dict) -> None:
     fail_on(draw_all(Tables(table_paths), settings, out_paths))
 
 
+def rule_main(inputs: dict, outputs: dict, config: dict, version) -> None:
+    """The `figures` rule: its inputs' tables and digest, its verdicts table, the figures the
+    config draws and the report."""
+    table_paths = {name: p for name, p in inputs.items() if name in BY_NAME or name == "digest"}
+    table_paths["verdicts"] = outputs["verdicts"]
+    drawn = {name: outputs[name] for name in plots.drawn(config)}
+    figures_and_report(table_paths, drawn, outputs["html"], dict(config), version)
+
+
 def figures_and_report(table_paths: dict, out_paths: dict, html_path, config: dict, version):
     """The figures job: the verdicts (written to table_paths["verdicts"]), every figure the
     campaign draws, then the report from the same tables (it shows a figure that failed as
@@ -104,13 +114,7 @@ def figures_and_report(table_paths: dict, out_paths: dict, html_path, config: di
     import report.page  # its imports (jinja2, docutils, Plotly's script) only where it is written
 
     paths = table_paths
-    verdicts.main(
-        paths["runs"], paths["variance"], paths["thresholds"], paths["verdicts"],
-        verdicts.settings_of(config), search_csv=[paths["search"]] if "search" in paths else [],
-        compare=[paths["compare"], paths["compare_env"]] if "compare" in paths else [],
-        phases_csv=[paths["phase_runs"]] if "phase_runs" in paths else [],
-        phase_pattern=config["solver"]["phase_pattern"],
-    )  # fmt: skip
+    decide.main(paths, paths["verdicts"], registry.settings_of(config))
     read = Tables(paths)
     settings = {name: plots.settings_of(name, config) for name in out_paths}
     failed = draw_all(read, settings, out_paths)
@@ -121,16 +125,7 @@ def figures_and_report(table_paths: dict, out_paths: dict, html_path, config: di
 
 
 if "snakemake" in globals():
-    stage.run(
-        figures_and_report,
-        {name: p for name, p in snakemake.input.items() if name in BY_NAME or name == "digest"}
-        | {"verdicts": snakemake.output.verdicts},
-        {name: snakemake.output[name] for name in plots.drawn(snakemake.params.config)},
-        snakemake.output.html,
-        dict(snakemake.params.config),
-        snakemake.params.version,
-        log_path=snakemake.log[0],
-    )
+    stage.hand_off(snakemake, rule_main)
 elif __name__ == "__main__":
     import campaign.config
 

@@ -103,10 +103,10 @@ def search_rows(spec: dict, state: dict, probes: list[dict], thresholds: list[di
     ]
 
 
-def main(step_paths, search_csv, probes_csv, searches: list[dict], thresholds: list[dict]) -> None:
+def main(steps, search_csv, probes_csv, searches: list[dict], thresholds: list[dict]) -> None:
     specs = {spec["name"]: spec for spec in searches}
     found, probes = [], []
-    for path in step_paths:
+    for path in steps:
         state = search_step.read_state(path)
         spec = specs[state["search"]]
         mine = probe_rows(spec, state)
@@ -123,12 +123,4 @@ def main(step_paths, search_csv, probes_csv, searches: list[dict], thresholds: l
 
 
 if "snakemake" in globals():
-    stage.run(
-        main,
-        snakemake.input.steps,
-        snakemake.output.search,
-        snakemake.output.probes,
-        list(snakemake.params.searches),
-        list(snakemake.params.thresholds),
-        log_path=snakemake.log[0],
-    )
+    stage.hand_off(snakemake, main)

@@ -74,27 +74,19 @@ def step_state(spec: dict, variant: str, step: int, previous: dict | None, obs: 
             "next": new, "probes": probes, "seen": seen}  # fmt: skip
 
 
-def main(spec: dict, variant: str, step: int, previous_path, known, out_path) -> None:
-    previous = read_state(previous_path) if previous_path else None
+def main(spec: dict, variant: str, step, known, state_json, previous=None) -> None:
+    """step: the step's number (a wildcard); previous: the path of the step before, if any."""
+    step, previous = int(step), read_state(previous) if previous else None
     obs = observe(previous["probes"], spec["pattern"]) if previous else {}
     state = step_state(spec, variant, step, previous, obs, known)
-    write_atomically(out_path, json.dumps(state, indent=1) + "\n")
+    write_atomically(state_json, json.dumps(state, indent=1) + "\n")
     asked = ", ".join(f"{p['limit_mb']} MB rep {p['repeat']}" for p in state["next"])
     log.info("%s %s step %d: %d run(s) seen; next: %s", variant, spec["name"], step, len(obs),
              asked or "none, done")  # fmt: skip
 
 
 if "snakemake" in globals():
-    stage.run(
-        main,
-        dict(snakemake.params.spec),
-        snakemake.wildcards.variant,
-        int(snakemake.wildcards.step),
-        snakemake.input.get("previous"),
-        list(snakemake.params.known),
-        snakemake.output.json,
-        log_path=snakemake.log[0],
-    )
+    stage.hand_off(snakemake, main)
 elif __name__ == "__main__":
     for line in read_state(sys.argv[1])["seen"]:
         print(line["limit_mb"], line["repeat"], line["status"], line["reported"], sep="\t")

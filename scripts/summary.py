@@ -45,10 +45,4 @@ def main(inputs: dict, outputs: dict, params: dict) -> None:
 
 
 if "snakemake" in globals():
-    stage.run(
-        main,
-        dict(snakemake.input.items()),
-        dict(snakemake.output.items()),
-        dict(snakemake.params.items()),
-        log_path=snakemake.log[0],
-    )
+    stage.hand_off(snakemake, main)

@@ -27,17 +27,17 @@ from analysis import runs as runs_stage
 from analysis import spikes as spikes_stage
 from analysis import thresholds as thresholds_stage
 from analysis import variance as variance_stage
-from analysis import verdicts as verdicts_stage
+from campaign import config as campaign_config
 from contracts import TRACE_COLUMNS
+from verdicts import decide, registry
 
 PLANTED = "<script>window.PWNED=1</script>"
 FAULT_RATE_MB_S = 700.0
 PATTERN = r"Bucket sizes: (\S+)"
 SPIKES = {"rate_threshold_mb_s": 500, "window_s": 1.0, "min_increase_mb": 20}
-VERDICT_SETTINGS = {
-    "cv_warn_percent": 5.0, "capture_warn": 0.9, "missed_warn_percent": 1.0,
-    "sources_warn_percent": 10.0, "sources_warn_mb": 16.0,
-}  # fmt: skip
+# the default config's settings of every check, with a strict missed-ticks level
+DEFAULTS = campaign_config.load(campaign_config.read_config_file(campaign_config.DEFAULT_CONFIG))
+VERDICT_SETTINGS = registry.settings_of(DEFAULTS) | {"missed_warn_percent": 1.0}
 
 
 def auto_model(limit_mb: int) -> str:
@@ -217,10 +217,7 @@ def write_campaign(camp: dict, root: Path) -> dict:
         thresholds_stage.main(
             paths["runs"], paths["thresholds"], camp["thresholds"], camp["variants"]
         )
-        verdicts_stage.main(
-            paths["runs"], paths["variance"], paths["thresholds"], paths["verdicts"],
-            VERDICT_SETTINGS,
-        )  # fmt: skip
+        decide.main(paths, paths["verdicts"], VERDICT_SETTINGS)
         digest_stage.main(paths["runs"], paths["variance"], paths["spikes"], paths["digest"])
     return {**paths, "run_files": run_files, "trace_files": trace_files}
 

@@ -18,7 +18,6 @@ import figures
 import plots
 import report.page
 import tables
-from analysis import verdicts
 from comparison import baselines
 from contracts import (
     BENCHMARK_KEYS,
@@ -30,8 +29,12 @@ from contracts import (
     RUN_COLUMNS_FIRST_COMPARED,
 )
 from fixtures_report import VERDICT_SETTINGS, make_campaign, read_tables, write_campaign
+from report import comparison_section
 from test_figures import png_shape
 from test_report import CONFIG
+from verdicts import comparison as compare_verdicts
+from verdicts import decide
+from workflow_helpers import render_caption
 
 COMPARE_FIGURES = plots.in_section(plots.FIGURES, "compare")
 
@@ -192,7 +195,7 @@ def test_the_comparison_verdicts_join_the_verdicts_table(table):
         runs_frame(side("base", 300, "a", [1.0])),
         runs_frame(side("new", 300, "a", [1.0])).assign(hostname="other"),
     )
-    rows = verdicts.compare_rows(frame, env)
+    rows = compare_verdicts.compare_rows(frame) + compare_verdicts.compare_env_rows(env)
     levels = {(r["kind"], r["subject"]): r["level"] for r in rows}
     assert levels[("compare", "new vs base · 300 MB · a")] == "fail"
     assert levels[("compare", "new vs base · 800 MB · a")] == "warn"  # reported changed
@@ -264,8 +267,8 @@ def compare_saved(root, keep_runs_columns=None):
     out = {t.name: root / "new" / t.path for t in tables.COMPARE_TABLES}
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(root / "new")
-        outputs = {"compare": out["compare"], "runs": out["compare_runs"],
-                   "env": out["compare_env"]}  # fmt: skip
+        outputs = {"compare": out["compare"], "compare_runs": out["compare_runs"],
+                   "compare_env": out["compare_env"]}  # fmt: skip
         compare.main(paths["runs"], paths["thresholds"], outputs, SETTINGS, "../old/results",
                      ["default"])  # fmt: skip
         files = {k: root / "new/results" / f for k, f in
@@ -334,7 +337,7 @@ def test_what_was_not_compared_is_said_in_markdown_json_and_the_report(older):
     data = {t.name: t.read(out[t.name]) for t in tables.COMPARE_TABLES}
     data["verdicts"] = tables.VERDICTS.empty()
     config = {"compare": {**SETTINGS, "baseline": "../old/results"}}
-    html = report.page.compare_html(data, {}, config)
+    html = comparison_section.compare_html(data, {}, config)
     assert '<p class="note">Not compared: sampling interval (p99): the baseline' in html
 
 
@@ -416,10 +419,7 @@ def test_the_report_opens_the_comparison_after_the_verdicts(saved):
         mp.chdir(root / "new")
         data = read_tables({t.name: t.path for t in tables.SUMMARY_TABLES})
     data |= {t.name: t.read(out[t.name]) for t in tables.COMPARE_TABLES}
-    data["verdicts"] = verdicts.verdicts_table(
-        data["runs"], data["variance"], data["thresholds"], VERDICT_SETTINGS,
-        compare=(data["compare"], data["compare_env"]),
-    )  # fmt: skip
+    data["verdicts"] = decide.verdicts_table(data, VERDICT_SETTINGS)
     config = {**CONFIG, "compare": {**SETTINGS, "baseline": "../old/results"}}
     pngs = {name: root / f"{name}.png" for name in COMPARE_FIGURES}
     page = report.page.build_report(data, pngs, config, "0.1.0", root=root / "new")
@@ -432,19 +432,12 @@ def test_the_report_opens_the_comparison_after_the_verdicts(saved):
 
 def test_the_captions_render_as_snakemake_does():
     """Jinja (strict) then reStructuredText, with the comparison's settings filled in."""
-    from docutils.core import publish_parts
-    from jinja2 import Environment, StrictUndefined
-
     config = campaign.config.load(
         campaign.config.read_config_file(campaign.config.DEFAULT_CONFIG), cwd=campaign.config.ROOT
     )
     config["compare"]["baseline"] = "main-results"
-    snakemake = type("Snakemake", (), {"config": config})
-    env = Environment(trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
     names = ["workflow", "compare_table", "compare_md"]
     names += [f"figures/{n}" for n in COMPARE_FIGURES]
     for name in names:
-        text = (campaign.config.ROOT / "workflow" / "report" / f"{name}.rst").read_text()
-        rendered = env.from_string(text).render(snakemake=snakemake)
-        html = publish_parts(rendered, writer="html", settings_overrides={"halt_level": 2})
-        assert "main-results" in html["body"] or name == "figures/compare_traces", name
+        html = render_caption(name, config)
+        assert "main-results" in html or name == "figures/compare_traces", name

@@ -13,11 +13,12 @@ import pytest
 
 import campaign.config
 import tables
-from analysis import phases, verdicts
+from analysis import phases
 from contracts import RUN_PHASE_COLUMNS
 from sampling import contract as sampler_contract
 from sampling import engine
 from sampling import phases as sampler_phases
+from verdicts import phases as phase_verdicts
 
 ROOT = Path(__file__).resolve().parents[1]
 PHASED = ROOT / "tests/workloads/phased.py"
@@ -187,7 +188,9 @@ def test_output_a_program_buffers_arrives_at_its_end_and_is_a_warning(tmp_path, 
     runs = pd.DataFrame([{"variant": "v", "limit_mb": 300, "bucket_model": "auto", "repeat": 1,
                           "run_dir": str(run_dir), "status": "ok", "in_grid": True,
                           "effective_interval_ms": run["effective_interval_ms"]}])  # fmt: skip
-    rows = verdicts.phase_rows(phases.gather(runs, {str(run_dir): found}), runs, PATTERN)
+    rows = phase_verdicts.phase_rows(
+        phases.gather(runs, {str(run_dir): found}), runs, {"phase_pattern": PATTERN}
+    )
     assert [r["level"] for r in rows] == [level]
     marked = found[found["phase"] != "(start)"]
     if level == "warn":
@@ -216,6 +219,6 @@ def test_a_pattern_matching_nothing_anywhere_is_one_warning_naming_it():
     phase_runs = pd.DataFrame({"variant": "v", "limit_mb": 300, "bucket_model": "auto",
                                "repeat": [1], "phase": ["(start)"], "start_s": [0.0],
                                "end_s": [1.0], "holds_peak": [True]})  # fmt: skip
-    rows = verdicts.phase_rows(phase_runs, phase_runs, r"^Stage (\d+)")
+    rows = phase_verdicts.phase_rows(phase_runs, phase_runs, {"phase_pattern": r"^Stage (\d+)"})
     assert len(rows) == 1 and rows[0]["level"] == "warn"
     assert "'^Stage (\\\\d+)'" in rows[0]["message"] and "matched no line" in rows[0]["message"]

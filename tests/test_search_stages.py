@@ -14,11 +14,13 @@ import report.page
 import search
 import search_step
 import tables
-from analysis import thresholds, verdicts
+from analysis import thresholds
 from contracts import SEARCH_COLUMNS, SEARCH_PROBE_COLUMNS, THRESHOLD_COLUMNS
 from fixtures_report import auto_model
 from plots import style
 from runfiles import record, write_run
+from verdicts import searches
+from workflow_helpers import render_caption
 
 PATTERN = r"Bucket sizes: (\S+)"
 SWITCH = {"kind": "switch", "bucket_model": "auto", "low_mb": 300, "high_mb": 1500,
@@ -54,7 +56,7 @@ def run_search(root: Path, spec: dict, known=()) -> Path:
     while True:
         out = root / f"results/search/default/{spec['name']}/step{step}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
-        search_step.main(spec, "default", step, previous, known, out)
+        search_step.main(spec, "default", step, known, out, previous=previous)
         state = search_step.read_state(out)
         if state["done"]:
             return out
@@ -143,7 +145,7 @@ def test_seeded_threshold_checks_join_the_documented_one(campaign):
 
 
 def verdict_rows(found: pd.DataFrame) -> list[tuple[str, str]]:
-    return [(r["level"], r["message"]) for r in verdicts.search_rows(found)]
+    return [(r["level"], r["message"]) for r in searches.search_rows(found)]
 
 
 def test_search_verdicts(campaign):
@@ -194,19 +196,11 @@ def test_the_figure_and_the_report_section(campaign, tmp_path):
 
 def test_captions_render_with_searches():
     """As tests/test_report.py renders every caption, with a config that has searches."""
-    from docutils.core import publish_parts
-    from jinja2 import Environment, StrictUndefined
-
     import campaign.config
 
     config = campaign.config.load(
         campaign.config.read_config_file(campaign.config.DEFAULT_CONFIG), cwd=campaign.config.ROOT
     )
     config["search"] = [SWITCH, MIN_MEMORY]
-    snakemake = type("Snakemake", (), {"config": config})
-    env = Environment(trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
     for name in ("workflow", "verdicts", "search_table", "search_probes", "figures/search"):
-        text = (campaign.config.ROOT / "workflow" / "report" / f"{name}.rst").read_text()
-        rendered = env.from_string(text).render(snakemake=snakemake)
-        html = publish_parts(rendered, writer="html", settings_overrides={"halt_level": 2})
-        assert "search" in html["body"], name
+        assert "search" in render_caption(name, config), name

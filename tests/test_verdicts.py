@@ -1,16 +1,22 @@
 """Verdicts are decided once: each kind's level and message, and the overall level."""
 
 import re
+from pathlib import Path
+from types import SimpleNamespace
 
+import jinja2
 import pandas as pd
 import pytest
 
 import tables
-from analysis import verdicts
+from campaign import config as campaign_config
 from contracts import VERDICT_COLUMNS
 from fixtures_report import make_campaign, read_tables, write_campaign
 from report import highlights
+from verdicts import configurations, decide, registry, thresholds
+from verdicts import runs as run_checks
 
+REPO = Path(__file__).resolve().parents[1]
 SETTINGS = {
     "cv_warn_percent": 5.0, "capture_warn": 0.9, "missed_warn_percent": 1.0,
     "sources_warn_percent": 10.0, "sources_warn_mb": 16.0,
@@ -26,18 +32,45 @@ def campaign(tmp_path_factory):
 def test_the_table_has_its_contract_and_every_kind(campaign):
     table = campaign["verdicts"]
     assert list(table.columns) == VERDICT_COLUMNS
-    optional = verdicts.OPTIONAL_KINDS  # a search or comparison config has them, or its runs
     present = list(dict.fromkeys(table["kind"]))
-    assert [k for k in present if k not in optional] == [
-        k for k in verdicts.KINDS if k not in optional
+    checks = registry.CHECKS.values()  # those a config turns on, or whose subjects may be lacking
+    assert [k for k in present if not registry.CHECKS[k].optional] == [
+        c.kind for c in checks if not c.optional
     ]
-    assert present == [k for k in verdicts.KINDS if k in present]  # in the report's order
+    assert present == [k for k in registry.CHECKS if k in present]  # in the report's order
     assert "unseen" in present  # the OOM-killed run left an empty trace and no cgroup figure
     assert set(table["level"]) <= set(tables.LEVELS)
 
 
-def test_the_docstring_lists_every_check_in_the_reports_order():
-    assert re.findall(r"^- (\w+)", verdicts.__doc__, re.M) == list(verdicts.KINDS)
+def test_the_caption_lists_every_check_the_config_turns_on_in_the_reports_order():
+    config = campaign_config.load(campaign_config.read_config_file(campaign_config.DEFAULT_CONFIG))
+    lines = registry.described(config)  # no comparison, search or phases
+    assert [re.match(r"``(\w+)``", line)[1] for line in lines] == [
+        c.kind for c in registry.CHECKS.values() if c.when is None
+    ]
+    assert "above 5%" in lines[3] and "below 0.9:" in lines[4]  # the settings' values
+    on = {section: dict(values) if isinstance(values, dict) else values
+          for section, values in config.items()}  # fmt: skip
+    for check in registry.CHECKS.values():  # every key that turns a check on, set
+        if check.when:
+            section, _, key = check.when.partition(".")
+            on[section] = {**on[section], key: 50} if key else [{"name": "s"}]
+    assert [re.match(r"``(\w+)``", line)[1] for line in registry.described(on)] == list(
+        registry.CHECKS
+    )
+    # the caption as Snakemake renders it, with the figures rule's params
+    caption = jinja2.Template((REPO / "workflow/report/verdicts.rst").read_text())
+    text = caption.render(snakemake=SimpleNamespace(params=SimpleNamespace(checks=lines)))
+    assert [line[2:] for line in text.splitlines() if line.startswith("- ")] == lines
+
+
+def test_every_check_names_the_settings_it_takes_and_reads_known_tables():
+    for check in registry.CHECKS.values():
+        named = {f"{s}.{k}" for s, k in registry.SETTING.findall(check.rule)}
+        assert named <= set(check.settings), check.kind
+        assert set(check.reads) <= set(tables.BY_NAME), check.kind
+    short = [key.rpartition(".")[2] for c in registry.CHECKS.values() for key in c.settings]
+    assert len(short) == len(set(short))  # settings_of keys them by their last name
 
 
 def not_ok(table, kind):
@@ -72,7 +105,7 @@ def test_stability_and_capture_use_their_settings(campaign):
     unstable = not_ok(campaign["verdicts"], "stability")
     assert [s for _, s, _ in unstable] == ["default · 1005 MB · 4M/8M/4M",
                                           "default · 323 MB · 4M/8M/4M"]  # fmt: skip
-    relaxed = verdicts.stability_rows(campaign["variance"], {"cv_warn_percent": 50})
+    relaxed = configurations.stability_rows(campaign["variance"], {"cv_warn_percent": 50})
     assert {r["level"] for r in relaxed} == {"ok"}
     low = not_ok(campaign["verdicts"], "capture")
     assert low == [("warn", "default · 323 MB · 4M/8M/4M · rep 1",
@@ -89,7 +122,7 @@ def test_thresholds_pass_and_fail_with_the_reported_configuration():
             "peak_mb": [1.0, None], "run_dir": ["r", None],
         }
     )  # fmt: skip
-    rows = verdicts.threshold_rows(tables.typed(frame, tables.THRESHOLDS))
+    rows = thresholds.threshold_rows(tables.typed(frame, tables.THRESHOLDS))
     assert [(r["level"], r["message"]) for r in rows] == [
         ("ok", "reported '4M/8M/4M'"),
         ("fail", "reported nothing, expected '8M/8M/8M' (no run)"),
@@ -103,7 +136,7 @@ def test_leftover_processes_warn():
                    "bucket_model": "auto", "repeat": 1, "n_leftover": [0, 2]})]),
         tables.RUNS,
     )  # fmt: skip
-    rows = verdicts.leftover_rows(runs)
+    rows = run_checks.leftover_rows(runs)
     assert [(r["level"], r["message"]) for r in rows] == [
         ("ok", "none"), ("warn", "2 process(es) outlived the run and were killed"),
     ]  # fmt: skip
@@ -117,7 +150,7 @@ def test_a_log_cut_to_its_cap_warns():
                    "output_cut_mb": [0.0, 1984.0, None]})]),
         tables.RUNS,
     )  # fmt: skip
-    rows = verdicts.output_rows(runs)
+    rows = run_checks.output_rows(runs)
     assert [(r["level"], r["message"], r["bound"]) for r in rows] == [
         ("ok", "wrote 0.5 MB to stdout and stderr", None),
         ("warn", "wrote 2048.0 MB to stdout and stderr; solver.log keeps its first and last "
@@ -127,9 +160,9 @@ def test_a_log_cut_to_its_cap_warns():
 
 def test_overall_is_the_worst_level(campaign):
     table = campaign["verdicts"]
-    assert verdicts.overall(table) == "fail"
-    assert verdicts.overall(table[table["level"] != "fail"]) == "warn"
-    assert verdicts.overall(table.iloc[:0]) == "ok"
+    assert decide.overall(table) == "fail"
+    assert decide.overall(table[table["level"] != "fail"]) == "warn"
+    assert decide.overall(table.iloc[:0]) == "ok"
 
 
 def test_closing_summary_counts_runs_lists_the_worst_verdicts_and_names_the_report(campaign):
@@ -157,13 +190,13 @@ def test_runs_that_missed_ticks_warn_above_the_setting():
         .reindex(columns=tables.RUNS.names),
         tables.RUNS,
     )  # fmt: skip
-    rows = verdicts.sampling_rows(runs, SETTINGS)
+    rows = run_checks.sampling_rows(runs, SETTINGS)
     assert [(r["level"], r["message"]) for r in rows] == [
         ("ok", "missed 10 of 1000 ticks (1.0%)"),
         ("ok", "missed 5 of 1005 ticks (0.5%)"),
         ("ok", "missed 0 of 0 ticks (0.0%)"),
     ]
-    strict = verdicts.sampling_rows(runs, {"missed_warn_percent": 0.6})
+    strict = run_checks.sampling_rows(runs, {"missed_warn_percent": 0.6})
     assert [r["level"] for r in strict] == ["warn", "ok", "ok"]
 
 
@@ -183,7 +216,7 @@ def test_peak_figures_that_disagree_warn_beyond_both_settings():
         peak_mb=[254.0, 1110.0, 300.0, 60.0],
         peak_source=["PSS", "sampled", "VmHWM", "sampled"],
     )
-    rows = verdicts.source_rows(runs, SETTINGS)
+    rows = run_checks.source_rows(runs, SETTINGS)
     assert [r["level"] for r in rows] == ["warn", "warn", "warn", "ok"]
     assert rows[0]["message"] == (
         "PSS 254.0 MB, cgroup 287.0 MB: 11% apart; peak 254 MB from PSS (the tree's summed RSS, "
@@ -191,7 +224,7 @@ def test_peak_figures_that_disagree_warn_beyond_both_settings():
     )
     assert rows[1]["message"].startswith("sampled 1110.0 MB, VmHWM 235.0 MB: 79% apart")
     assert rows[3]["message"].startswith("VmHWM 50.0 MB, cgroup 40.0 MB: 20% apart")  # 10 MB
-    relaxed = verdicts.source_rows(runs, {**SETTINGS, "sources_warn_percent": 15})
+    relaxed = run_checks.source_rows(runs, {**SETTINGS, "sources_warn_percent": 15})
     assert [r["level"] for r in relaxed] == ["ok", "warn", "warn", "ok"]
 
 
@@ -200,7 +233,7 @@ def test_a_run_whose_peak_nothing_saw_warns_with_its_bounds():
         limit_mb=[1, 2], samples=[1, 300], duration_s=[0.005, 3.0], peak_mb=[0.54, 50.0],
         maxrss_mb=[11.0, 52.0], peak_source=["unseen", "VmHWM"],
     )  # fmt: skip
-    rows = verdicts.unseen_rows(runs)
+    rows = run_checks.unseen_rows(runs)
     assert [(r["level"], r["limit_mb"], r["value"], r["bound"]) for r in rows] == [
         ("warn", 1, 0.54, 11.0)
     ]
@@ -213,8 +246,29 @@ def test_a_run_whose_peak_nothing_saw_warns_with_its_bounds():
 def test_a_timeout_names_the_configured_timeout_not_when_the_program_ended():
     # timeout_s 3: SIGTERM at 3 s, ignored; SIGKILL 2 s later: the program ended at 5 s
     runs = runs_frame(limit_mb=[1], status="timeout", timeout_s=[3.0], duration_s=[5.01])
-    message = verdicts.status_rows(runs)[0]["message"]
+    message = run_checks.status_rows(runs)[0]["message"]
     assert message == (
         "timed out at timeout_s 3 s (SIGTERM, then SIGKILL if it went on); ended 5.0 s after "
         "its start"
     )
+
+
+def test_runs_near_their_timeout_warn_only_with_the_setting():
+    runs = runs_frame(
+        limit_mb=[1, 2, 3, 4], status=["ok", "ok", "timeout", "failed"],
+        timeout_s=[10.0, 10.0, 10.0, None], duration_s=[9.5, 2.0, 10.2, 1.0],
+    )  # fmt: skip
+    rows = run_checks.near_timeout_rows(runs, {"timeout_warn_percent": 80})
+    assert [(r["level"], r["limit_mb"], r["message"]) for r in rows] == [
+        ("warn", 1, "ran 9.5 s, 95% of its timeout_s 10 s"),
+        ("ok", 2, "ran 2.0 s, 20% of its timeout_s 10 s"),
+    ]  # the timed-out run is run_status's, the one without a timeout_s has nothing to compare
+    assert run_checks.near_timeout_rows(runs, {"timeout_warn_percent": None}) == []
+    config = campaign_config.load(campaign_config.read_config_file(campaign_config.DEFAULT_CONFIG))
+    assert registry.settings_of(config)["timeout_warn_percent"] is None  # off by default
+    on = registry.settings_of(
+        {**config, "report": {**config["report"], "timeout_warn_percent": 80}}
+    )
+    for settings, n in ((on, 2), (registry.settings_of(config), 0)):
+        table = decide.verdicts_table({"runs": runs}, settings)
+        assert (table["kind"] == "near_timeout").sum() == n

@@ -77,3 +77,23 @@ def planned_jobs(project: Path, *args: str) -> dict[str, int]:
         if match and match.group(1) != "total":
             counts[match.group(1)] = int(match.group(2))
     return counts
+
+
+def render_caption(name: str, config: dict) -> str:
+    """A caption of workflow/report/ as `snakemake --report` renders it (Jinja with Snakemake's
+    options, but strict, then reStructuredText, failing on a warning): its HTML body. The
+    stand-in job has the config and the params the captions read (the figures rule's checks)."""
+    from types import SimpleNamespace
+
+    from docutils.core import publish_parts
+    from jinja2 import Environment, StrictUndefined
+
+    from verdicts import registry
+
+    params = SimpleNamespace(checks=registry.described(config))
+    snakemake = SimpleNamespace(config=config, params=params)
+    env = Environment(trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
+    text = (REPO / "workflow" / "report" / f"{name}.rst").read_text()
+    rendered = env.from_string(text).render(snakemake=snakemake)
+    assert "{{" not in rendered and "{%" not in rendered, name
+    return publish_parts(rendered, writer="html", settings_overrides={"halt_level": 2})["body"]

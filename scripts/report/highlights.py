@@ -1,7 +1,7 @@
 """What a reader of a campaign sees first: the configurations that matter, for figures, the
 digest and the report that cannot show them all (focus), and the campaign's closing message
 (closing_summary), which the workflow prints when it ends. Verdicts themselves are decided in
-verdicts.py; this module only reads the tables.
+scripts/verdicts/; this module only reads the tables.
 
     >>> import pandas as pd
     >>> runs = pd.DataFrame({"variant": "v", "limit_mb": [300, 600, 900], "bucket_model": "auto",

@@ -36,6 +36,7 @@ from pipeline import codedeps, redo  # noqa: E402
 from report import highlights  # noqa: E402
 from sampling import phases as sampler_phases  # noqa: E402
 from sampling import tether  # noqa: E402
+import verdicts.registry  # noqa: E402
 
 # This campaign's command line, for the redo advice of every job's error messages, and this
 # Snakemake's pid, which a run watches so that none outlives the campaign (scripts/sampling/tether.py):
@@ -76,7 +77,7 @@ BASELINE = (
     else None
 )
 COMPARED = {table.name: table.path for table in tables.COMPARE_TABLES}
-COMPARED_PHASES = {"phases": tables.COMPARE_PHASES.path} if PHASE_PATTERN else {}
+COMPARED_PHASES = {"compare_phases": tables.COMPARE_PHASES.path} if PHASE_PATTERN else {}
 COMPARED |= {tables.COMPARE_PHASES.name: tables.COMPARE_PHASES.path} if PHASE_PATTERN else {}
 REPORT = "results/report.html"
 COMPARE_FILES = {
@@ -142,7 +143,8 @@ def memsweep_version():
 def get_program_files(wildcards):
     """The program's own files: editing them reruns the variant's runs."""
     return [
-        workflow_path(p) for p in campaign.plan.program_files(VARIANTS[wildcards.variant]["command"])
+        workflow_path(p)
+        for p in campaign.plan.program_files(VARIANTS[wildcards.variant]["command"])
     ]
 
 
@@ -277,7 +279,7 @@ def get_search_known(wildcards):
 def search_state(variant, name, step):
     """(path, content) of a search's step file. Asking for a step not made yet stops this input
     function; Snakemake runs that step, then asks again (the DAG grows by its probes)."""
-    path = checkpoints.search_step.get(variant=variant, search=name, step=step).output.json
+    path = checkpoints.search_step.get(variant=variant, search=name, step=step).output.state_json
     return path, search_step.read_state(path)
 
 
@@ -320,7 +322,9 @@ def get_compare_inputs(wildcards):
     inputs = {"code": code_of("compare.py")}
     inputs |= {"runs": SUMMARY["runs"], "thresholds": SUMMARY["thresholds"]}
     if BASELINE.mode == "folder":
-        inputs["baseline"] = [BASELINE.table_path(t) for t in (tables.RUNS, tables.THRESHOLDS)]
+        inputs["baseline_tables"] = [
+            BASELINE.table_path(t) for t in (tables.RUNS, tables.THRESHOLDS)
+        ]
     inputs["phases"] = get_phase_runs()
     if PHASE_PATTERN and BASELINE.mode == "folder":  # a baseline without phases has none
         theirs = BASELINE.table_path(tables.PHASE_RUNS)

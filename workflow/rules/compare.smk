@@ -12,8 +12,8 @@ rule compare:
             category="Comparison",
             labels={"table": "compare"},
         ),
-        runs=COMPARED["compare_runs"],
-        env=COMPARED["compare_env"],
+        compare_runs=COMPARED["compare_runs"],
+        compare_env=COMPARED["compare_env"],
     log:
         "logs/compare/compare.log",
     conda:

@@ -1,7 +1,7 @@
 rule figures:
-    """Every verdict of the campaign, decided once (scripts/analysis/verdicts.py), then every figure of
-    the registry in scripts/plots/, then the self-contained HTML report that shows them with
-    the tables, config and environment: one interpreter imports seaborn, pandas and matplotlib
+    """Every verdict of the campaign, decided once (the checks of scripts/verdicts/registry.py),
+    then every figure of the registry in scripts/plots/, then the self-contained HTML report that
+    shows them with the tables, config and environment: one interpreter imports seaborn, pandas and matplotlib
     and reads the tables once (a changed setting redraws all figures, a few seconds)."""
     input:
         unpack(get_figures_inputs),
@@ -26,5 +26,7 @@ rule figures:
     params:
         config=config,
         version=memsweep_version(),
+        # the checks this config turns on, in words, for the verdicts caption
+        checks=verdicts.registry.described(config),
     script:
         "../../scripts/figures.py"

@@ -8,13 +8,13 @@ rule launch:
         code=code_of("monitor.py"),
         program=get_program_files,
     output:
-        spec=campaign.spec.SPEC_PATH,
+        spec_json=campaign.spec.SPEC_PATH,
     log:
         "logs/launch/{variant}.log",
     conda:
         "../../envs/sampler.yaml"
     params:
-        spec=get_launch_spec,
+        launch=get_launch_spec,
     script:
         "../../scripts/launch.py"
 

@@ -4,7 +4,7 @@ checkpoint search_step:
     input:
         unpack(get_search_step_inputs),
     output:
-        json="results/search/{variant}/{search}/step{step}.json",
+        state_json="results/search/{variant}/{search}/step{step}.json",
     log:
         "logs/search_step/{variant}/{search}/step{step}.log",
     conda:
@@ -21,13 +21,13 @@ rule search:
     input:
         unpack(get_search_inputs),
     output:
-        search=report(
+        search_csv=report(
             SEARCH_TABLES["search"],
             caption="../report/search_table.rst",
             category="Tables",
             labels={"table": "search"},
         ),
-        probes=report(
+        probes_csv=report(
             SEARCH_TABLES["search_probes"],
             caption="../report/search_probes.rst",
             category="Tables",

@@ -18,7 +18,7 @@ import figures
 import plots
 import report.page
 import tables
-from comparison import baselines
+from comparison import baselines, changes
 from contracts import (
     BENCHMARK_KEYS,
     BENCHMARK_OPTIONAL_KEYS,
@@ -136,7 +136,7 @@ def table():
     )  # fmt: skip
     th_base = thresholds_frame([("base", 600, "a", "PASS")])
     th_cand = thresholds_frame([("new", 600, "a", "FAIL")])
-    frame = compare.compare_table(base, cand, th_base, th_cand, [("new", "base")], SETTINGS, "base")
+    frame = changes.compare_table(base, cand, th_base, th_cand, [("new", "base")], SETTINGS, "base")
     return frame.set_index("limit_mb")
 
 
@@ -181,17 +181,17 @@ def test_a_changed_report_is_listed_and_one_sided_configurations_are_not_compare
 
 def test_status_changes_both_ways():
     ok, oom = pd.Series(["ok"] * 3), pd.Series(["oom", "ok", "ok"])
-    assert compare.status_change(ok, oom) == "regression"
-    assert compare.status_change(oom, ok) == "improvement"
-    assert compare.status_change(pd.Series(["timeout", "ok"]), pd.Series(["oom", "ok"])) == (
+    assert changes.status_change(ok, oom) == "regression"
+    assert changes.status_change(oom, ok) == "improvement"
+    assert changes.status_change(pd.Series(["timeout", "ok"]), pd.Series(["oom", "ok"])) == (
         "regression"
     )
-    assert compare.status_change(ok, ok) == "unchanged"
+    assert changes.status_change(ok, ok) == "unchanged"
 
 
 def test_the_comparison_verdicts_join_the_verdicts_table(table):
     frame = table.reset_index()
-    env = compare.env_table(
+    env = changes.env_table(
         runs_frame(side("base", 300, "a", [1.0])),
         runs_frame(side("new", 300, "a", [1.0])).assign(hostname="other"),
     )

@@ -145,7 +145,7 @@ def test_no_thresholds_no_spikes_and_a_missing_figure(pngs, tmp_path):
 def test_main_reads_the_summary_files(pngs, tmp_path, monkeypatch):
     paths = write_campaign(make_campaign(), tmp_path)
     monkeypatch.chdir(tmp_path)
-    out = tmp_path / "results" / "report.page.html"
+    out = tmp_path / "results" / "report.html"
     table_paths = stage_paths(paths)
     report.page.main(table_paths, pngs, out, CONFIG, "0.1.0")
     page = out.read_text()

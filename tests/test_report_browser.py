@@ -78,7 +78,7 @@ def rendered(tmp_path_factory):
     page = report.page.build_report(
         read_tables(paths), pngs, config, "0.1.0", root=root, digest_path=paths["digest"]
     )
-    html_path = root / "report.page.html"
+    html_path = root / "report.html"
     html_path.write_text(page, encoding="utf-8")
     url = html_path.as_uri()
     dom = run_chromium(["--virtual-time-budget=10000", "--dump-dom", url], root / "profile-dom")

@@ -10,15 +10,15 @@ from report.markup import BADGE, badge, esc, levels_for, table_html
 
 def compare_html(data: dict, figure_paths: dict, config: dict) -> str:
     """The comparison: its verdicts first (worst first), where both sides ran, its figures."""
-    import compare_summary
     import comparison.stats  # scipy: about a second, paid only by a campaign with a comparison
+    from comparison import documents
 
     found, env, key = data["verdicts"], data["compare_env"], tables.CONFIG_KEY
-    rank = {verdict: i for i, verdict in enumerate(compare_summary.ORDER)}
+    rank = {verdict: i for i, verdict in enumerate(documents.ORDER)}
     compare = data["compare"].sort_values("verdict", key=lambda v: v.map(rank), kind="stable")
     tests = int(compare["p_value"].notna().sum())
     rule = comparison.stats.describe(config["compare"], tests)
-    counts = compare_summary.phrase(compare_summary.counts(compare))
+    counts = documents.phrase(documents.counts(compare))
     parts = [
         f'<p class="note">{esc(counts or "Nothing compared")}. {esc(rule)}</p>',
         table_html(compare, tables.COMPARE, levels_for(compare, found, "compare", key)),
@@ -26,7 +26,7 @@ def compare_html(data: dict, figure_paths: dict, config: dict) -> str:
         "<h3>Where each side ran</h3>",
         table_html(env, tables.COMPARE_ENV, env["level"]),
     ]
-    for r in compare_summary.not_compared(env).itertuples():
+    for r in documents.not_compared(env).itertuples():
         parts.append(f'<p class="note">Not compared: {esc(r.aspect)}: {esc(r.note)}.</p>')
     parts += [
         figure_html(n, figure_paths.get(n), config)

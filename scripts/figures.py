@@ -17,6 +17,7 @@ rest, naming each figure that failed and why (the traceback is in the log).
 import logging
 import sys
 
+import numpy as np
 import pandas as pd
 
 import plots
@@ -75,16 +76,65 @@ def load(name: str, read: Tables) -> dict:
     return data
 
 
-def draw_all(read: Tables, settings: dict, out_paths: dict) -> dict:
-    """Draw each figure of out_paths ({name: PNG path}) with its settings ({name: {key: value}});
-    {name: why} of those that failed (each logged with its traceback)."""
+def draw_one(name: str, data: dict, settings: dict, out_path) -> str | None:
+    """Draw one figure; None, or why it failed (logged with its traceback). seaborn jitters
+    repeats with numpy's global random numbers: seeded here, a figure is the same whichever
+    figures were drawn before it, and in whichever process."""
+    np.random.seed(0)
+    try:
+        plots.draw(name, data, settings, out_path)
+    except Exception as err:  # noqa: BLE001  (every figure gets its chance; named after)
+        log.exception("figure %s failed", name)
+        return str(err).splitlines()[0] if str(err) else type(err).__name__
+    return None
+
+
+def draw_all(read: Tables, settings: dict, out_paths: dict, workers: int = 1) -> dict:
+    """Draw each figure of out_paths ({name: PNG path}) with its settings ({name: {key: value}}),
+    with more than one worker in that many processes forked after the imports (the tables read
+    once, before); {name: why} of those that failed (each logged with its traceback)."""
+    if workers > 1 and len(out_paths) > 1:
+        return draw_forked(read, settings, out_paths, workers)
     failed = {}
     for name, out_path in out_paths.items():
-        try:
-            plots.draw(name, load(name, read), settings[name], out_path)
-        except Exception as err:  # noqa: BLE001  (every figure gets its chance; named after)
-            log.exception("figure %s failed", name)
-            failed[name] = str(err).splitlines()[0] if str(err) else type(err).__name__
+        why = draw_one(name, load(name, read), settings[name], out_path)
+        if why is not None:
+            failed[name] = why
+    return failed
+
+
+_FORKED = {}  # what the forked workers draw: {name: (data, settings, out_path)}
+
+
+def _draw_forked(name: str) -> str | None:
+    return draw_one(name, *_FORKED[name])
+
+
+def draw_forked(read: Tables, settings: dict, out_paths: dict, workers: int) -> dict:
+    """draw_all in `workers` processes forked from this one: each inherits the imports and the
+    tables, and draws the next figure not yet drawn (the largest first, as the registry has
+    them); a worker that dies fails the figures it had not drawn."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    _FORKED.clear()
+    _FORKED.update(
+        {name: (load(name, read), settings[name], path) for name, path in out_paths.items()}
+    )
+    context = multiprocessing.get_context("fork")
+    failed = {}
+    with ProcessPoolExecutor(min(workers, len(out_paths)), mp_context=context) as pool:
+        done = {name: pool.submit(_draw_forked, name) for name in out_paths}
+        for name, future in done.items():
+            try:
+                why = future.result()
+            except BrokenProcessPool:
+                why = "its drawing process ended before it was drawn"
+                log.error("figure %s: %s", name, why)
+            if why is not None:
+                failed[name] = why
+    _FORKED.clear()
     return failed
 
 
@@ -98,26 +148,29 @@ def main(table_paths: dict, settings: dict, out_paths: dict) -> None:
     fail_on(draw_all(Tables(table_paths), settings, out_paths))
 
 
-def rule_main(inputs: dict, outputs: dict, config: dict, version) -> None:
+def rule_main(inputs: dict, outputs: dict, config: dict, version, threads: int = 1) -> None:
     """The `figures` rule: its inputs' tables and digest, its verdicts table, the figures the
-    config draws and the report."""
+    config draws (in as many processes as the job has threads) and the report."""
     table_paths = {name: p for name, p in inputs.items() if name in BY_NAME or name == "digest"}
     table_paths["verdicts"] = outputs["verdicts"]
     drawn = {name: outputs[name] for name in plots.drawn(config)}
-    figures_and_report(table_paths, drawn, outputs["html"], dict(config), version)
+    figures_and_report(table_paths, drawn, outputs["html"], dict(config), version, threads)
 
 
-def figures_and_report(table_paths: dict, out_paths: dict, html_path, config: dict, version):
+def figures_and_report(
+    table_paths: dict, out_paths: dict, html_path, config: dict, version, workers: int = 1
+):
     """The figures job: the verdicts (written to table_paths["verdicts"]), every figure the
-    campaign draws, then the report from the same tables (it shows a figure that failed as
-    missing); the job fails after all of them, naming the figures that failed."""
+    campaign draws (in `workers` processes), then the report from the same tables (it shows a
+    figure that failed as missing); the job fails after all of them, naming the figures that
+    failed."""
     import report.page  # its imports (jinja2, docutils, Plotly's script) only where it is written
 
     paths = table_paths
     decide.main(paths, paths["verdicts"], registry.settings_of(config))
     read = Tables(paths)
     settings = {name: plots.settings_of(name, config) for name in out_paths}
-    failed = draw_all(read, settings, out_paths)
+    failed = draw_all(read, settings, out_paths, workers)
     read.traces()  # the digest the report embeds, checked (once, if a figure did not already)
     data = {name: read.table(name) for name in paths if name in BY_NAME}
     report.page.write(data, out_paths, html_path, config, version, paths["digest"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import matplotlib.image as mpimg
@@ -268,3 +269,48 @@ def test_a_figure_that_fails_does_not_stop_the_others(tmp_path, monkeypatch):
     ):
         figures.main(stage_paths(paths), {name: SETTINGS for name in names}, outs)
     assert [n for n in names if outs[n].is_file()] == [n for n in names if n != "spikes"]
+
+
+def test_figures_drawn_in_forked_workers_are_those_one_process_draws(tmp_path, monkeypatch):
+    """With more than one worker each figure is drawn in a process forked from the job's: the
+    same PNGs, byte for byte, and a figure that fails is named as in one process."""
+    paths = write_campaign(make_campaign(thresholds=()), tmp_path)
+    monkeypatch.chdir(tmp_path)
+
+    def flaky(name, data, settings, out_path):
+        if name == "spikes":
+            raise ValueError("drawing went wrong")
+        real_draw(name, data, settings, out_path)
+
+    monkeypatch.setattr(plots, "draw", flaky)
+    names = plots.drawn({})
+    settings = {name: SETTINGS for name in names}
+    outs = {}
+    for workers in (1, 3):
+        outs[workers] = {name: tmp_path / f"w{workers}" / f"{name}.png" for name in names}
+        outs[workers]["spikes"].parent.mkdir()
+        read = figures.Tables(stage_paths(paths))
+        failed = figures.draw_all(read, settings, outs[workers], workers)
+        assert failed == {"spikes": "drawing went wrong"}
+    for name in names:
+        if name != "spikes":
+            assert outs[3][name].read_bytes() == outs[1][name].read_bytes(), name
+    assert not outs[3]["spikes"].exists()
+
+
+def test_a_drawing_process_that_dies_fails_the_figures_not_drawn(tmp_path, monkeypatch):
+    paths = write_campaign(make_campaign(thresholds=()), tmp_path)
+    monkeypatch.chdir(tmp_path)
+
+    def dying(name, data, settings, out_path):
+        if name == "spikes":
+            os._exit(3)  # a worker killed in the middle of a figure
+        real_draw(name, data, settings, out_path)
+
+    monkeypatch.setattr(plots, "draw", dying)
+    names = plots.drawn({})
+    outs = {name: tmp_path / f"{name}.png" for name in names}
+    read = figures.Tables(stage_paths(paths))
+    failed = figures.draw_all(read, {name: SETTINGS for name in names}, outs, workers=2)
+    assert failed["spikes"] == "its drawing process ended before it was drawn"
+    assert all(outs[name].is_file() != (name in failed) for name in names)

@@ -11,7 +11,7 @@ from pipeline import handoff, stage
 def job(tmp_path, **kinds):
     """A stand-in for Snakemake's `snakemake` object: named input, output, params, wildcards."""
     named = {kind: Namedlist(fromdict=kinds.get(kind, {})) for kind in handoff.KINDS}
-    return SimpleNamespace(rule="r", log=[str(tmp_path / "r.log")], **named)
+    return SimpleNamespace(rule="r", log=[str(tmp_path / "r.log")], threads=2, **named)
 
 
 def test_main_gets_each_named_item_by_its_name_and_a_kind_whole(tmp_path):
@@ -27,6 +27,10 @@ def test_main_gets_each_named_item_by_its_name_and_a_kind_whole(tmp_path):
     assert seen == {"runs": "a.csv", "out_csv": "b.csv", "threshold": 5, "step": "3",
                     "outputs": {"out_csv": "b.csv"}, "phases": ()}  # fmt: skip
     assert (tmp_path / "r.log").exists()  # the log went to the rule's log
+
+
+def test_threads_are_the_jobs_threads(tmp_path):
+    assert handoff.arguments(job(tmp_path), lambda threads=1: None) == {"threads": 2}
 
 
 def test_a_name_the_rule_gives_twice_or_not_at_all_is_an_error(tmp_path):

@@ -29,13 +29,15 @@ def setup_logging(path: str | Path | None) -> None:
 def arguments(smk, main) -> dict:
     """main's keyword arguments: each parameter gets the rule's input, output, param or wildcard
     of its name (a name the rule gives two of them is an error: rename one), or, named inputs,
-    outputs, params or wildcards, all of that kind as a dict; a parameter with a default may be
-    missing."""
+    outputs, params or wildcards, all of that kind as a dict, or, named threads, the job's
+    threads; a parameter with a default may be missing."""
     named = {kind: dict(getattr(smk, kind).items()) for kind in KINDS}
     kwargs = {}
     for name, parameter in inspect.signature(main).parameters.items():
         found = [kind for kind in KINDS if name in named[kind]]
-        if name in WHOLE:
+        if name == "threads":  # the job's threads, as Snakemake scaled them to --cores
+            kwargs[name] = smk.threads
+        elif name in WHOLE:
             kwargs[name] = named[WHOLE[name]]
         elif len(found) > 1:
             raise ValueError(f"rule {smk.rule}: {name!r} is named in its {' and '.join(found)}")

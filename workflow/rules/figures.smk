@@ -23,6 +23,9 @@ rule figures:
         "logs/figures/figures.log",
     conda:
         "../../envs/analysis.yaml"
+    # the figures are drawn in up to this many processes forked after the imports (--cores 1:
+    # one, the job's own); beyond 4 the longest figure alone sets the time
+    threads: 4
     params:
         config=config,
         version=memsweep_version(),

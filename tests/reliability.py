@@ -1,6 +1,6 @@
 """Inject faults into a small real campaign and report, one line each, what a user would see.
 
-    $ python tests/reliability.py            # about 5 minutes
+    $ python tests/reliability.py            # about 5 minutes; or some: "kill -9" "SIGTERM"
     fault                         | what the user saw                          | lost | rerun
     corrupt trace (garbage)       | exit 1: results/runs/.../trace.csv: head…  | none | redid 1 run
     ...
@@ -454,7 +454,13 @@ def yaml_error(project):
     return seen, "none", "-", proc.returncode == 2 and "broken.yaml: line 4" in proc.stderr
 
 
-def main() -> int:
+def main(names: list[str]) -> int:
+    """Inject every fault whose name contains one of names (all faults when none is given)."""
+    chosen = [(n, f) for n, f in FAULTS if not names or any(part in n for part in names)]
+    if not chosen:
+        print(f"no fault's name contains any of {names}; the faults are:", file=sys.stderr)
+        print("\n".join(n for n, _ in FAULTS), file=sys.stderr)
+        return 2
     rows, failed = [], 0
     with tempfile.TemporaryDirectory() as tmp:
         # Every fault runs in the folder the campaign ran in, restored from a copy before each:
@@ -468,7 +474,7 @@ def main() -> int:
             return 1
         pristine = Path(tmp) / "pristine"
         shutil.copytree(project, pristine, symlinks=True)
-        for name, function in FAULTS:
+        for name, function in chosen:
             shutil.rmtree(project)
             shutil.copytree(pristine, project, symlinks=True)
             try:
@@ -484,4 +490,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -1,6 +1,6 @@
 """Inject faults into a small real campaign and report, one line each, what a user would see.
 
-    $ python tests/reliability.py            # about 5 minutes
+    $ python tests/reliability.py            # about 5 minutes; or some: "kill -9" "SIGTERM"
     fault                         | what the user saw                          | lost | rerun
     corrupt trace (garbage)       | exit 1: results/runs/.../trace.csv: head…  | none | redid 1 run
     ...
@@ -10,9 +10,12 @@ cause), whether any finished measurement was lost (every other run's folder must
 as before: it must be "none"), and whether a plain rerun (or the command the message gives) redid
 only what was needed. It exits 1 when a fault was not caught, lost a measurement, or its rerun did
 more or less than needed. Each fault runs on its own copy of one finished campaign, with real
-processes and real files (a real tmpfs for the full disk, where mounting is allowed).
+processes and real files (a real tmpfs for the full disk, where mounting is allowed). A process
+of the campaign still running once its fault is done (none should: no process of a run outlives
+its campaign) fails that fault, and is killed before the next copy is made.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -37,6 +40,7 @@ CAMPAIGN = {
     "thresholds": [],
 }
 RUN = "results/runs/default/300MB/4M-8M-4M/rep1"
+ENDED_S = 30.0  # how long the processes of a run that was stopped may take to end
 FAULTS = []
 
 
@@ -195,12 +199,25 @@ def sampling_run(project) -> list[int]:
     trace = project / RUN / "trace.csv"
     if not (trace.exists() and len(trace.read_text().splitlines()) > 1):
         return []
-    return processes(f"monitor.py.*{RUN}")
+    return processes(project, f"monitor.py.*{RUN}")
 
 
-def processes(pattern: str) -> list[int]:
-    out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
+def processes(project: Path, pattern: str = "") -> list[int]:
+    """The live processes working in project (their folder is in it, or was before a restore
+    deleted it) whose command line matches pattern: this campaign's, not those of another
+    campaign on the machine."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            folder = Path(os.readlink(entry / "cwd").removesuffix(" (deleted)"))
+            line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # ended meanwhile
+            continue
+        if folder.is_relative_to(project) and re.search(pattern, line):
+            found.append(int(entry.name))
+    return alive(found)
 
 
 @fault("SIGTERM to the run (a cancel)")
@@ -245,6 +262,22 @@ def alive(pids) -> list[int]:
     return [pid for pid in pids if up(pid)]
 
 
+def ended(pids, since: float | None = None) -> tuple[list[int], float]:
+    """Wait until none of pids lives, at most ENDED_S: those still alive then, and the seconds
+    from `since` (a time.monotonic(), by default now) until they ended."""
+    since = time.monotonic() if since is None else since
+    deadline = time.monotonic() + ENDED_S
+    while (left := alive(pids)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left, time.monotonic() - since
+
+
+def gone(family, left, waited: float) -> str:
+    if left:
+        return f"{len(family)} processes of the run, {len(left)} left {waited:.0f} s later"
+    return f"{len(family)} processes of the run, all ended within {waited:.1f} s"
+
+
 def redo_after(project, proc, before, extra=""):
     """What the user saw, what was lost, and whether a plain rerun redid just the one run."""
     out, err = proc.communicate(timeout=120)
@@ -265,12 +298,9 @@ def sigkill(project):
     proc, pids = run_until(project, lambda: sampling_run(project))
     wrapper = max(pids or [0], key=lambda pid: len(descendants(pid)))
     family = descendants(wrapper)
-    os.kill(wrapper, signal.SIGKILL)
-    time.sleep(2)
-    left = alive(family)
-    seen, lost, redo, ok = redo_after(
-        project, proc, before, f"; {len(family)} processes of the run, {len(left)} left running"
-    )
+    os.kill(wrapper, signal.SIGKILL)  # ended() below counts from here
+    left, waited = ended(family)
+    seen, lost, redo, ok = redo_after(project, proc, before, f"; {gone(family, left, waited)}")
     return seen, lost, redo, ok and family and not left
 
 
@@ -279,12 +309,12 @@ def snakemake_killed(project):
     before = fingerprint(project, skip=RUN)
     proc, pids = run_until(project, lambda: sampling_run(project))
     family = set(pids or []) | {kid for pid in pids or [] for kid in descendants(pid)}
+    killed_at = time.monotonic()
     proc.kill()  # SIGKILL: Snakemake cleans nothing up
     proc.communicate(timeout=60)
-    time.sleep(3)
-    left = alive(family)
+    left, waited = ended(family, since=killed_at)
     recorded = (project / RUN / "run.json").exists()
-    seen = f"{len(family)} processes of the run, {len(left)} left 3 s later"
+    seen = gone(family, left, waited)
     seen += ", recorded as a run!" if recorded else ""
     lost = "none" if fingerprint(project, skip=RUN) == before else "OTHER RUNS CHANGED"
     unlocked = snakemake(project, "--unlock", "--configfile", "campaign.yaml")
@@ -361,7 +391,7 @@ def daemon(project):
     cfg = {**CAMPAIGN, "solver": {**CAMPAIGN["solver"], "command": "./daemonize.sh"}}
     write_config(project, cfg)
     proc = run_all(project)
-    left = alive(processes("memsweep-daemon"))
+    left = processes(project, "memsweep-daemon")
     found = project / "results/summary/verdicts.csv"
     rows = [r for r in found.read_text().splitlines() if r.startswith("leftovers,warn")]
     seen = f"exit {proc.returncode}: {len(rows)} 'leftovers' warnings, {len(left)} daemons alive"
@@ -454,7 +484,28 @@ def yaml_error(project):
     return seen, "none", "-", proc.returncode == 2 and "broken.yaml: line 4" in proc.stderr
 
 
-def main() -> int:
+def outlived(project: Path) -> str:
+    """'' when no process works in project any more (waiting for them to end, at most
+    ENDED_S), else what still ran, which is then killed."""
+    left, _ = ended(processes(project))
+    if not left:
+        return ""
+    what = []
+    for pid in left:
+        with contextlib.suppress(OSError):
+            what.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")[:60])
+            os.kill(pid, signal.SIGKILL)
+    ended(left)
+    return f"{len(left)} process(es): " + ", ".join(w.decode(errors="replace") for w in what)
+
+
+def main(names: list[str]) -> int:
+    """Inject every fault whose name contains one of names (all faults when none is given)."""
+    chosen = [(n, f) for n, f in FAULTS if not names or any(part in n for part in names)]
+    if not chosen:
+        print(f"no fault's name contains any of {names}; the faults are:", file=sys.stderr)
+        print("\n".join(n for n, _ in FAULTS), file=sys.stderr)
+        return 2
     rows, failed = [], 0
     with tempfile.TemporaryDirectory() as tmp:
         # Every fault runs in the folder the campaign ran in, restored from a copy before each:
@@ -466,15 +517,22 @@ def main() -> int:
         if first.returncode != 0:
             print(first.stderr[-3000:])
             return 1
+        survivors = outlived(project)
+        if survivors:
+            print(f"the campaign to inject faults into was outlived by {survivors}")
+            return 1
         pristine = Path(tmp) / "pristine"
         shutil.copytree(project, pristine, symlinks=True)
-        for name, function in FAULTS:
+        for name, function in chosen:
             shutil.rmtree(project)
             shutil.copytree(pristine, project, symlinks=True)
             try:
                 seen, lost, redo, ok = function(project)
             except Exception as err:  # noqa: BLE001 (a fault the suite itself could not inject)
                 seen, lost, redo, ok = f"could not inject: {err}", "?", "?", False
+            survivors = outlived(project)  # before the next fault's copy replaces the folder
+            if survivors:
+                seen, ok = f"{seen}; outlived by {survivors}", False
             failed += not ok
             rows.append((name, seen, lost, redo, "ok" if ok else "NOT OK"))
     widths = [max(len(str(r[i])) for r in rows) for i in range(5)]
@@ -484,4 +542,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

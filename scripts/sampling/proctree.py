@@ -131,7 +131,9 @@ class Tree:
     costly, is read every STATUS_S, and at the tick after a member's RSS dropped (when the kernel
     raises VmHWM if that was a peak) but not within STATUS_MIN_S of the last read. A member's
     vmhwm in the trace is its latest VmHWM raised to its current RSS (the kernel's own formula);
-    its vmdata is statm's data minus its latest VmStk.
+    its vmdata is statm's data minus its latest VmStk, read again at once when statm's data is
+    below it (the process exec'd since: the new image's stack starts at one page), and never
+    below 0 (its stack grew between the two reads).
     """
 
     def __init__(self, root: int, children: bool = True, guardian: int | None = None):
@@ -245,7 +247,7 @@ class Tree:
         if raw == self.raw:  # no member changed since the last tick: nor did the sums
             return self.sums
         rss = size = data = over = 0
-        ended = None
+        ended = restated = None
         page = PAGE_KB
         for m, text in zip(live, raw, strict=True):
             if text != m.text:  # parse this member's statm; the others' figures are kept
@@ -256,11 +258,16 @@ class Tree:
                     ended = [*(ended or ()), m]
                     continue
                 r = int(v[1]) * page
+                with_stack = int(v[5]) * page
+                if with_stack < m.stk:  # VmStk is of the image before an exec: read it again
+                    m.read_status()
+                    restated = True
                 if r < m.rss and not m.recheck:  # the kernel raised VmHWM if that was a peak
                     m.recheck = True
                     self.recheck_at = min(self.recheck_at, m.read_at + STATUS_MIN_S)
                 m.text, m.rss, m.size = text, r, int(v[0]) * page
-                m.data = int(v[5]) * page - m.stk
+                # the stack may have grown between the statm and the status read: never below 0
+                m.data = with_stack - m.stk if with_stack > m.stk else 0
                 m.over = r - m.hwm if r > m.hwm else 0
                 if r > m.peak:
                     m.peak = r
@@ -273,6 +280,8 @@ class Tree:
             now = time.monotonic()
             for m in ended:
                 self._end(m, now)
+        elif restated:
+            self._sum_status()
         self.sums = rss, size, data, self.hwm_kb + over, self.swap_kb, len(self.live)
         return self.sums
 

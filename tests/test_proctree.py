@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from procfs import PAGE_KB
-from proctree import Tree
+from sampling.procfs import PAGE_KB
+from sampling.proctree import Tree
 
 # /proc/PID/status of a shell (the fields the sampler reads), and of the program it exec'd
 # caught in the middle of its exec: the new image has one page, its stack's first

@@ -11,7 +11,9 @@ from workflow_helpers import REPO, planned_jobs, write_config
 PATTERN = r"^phase (\w+) at"
 CAMPAIGN = {
     "solver": {
-        "command": "python phased.py load:20 solve:40 write:10 --hold-ms 120",
+        # each phase's memory comes 100 ms after its line: the sampler stamps a line at the tick
+        # that reads it, late by as much as the machine delays the sampler
+        "command": "python phased.py load:20 solve:40 write:10 --hold-ms 120 --settle-ms 100",
         "phase_pattern": PATTERN,
         "timeout_s": 60,
     },

@@ -662,7 +662,9 @@ def test_a_daemon_that_outlives_the_command_is_recorded_and_killed(tmp_path):
 
 def test_a_background_job_left_in_the_group_is_recorded_and_killed(tmp_path):
     marker = f"memsweep-leftover-{os.getpid()}"
-    p, s, _ = run(["-q", "--", "bash", "-c", f"exec -a {marker} sleep 30 & echo started"], tmp_path)
+    # the shell ends once its job has exec'd (its cmdline shows the marker), not before
+    job = f"exec -a {marker} sleep 30 & until grep -q {marker} /proc/$!/cmdline; do :; done"
+    p, s, _ = run(["-q", "--", "bash", "-c", f"{job}; echo started"], tmp_path)
     assert p.returncode == 0 and s["exit_code"] == 0
     assert [d["cmdline"] for d in s["leftover_processes"]] == [f"{marker} 30"]
     assert gone(marker)

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import plots
 import runfiles
 import tables
 from analysis import digest as digest_stage
@@ -225,6 +226,11 @@ def write_campaign(camp: dict, root: Path) -> dict:
 def stage_paths(paths: dict) -> dict:
     """The summary tables' and the digest's paths, as the figure and report jobs get them."""
     return {name: paths[name] for name in [t.name for t in tables.SUMMARY_TABLES] + ["digest"]}
+
+
+def figure_settings(names) -> dict:
+    """{figure: its settings} from the default config, as the figures job hands them on."""
+    return {name: plots.settings_of(name, DEFAULTS) for name in names}
 
 
 def read_tables(paths: dict) -> dict:

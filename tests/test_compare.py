@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_rgb
 
 import campaign.config
 import compare
@@ -29,8 +31,8 @@ from contracts import (
     RUN_COLUMNS_FIRST_COMPARED,
 )
 from fixtures_report import VERDICT_SETTINGS, make_campaign, read_tables, write_campaign
+from plots import compare_traces, style
 from report import comparison_section
-from test_figures import png_shape
 from test_report import CONFIG
 from verdicts import comparison as compare_verdicts
 from verdicts import decide
@@ -250,7 +252,8 @@ def test_variants_are_paired_by_name_or_all_with_a_single_one():
 def compare_saved(root, keep_runs_columns=None):
     """Two synthetic campaigns; the new one allocates 5% more at 323 MB and its first run at
     1005 MB is OOM-killed; compared with the old one's results folder, then rendered. With
-    keep_runs_columns, the old runs.csv keeps only those (as an older memsweep wrote it)."""
+    keep_runs_columns, the old runs.csv keeps only those (as an older memsweep wrote it).
+    Returns (root, compare table paths, summary files, {figure name: the figure drawn})."""
     shape = {"limits": (323, 1005), "models": ("4M/8M/4M",), "repeats": 3, "failures": False}
     old = write_campaign(make_campaign(**shape, seed=1), root / "old")
     if keep_runs_columns is not None:
@@ -276,9 +279,10 @@ def compare_saved(root, keep_runs_columns=None):
                   ("benchmark", "compare_benchmark.json"))}  # fmt: skip
         compare_summary.main(out["compare"], out["compare_runs"], out["compare_env"], files,
                              {**SETTINGS, "baseline": "../old/results"})  # fmt: skip
-        figures.main(out, {name: {} for name in COMPARE_FIGURES},
+        with style.capture() as drawn:
+            figures.main(out, {name: {} for name in COMPARE_FIGURES},
                          {name: root / f"{name}.png" for name in COMPARE_FIGURES})  # fmt: skip
-    return root, out, files
+    return root, out, files, drawn
 
 
 @pytest.fixture(scope="module")
@@ -287,7 +291,7 @@ def saved(tmp_path_factory):
 
 
 def test_a_saved_baseline_is_compared_run_for_run(saved):
-    root, out, _ = saved
+    root, out, _, _ = saved
     table = tables.COMPARE.read(out["compare"]).set_index("limit_mb")
     assert table.loc[323, "verdict"] == "regression"
     assert table.loc[323, "diff_percent"] == pytest.approx(5.0, abs=0.5)
@@ -328,7 +332,7 @@ def test_a_baseline_without_the_newer_columns_compares_as_a_full_one(saved, olde
 
 
 def test_what_was_not_compared_is_said_in_markdown_json_and_the_report(older):
-    root, out, files = older
+    root, out, files, _ = older
     text = files["md"].read_text()
     assert "> **Not compared**: sampling interval (p99): the baseline's runs.csv has no" in text
     document = json.loads(files["json"].read_text())
@@ -362,9 +366,7 @@ def test_a_baseline_is_read_for_its_used_columns_only(tmp_path):
 
 
 def test_the_figures_draw_and_missing_baseline_traces_are_left_out(saved):
-    root, out, _ = saved
-    for name in COMPARE_FIGURES:
-        assert png_shape(root / f"{name}.png")[1] > 1000
+    root, out, _, drawn = saved
     data = {t.name: t.read(out[t.name]) for t in tables.COMPARE_TABLES}
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(root / "new")
@@ -373,12 +375,74 @@ def test_the_figures_draw_and_missing_baseline_traces_are_left_out(saved):
     assert sorted(chosen["side"]) == ["baseline"] * 3 + ["candidate"] * 3
     empty = {t.name: t.empty() for t in tables.COMPARE_TABLES}
     for name in COMPARE_FIGURES:
-        plots.draw(name, {**empty, "traces": {}}, {}, root / "empty.png")
-        assert png_shape(root / "empty.png")[0] < 300  # a message, not a plot
+        assert (root / f"{name}.png").stat().st_size > 0
+        with style.capture() as nothing:
+            plots.draw(name, {**empty, "traces": {}}, {}, root / "empty.png")
+        texts = [t.get_text() for t in nothing["empty"].texts]  # a message, not a plot
+        assert texts == [plots.FIGURES[name].title, "No configuration compared on both sides."]
+
+
+def test_the_diff_figure_draws_each_change_with_its_interval_and_verdict(saved):
+    _, out, _, drawn = saved
+    compare = style.plain(tables.COMPARE.read(out["compare"]))
+    both = compare[compare["presence"] == "both"].sort_values("limit_mb")
+    # the configurations with a peak test or a verdict other than unchanged
+    both = both[both["diff_percent"].notna() | (both["verdict"] != "unchanged")]
+    (ax,) = drawn["compare_diff"].axes
+    assert ax.get_title(loc="left") == (
+        "default vs default: regression 2, improvement 0, unchanged 0, inconclusive 0"
+    )
+    assert ax.get_xlabel() == "change of the mean peak (% of the baseline's), with its interval"
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert rows == [f"{lim:g} MB · 4M/8M/4M" for lim in both["limit_mb"]] == [
+        "323 MB · 4M/8M/4M", "1005 MB · 4M/8M/4M"
+    ]  # fmt: skip
+    tested = both.dropna(subset=["diff_percent"])
+    dots = [x.get_xdata()[0] for x in ax.lines if x.get_marker() == "o" and x.get_mfc() != "none"]
+    assert sorted(dots) == pytest.approx(sorted(tested["diff_percent"]))
+    spans = [x.get_xdata() for x in ax.lines if len(set(x.get_xdata())) == 2]  # not the 0 line
+    intervals = zip(tested["ci_low_percent"], tested["ci_high_percent"], strict=True)
+    assert np.ravel(sorted(map(tuple, spans))) == pytest.approx(np.ravel(sorted(intervals)))
+    notes = [t.get_text() for t in ax.texts]
+    assert "regression  status ok 3 → oom 1, ok 2" in notes and len(notes) == len(both)
+    legend = [t.get_text() for t in drawn["compare_diff"].legends[0].get_texts()]
+    assert legend == ["regression", "improvement", "unchanged", "inconclusive",
+                      "within the practical threshold"]  # fmt: skip
+
+
+def test_the_traces_figure_overlays_both_sides_of_the_most_changed_configuration(saved):
+    root, out, _, drawn = saved
+    row = style.plain(tables.COMPARE.read(out["compare"])).set_index("limit_mb").loc[323]
+    runs = tables.COMPARE_RUNS.read(out["compare_runs"])
+    (ax,) = drawn["compare_traces"].axes
+    assert ax.get_title(loc="left") == (
+        f"default vs default · 323 MB · 4M/8M/4M: regression, peak {row['diff_percent']:+.2f}% "
+        f"({row['diff_mb']:+.2f} MB)"
+    )
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("time since launch (s)", "RSS (MB)")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "baseline: default", "candidate: default"
+    ]  # fmt: skip
+    traces = [x for x in ax.lines if x.get_linestyle() == "-" and len(x.get_xdata()) > 2]
+    for side in ("baseline", "candidate"):
+        color = to_rgb(compare_traces.SIDE_COLORS[side])
+        lines = [x for x in traces if to_rgb(x.get_color()) == color]
+        mine = runs[(runs["side"] == side) & (runs["limit_mb"] == 323)].sort_values("repeat")
+        peaks = []
+        for run_dir in mine["run_dir"]:
+            trace = tables.TRACE.read(root / "new" / run_dir / "trace.csv")
+            peaks.append(trace["vmrss_kb"].max() / 1024)
+        assert [max(x.get_ydata()) for x in lines] == pytest.approx(peaks), side
+        (mean,) = [
+            x for x in ax.lines if x.get_linestyle() == ":" and to_rgb(x.get_color()) == color
+        ]
+        assert mean.get_ydata()[0] == pytest.approx(row[f"mean_{side}_mb"])
+    (limit,) = [x for x in ax.lines if x.get_linestyle() == "--"]
+    assert list(limit.get_ydata()) == [323, 323]
 
 
 def test_markdown_json_and_the_benchmark_series(saved):
-    _, _, files = saved
+    _, _, files, _ = saved
     text = files["md"].read_text()
     assert text.startswith("### memsweep: compared with `../old/results`: 2 regressions")
     assert "| **regression** | default | 323 MB | `4M/8M/4M` |" in text
@@ -395,7 +459,7 @@ def test_markdown_json_and_the_benchmark_series(saved):
 
 
 def test_the_gate_exits_1_on_a_regression_0_without_and_2_on_bad_input(saved, capsys):
-    root, out, _ = saved
+    root, out, _, _ = saved
     results = root / "new/results"
     assert compare_gate.main([str(results)]) == 1
     printed = capsys.readouterr()
@@ -414,7 +478,7 @@ def test_the_gate_exits_1_on_a_regression_0_without_and_2_on_bad_input(saved, ca
 
 
 def test_the_report_opens_the_comparison_after_the_verdicts(saved):
-    root, out, _ = saved
+    root, out, _, _ = saved
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(root / "new")
         data = read_tables({t.name: t.path for t in tables.SUMMARY_TABLES})

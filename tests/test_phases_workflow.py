@@ -5,7 +5,10 @@ import pandas as pd
 import pytest
 import yaml
 
+import plots
+import tables
 from analysis import digest
+from plots import style
 from workflow_helpers import REPO, planned_jobs, write_config
 
 PATTERN = r"^phase (\w+) at"
@@ -70,6 +73,16 @@ def test_the_digest_figures_and_report_show_the_phases(campaign):
     for run in found["runs"].values():
         assert [name for _, _, name in run["phases"] if name != "(start)"] == NAMES
     assert (project / "results/plots/phase_peaks.png").stat().st_size > 10_000
+    # drawn again from phases.csv: a panel per variant, a line per phase, the star on solve
+    table = tables.PHASES.read(project / "results/summary/phases.csv")
+    with style.capture() as drawn:
+        plots.draw("phase_peaks", {"phases": table}, {}, project / "phase_peaks.png")
+    panels = {ax.get_title(loc="left"): ax for ax in drawn["phase_peaks"].axes}
+    assert list(panels) == ["base · auto", "fat · auto"]
+    for name, ax in panels.items():
+        stars = [x for x in ax.lines if x.get_marker() == "*" and len(x.get_ydata())]
+        mine = table[(table["variant"] == name.split(" · ")[0]) & (table["phase"] == "solve")]
+        assert [x.get_ydata()[0] for x in stars] == [float(mine["mean_peak_mb"].iloc[0])]
     page = (project / "results/report.html").read_text()
     assert "Peak per phase" in page and "By phase" in page and "start_phase" in page
 

@@ -47,8 +47,9 @@ def build(camp, pngs, root, config=CONFIG):
 
 
 @pytest.fixture(scope="module")
-def page(pngs, tmp_path_factory):
-    return build(make_campaign(), pngs, tmp_path_factory.mktemp("campaign"))
+def page(pngs, fixture_campaign):
+    data = read_tables(fixture_campaign)
+    return report.page.build_report(data, pngs, CONFIG, "0.1.0", root=fixture_campaign["root"])
 
 
 def section(page, name):
@@ -142,11 +143,10 @@ def test_no_thresholds_no_spikes_and_a_missing_figure(pngs, tmp_path):
     assert len(DATA_URI.findall(page)) == len(DRAWN) - 1
 
 
-def test_main_reads_the_summary_files(pngs, tmp_path, monkeypatch):
-    paths = write_campaign(make_campaign(), tmp_path)
-    monkeypatch.chdir(tmp_path)
-    out = tmp_path / "results" / "report.html"
-    table_paths = stage_paths(paths)
+def test_main_reads_the_summary_files(pngs, fixture_campaign, tmp_path, monkeypatch):
+    monkeypatch.chdir(fixture_campaign["root"])
+    out = tmp_path / "report.html"
+    table_paths = stage_paths(fixture_campaign)
     report.page.main(table_paths, pngs, out, CONFIG, "0.1.0")
     page = out.read_text()
     assert len(DATA_URI.findall(page)) == len(DRAWN)

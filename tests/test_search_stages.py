@@ -181,11 +181,35 @@ def test_not_found_and_not_monotonic_are_said(campaign):
 def test_the_figure_and_the_report_section(campaign, tmp_path):
     _, _, _, data = campaign
     out = tmp_path / "search.png"
-    plots.draw("search", data, {}, out)
-    assert mpimg.imread(out).shape[1] == int(style.WIDTH_IN * style.DPI)
+    with style.capture() as drawn:
+        plots.draw("search", data, {}, out)
+    assert mpimg.imread(out).ndim == 3
+    found, probes = style.plain(data["search"]), style.plain(data["search_probes"])
+    axes = drawn["search"].axes
+    assert len(axes) == len(found.drop_duplicates(["variant", "search"]))  # a panel per search
+    for ax, (name, rows) in zip(axes, found.groupby("search", sort=False), strict=True):
+        mine = probes[probes["search"] == name]
+        first = rows.iloc[0]
+        title = ax.get_title(loc="left")
+        assert title.startswith(f"{name} ({first['kind']}, {first['bucket_model']}): ")
+        assert f"· {len(mine)} runs, {int(mine['reused'].sum())} reused" in title
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("memory limit (MB)", "probe, in order")
+        drawn_probes = [(x, y) for line in ax.lines if line.get_marker() in ("o", "X")
+                        for x, y in zip(*line.get_data(), strict=True)]  # fmt: skip
+        assert sorted(drawn_probes) == sorted(zip(mine["limit_mb"], mine["order"], strict=True))
+        hollow = sum(len(line.get_xdata()) for line in ax.lines if line.get_mfc() == "none")
+        assert hollow == int(mine["reused"].sum())  # reused probes are hollow
+        answers = [line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == "--"]
+        assert answers == list(rows["result_mb"].dropna())
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert labels[-1] == "reused (the campaign had the run)"
+        if first["kind"] == "min_memory":
+            assert set(labels[:-1]) == set(mine["status"])
     empty = {name: table.empty() for name, table in tables.BY_NAME.items()}
-    plots.draw("search", empty, {}, tmp_path / "none.png")
-    assert mpimg.imread(tmp_path / "none.png").shape[0] == int(2.2 * style.DPI)
+    with style.capture() as drawn:
+        plots.draw("search", empty, {}, tmp_path / "none.png")
+    texts = [t.get_text() for t in drawn["none"].texts]
+    assert texts == [plots.FIGURES["search"].title, "No searches configured."]
     assert plots.drawn({"search": [SWITCH]})[-1] == "search" and "search" not in plots.drawn({})
     section = report.page.search_section(data, {"search": out}, {"search": [SWITCH, MIN_MEMORY]})
     (name, title, body) = section[0]

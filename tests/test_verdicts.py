@@ -11,7 +11,7 @@ import pytest
 import tables
 from campaign import config as campaign_config
 from contracts import VERDICT_COLUMNS
-from fixtures_report import make_campaign, read_tables, write_campaign
+from fixtures_report import read_tables
 from report import highlights
 from verdicts import configurations, decide, registry, thresholds
 from verdicts import runs as run_checks
@@ -24,9 +24,8 @@ SETTINGS = {
 
 
 @pytest.fixture(scope="module")
-def campaign(tmp_path_factory):
-    root = tmp_path_factory.mktemp("campaign")
-    return read_tables(write_campaign(make_campaign(), root))
+def campaign(fixture_campaign):
+    return read_tables(fixture_campaign)
 
 
 def test_the_table_has_its_contract_and_every_kind(campaign):

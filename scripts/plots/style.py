@@ -12,12 +12,15 @@ A figure module draws with these so that all figures read alike:
 
 Tables arrive typed by the readers of scripts/tables/ (nullable dtypes); `plain` turns them
 into NumPy dtypes (NaN for a missing number, False for a missing flag) that matplotlib draws.
+Inside `with style.capture() as drawn:`, `drawn` collects every figure saved, so tests check
+what a figure drew (its axes, labels and data), not its pixels.
 """
 
 import logging
 import sys
 import warnings
 from contextlib import contextmanager
+from pathlib import Path
 
 import matplotlib
 
@@ -117,10 +120,40 @@ def theme() -> None:
 PNG = {"compress_level": 1}
 
 
+# Callbacks `save` hands each figure to, as observer(fig, out_path), after writing its PNG and
+# before closing it: `capture()` adds one, so tests inspect what a figure drew.
+OBSERVERS = []
+
+
 def save(fig, out_path) -> None:
     fig.savefig(out_path, dpi=DPI, pil_kwargs=PNG)
+    for observer in OBSERVERS:
+        observer(fig, out_path)
     plt.close(fig)
     log.info("wrote %s", out_path)
+
+
+@contextmanager
+def capture():
+    """{PNG file name without suffix: the matplotlib figure} of every figure saved inside the
+    block (closed, its artists intact to inspect).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder, capture() as drawn:
+    ...     message_figure(Path(folder, "spikes.png"), "Memory spikes", "No spikes detected.")
+    >>> [t.get_text() for t in drawn["spikes"].texts]
+    ['Memory spikes', 'No spikes detected.']
+    """
+    drawn = {}
+
+    def keep(fig, out_path):
+        drawn[Path(out_path).stem] = fig
+
+    OBSERVERS.append(keep)
+    try:
+        yield drawn
+    finally:
+        OBSERVERS.remove(keep)
 
 
 # A fixed layout, in inches: constrained layout measures every artist twice to place the axes,

@@ -21,7 +21,6 @@ The command gets PR_SET_PDEATHSIG(SIGKILL) towards the guardian, so it dies with
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import resource
@@ -31,10 +30,8 @@ import subprocess
 import sys
 import time
 
-from sampling import procfs
+from sampling import forked, procfs
 
-PR_SET_PDEATHSIG = 1
-PR_SET_CHILD_SUBREAPER = 36
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 KILL_WAIT_S = 2.0  # how long the guardian waits for SIGKILLed processes to go
 WAITED = os.WEXITED | os.WNOWAIT  # waitid flags: has it exited? (the zombie stays)
@@ -55,13 +52,6 @@ class Launch:
         self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
         self.cgroup, self.rlimit_bytes = cgroup, rlimit_bytes
         self.say = say or (lambda text: None)
-
-
-def _prctl():
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
 
 
 def _send(fd: int, message: dict) -> None:
@@ -87,17 +77,11 @@ class Guardian:
         program's failure); GuardianError if the guardian cannot prepare or start it."""
         down_r, down_w = os.pipe2(os.O_CLOEXEC)
         up_r, up_w = os.pipe2(os.O_CLOEXEC)
-        pid = os.fork()
-        if pid == 0:  # the guardian; it never returns
-            code = 70
-            try:
-                os.close(down_w)
-                os.close(up_r)
-                code = _guard(argv, env, launch, down_r, up_w)
-            finally:
-                os._exit(code)
-        os.close(down_r)
-        os.close(up_w)
+        pid = forked.start(
+            lambda: _guard(argv, env, launch, down_r, up_w),
+            child_closes=(down_w, up_r),
+            parent_closes=(down_r, up_w),
+        )
         hello = _read_message(up_r)
         if hello is None or "pid" not in hello:
             os.close(down_w)
@@ -160,9 +144,9 @@ def _guard(argv: list[str], env: dict, launch: Launch, down: int, up: int) -> in
     for s in STOP_SIGNALS:
         signal.signal(s, lambda signum, _frame: stopped.append(signum))
     os.setsid()  # out of the sampler's process group: a group signal is for the sampler to handle
-    prctl = _prctl()
+    prctl = forked.prctl()
     if prctl is not None:
-        prctl(PR_SET_CHILD_SUBREAPER, 1)
+        prctl(forked.PR_SET_CHILD_SUBREAPER, 1)
     image_kb = procfs.parse_statm(procfs.read(os.getpid(), "statm"))[0]
     spawned_at = time.monotonic()
     why_r, why_w = os.pipe2(os.O_CLOEXEC)  # why the preparation before exec failed, if it did
@@ -231,7 +215,7 @@ def _spawn(argv, env, launch: Launch, prctl, why: int) -> int:
     def prepare():
         try:
             if prctl is not None:
-                prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+                prctl(forked.PR_SET_PDEATHSIG, signal.SIGKILL)
                 if os.getppid() != guardian:
                     os._exit(137)
             if os.sched_getscheduler(0) in (os.SCHED_FIFO, os.SCHED_RR):

@@ -29,6 +29,8 @@ import os
 import select
 import signal
 
+from sampling import forked
+
 CHUNK = 1 << 20
 FINISH_WAIT_S = 10.0  # how long finish() waits for end-of-file before it stops the copier
 MIB = 1 << 20
@@ -55,18 +57,11 @@ class LogCap:
         with contextlib.suppress(OSError, AttributeError):  # fewer wake-ups for a chatty program
             fcntl.fcntl(pipe_w, fcntl.F_SETPIPE_SZ, CHUNK)
         report_r, report_w = os.pipe2(os.O_CLOEXEC)
-        pid = os.fork()
-        if pid == 0:  # the copier; it never returns
-            code = 70
-            try:
-                os.close(pipe_w)
-                os.close(report_r)
-                code = _copier(path, out, pipe_r, report_w, max_bytes)
-            finally:
-                os._exit(code)
-        os.close(out)
-        os.close(pipe_r)
-        os.close(report_w)
+        pid = forked.start(
+            lambda: _copier(path, out, pipe_r, report_w, max_bytes),
+            child_closes=(pipe_w, report_r),
+            parent_closes=(out, pipe_r, report_w),
+        )
         return cls(pid, pipe_w, report_r)
 
     def finish(self, wait_s: float = FINISH_WAIT_S) -> dict:

@@ -21,17 +21,17 @@ two runs of one run folder measure at once (standard library only).
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
 import os
 import select
 import signal
 import time
 
+from sampling import forked
+
 CAMPAIGN_PID_ENV = "MEMSWEEP_CAMPAIGN_PID"
 WAIT_S = 10.0  # how long a run waits for an earlier run of its folder to end
 POLL_S = 0.2  # how often the watcher looks, where the kernel has no pidfd
-PR_SET_PDEATHSIG = 1
 
 
 class TetherError(Exception):
@@ -104,15 +104,9 @@ def watch() -> int | None:
     except (OSError, AttributeError):
         pidfd = None
     wrapper = os.getpid()
-    watcher = os.fork()
-    if watcher == 0:  # the watcher; it never returns
-        try:
-            _watch(pid, pidfd, wrapper)
-        finally:
-            os._exit(0)
-    if pidfd is not None:
-        os.close(pidfd)
-    return watcher
+    return forked.start(
+        lambda: _watch(pid, pidfd, wrapper), parent_closes=() if pidfd is None else (pidfd,)
+    )
 
 
 def unwatch(watcher: int | None) -> None:
@@ -128,8 +122,9 @@ def unwatch(watcher: int | None) -> None:
 def _watch(pid: int, pidfd: int | None, wrapper: int) -> None:
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # the wrapper's to handle
         signal.signal(s, signal.SIG_IGN)
-    with contextlib.suppress(OSError, AttributeError):  # the watcher ends with the wrapper
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    prctl = forked.prctl()
+    if prctl is not None:  # the watcher ends with the wrapper
+        prctl(forked.PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != wrapper:
         return
     if pidfd is not None:

@@ -543,15 +543,17 @@ def test_the_digest_keeps_every_peak_and_spike_within_its_budget():
     assert va.max() == 900_000 and ta[va.argmax()] == pytest.approx(123.45)
 
 
+def spikes_fail(name, data, settings, out_path):
+    """plots.draw, but the spikes figure fails."""
+    if name == "spikes":
+        raise ValueError("drawing went wrong")
+    real_draw(name, data, settings, out_path)
+
+
 def test_a_figure_that_fails_does_not_stop_the_others(fixture_campaign, tmp_path, monkeypatch):
     monkeypatch.chdir(fixture_campaign["root"])
 
-    def flaky(name, data, settings, out_path):
-        if name == "spikes":
-            raise ValueError("drawing went wrong")
-        real_draw(name, data, settings, out_path)
-
-    monkeypatch.setattr(plots, "draw", flaky)
+    monkeypatch.setattr(plots, "draw", spikes_fail)
     names = plots.drawn({})
     outs = {name: tmp_path / f"{name}.png" for name in names}
     with pytest.raises(
@@ -567,12 +569,7 @@ def test_figures_drawn_in_forked_workers_are_those_one_process_draws(tmp_path, m
     paths = write_campaign(make_campaign(thresholds=()), tmp_path)
     monkeypatch.chdir(tmp_path)
 
-    def flaky(name, data, settings, out_path):
-        if name == "spikes":
-            raise ValueError("drawing went wrong")
-        real_draw(name, data, settings, out_path)
-
-    monkeypatch.setattr(plots, "draw", flaky)
+    monkeypatch.setattr(plots, "draw", spikes_fail)
     names = plots.drawn({})
     settings = figure_settings(names)
     outs = {}

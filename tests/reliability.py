@@ -325,14 +325,19 @@ def snakemake_killed(project):
     return seen, lost, redo, ok and after.returncode == 0 and lost == "none"
 
 
+def before_solver(project, name: str, first: str) -> None:
+    """An executable shell script `name` in project that runs `first`, then execs the demo solver
+    with its arguments (a program that is a script, as many are)."""
+    script = project / name
+    script.write_text(f'#!/bin/sh\n{first}\nexec python scripts/demo_solver.py "$@"\n')
+    script.chmod(0o755)
+
+
 @fault("program writes 5 MB, solver.log_max_mb 1")
 def chatty(project):
-    script = project / "chatty.sh"
-    script.write_text(
-        "#!/bin/sh\npython3 -c 'import sys; sys.stdout.write(\"x\" * 5000000)'\n"
-        'exec python scripts/demo_solver.py "$@"\n'
+    before_solver(
+        project, "chatty.sh", "python3 -c 'import sys; sys.stdout.write(\"x\" * 5000000)'"
     )
-    script.chmod(0o755)
     solver = {**CAMPAIGN["solver"], "command": "./chatty.sh", "log_max_mb": 1}
     write_config(project, {**CAMPAIGN, "solver": solver})
     proc = run_all(project)
@@ -380,14 +385,11 @@ def disk_full(project):
 
 @fault("program leaves a daemon behind")
 def daemon(project):
-    script = project / "daemonize.sh"
-    script.write_text(
-        "#!/bin/sh\n"
+    before_solver(
+        project, "daemonize.sh",
         "python3 -c 'import os, time\nif os.fork(): os._exit(0)\nos.setsid()\n"
-        "if os.fork(): os._exit(0)\nx = bytearray(8 << 20)\ntime.sleep(60)' memsweep-daemon\n"
-        'exec python scripts/demo_solver.py "$@"\n'
-    )
-    script.chmod(0o755)
+        "if os.fork(): os._exit(0)\nx = bytearray(8 << 20)\ntime.sleep(60)' memsweep-daemon",
+    )  # fmt: skip
     cfg = {**CAMPAIGN, "solver": {**CAMPAIGN["solver"], "command": "./daemonize.sh"}}
     write_config(project, cfg)
     proc = run_all(project)

@@ -226,22 +226,23 @@ def test_main_keys_every_runs_events_and_writes_a_header_when_none(tmp_path):
 
 
 HEADER = ",".join(TRACE_COLUMNS)
+FIRST = f"{HEADER}\n0.0,1,2,3,4,0,1\n"  # a header and one good sample
 DAMAGE = {
     "garbage": ("garbage\nmore,garbage\n", "header 'garbage'"),
     "half a header": ("time_s,vmrss_kb,vms", "header 'time_s,vmrss_kb,vms'"),
     "empty": ("", "header ''"),
-    "a row cut short": (f"{HEADER}\n0.0,1,2,3,4,0,1\n0.01,1,2\n", "not 7 numbers"),
-    "a word in a row": (f"{HEADER}\n0.0,1,2,3,4,0,1\n0.01,x,2,3,4,0,1\n", "not 7 numbers"),
-    "a row too long": (f"{HEADER}\n0.0,1,2,3,4,0,1\n0.01,1,2,3,4,0,1,9\n", "not 7 numbers"),
-    "rows lost": (f"{HEADER}\n0.0,1,2,3,4,0,1\n", "1 samples, but its run.json says 2"),
+    "a row cut short": (f"{FIRST}0.01,1,2\n", "not 7 numbers"),
+    "a word in a row": (f"{FIRST}0.01,x,2,3,4,0,1\n", "not 7 numbers"),
+    "a row too long": (f"{FIRST}0.01,1,2,3,4,0,1,9\n", "not 7 numbers"),
+    "rows lost": (FIRST, "1 samples, but its run.json says 2"),
     "RSS above the peak": (
-        f"{HEADER}\n0.0,1,2,3,4,0,1\n0.01,99999999999,2,3,4,0,1\n",
+        f"{FIRST}0.01,99999999999,2,3,4,0,1\n",
         "line 3: vmrss_kb 99999999999 is above the run's peak_rss_kb 524288 in run.json",
     ),
-    "negative RSS": (f"{HEADER}\n0.0,1,2,3,4,0,1\n0.01,-5,2,3,4,0,1\n", "line 3: vmrss_kb -5"),
-    "negative count": (f"{HEADER}\n0.0,1,2,3,4,0,1\n0.01,1,2,3,4,0,-1\n", "nprocs -1 is neg"),
-    "time not a number": (f"{HEADER}\n0.0,1,2,3,4,0,1\nnan,1,2,3,4,0,1\n", "time_s nan is not"),
-    "time infinite": (f"{HEADER}\n0.0,1,2,3,4,0,1\ninf,1,2,3,4,0,1\n", "line 3: time_s inf"),
+    "negative RSS": (f"{FIRST}0.01,-5,2,3,4,0,1\n", "line 3: vmrss_kb -5"),
+    "negative count": (f"{FIRST}0.01,1,2,3,4,0,-1\n", "nprocs -1 is neg"),
+    "time not a number": (f"{FIRST}nan,1,2,3,4,0,1\n", "time_s nan is not"),
+    "time infinite": (f"{FIRST}inf,1,2,3,4,0,1\n", "line 3: time_s inf"),
     "time negative": (f"{HEADER}\n-1.0,1,2,3,4,0,1\n0.01,1,2,3,4,0,1\n", "time_s -1.0 is neg"),
     "time going back": (
         f"{HEADER}\n0.02,1,2,3,4,0,1\n0.01,1,2,3,4,0,1\n",

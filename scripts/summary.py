@@ -23,7 +23,7 @@ def main(inputs: dict, outputs: dict, params: dict) -> None:
     solver.phase_pattern); outputs: a path per table and "digest"; params: the settings of each
     stage, named as the rule names them."""
     with_phases = bool(inputs.get("phases"))
-    spikes.main(inputs["traces"], outputs["spikes"], dict(params["spikes"]), with_phases)
+    traces = spikes.main(inputs["traces"], outputs["spikes"], dict(params["spikes"]), with_phases)
     runs.main(
         inputs["runs"], outputs["spikes"], outputs["runs"], params["membership"],
         params["report_pattern"],
@@ -40,7 +40,7 @@ def main(inputs: dict, outputs: dict, params: dict) -> None:
         phases.main(outputs["runs"], outputs, params["phase_pattern"])
     digest.main(
         outputs["runs"], outputs["variance"], outputs["spikes"], outputs["digest"],
-        outputs["phase_runs"] if with_phases else None,
+        outputs["phase_runs"] if with_phases else None, read=traces,
     )  # fmt: skip
 
 

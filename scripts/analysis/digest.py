@@ -174,11 +174,13 @@ def read_digest(path, run_dirs=None) -> dict:
     return digest
 
 
-def main(runs_csv, variance_csv, spikes_csv, out_path, phase_runs_csv=None) -> None:
-    runs = tables.RUNS.read(runs_csv)
+def main(runs_csv, variance_csv, spikes_csv, out_path, phase_runs_csv=None, read=None) -> None:
+    """read: the traces a stage before it in the job read already ({run_dir: frame}, checked by
+    rundir.read_trace); every other run's trace is read here."""
+    runs, read = tables.RUNS.read(runs_csv), read or {}
     traces = {
-        run_dir: rundir.read_trace(f"{run_dir}/trace.csv", samples)
-        for run_dir, samples in zip(runs["run_dir"], runs["samples"], strict=True)
+        run_dir: read[run_dir] if run_dir in read else rundir.read_trace(f"{run_dir}/trace.csv", n)
+        for run_dir, n in zip(runs["run_dir"], runs["samples"], strict=True)
     }
     focus = highlights.focus(runs, tables.VARIANCE.read(variance_csv))
     phases = None

@@ -184,9 +184,10 @@ def spikes_table(
     return frame.sort_values([*tables.KEY, "detector", "time_s"], ignore_index=True)
 
 
-def main(trace_files, out_csv, settings: dict, with_phases: bool = False) -> None:
+def main(trace_files, out_csv, settings: dict, with_phases: bool = False) -> dict:
     """Each trace is read with the run.json beside it (its identity, sample count and peak), and
-    with its phases.csv when with_phases."""
+    with its phases.csv when with_phases. The traces read, {run_dir: frame}, for the stages after
+    it in the same job (the digest), which then need not read them again."""
     runs = [rundir.read_run(Path(path).with_name("run.json")) for path in trace_files]
     traces = [
         rundir.read_trace(path, run["samples"], run.get("peak_rss_kb"))
@@ -200,3 +201,4 @@ def main(trace_files, out_csv, settings: dict, with_phases: bool = False) -> Non
     samples = sum(len(t) for t in traces)
     counts = found["detector"].value_counts().to_dict()
     log.info("%d runs, %d samples: spikes %s -> %s", len(runs), samples, counts, out_csv)
+    return {run["run_dir"]: trace for run, trace in zip(runs, traces, strict=True)}

@@ -7,11 +7,10 @@ This module lays the page out from its sections: the verdicts (report/checks.py)
 (report/explorer.py), the searches, the tables (report/tables_section.py), the config and the
 environment; the page's look is workflow/report/report.css and its layout report.html.j2. Every
 value that comes from data is HTML-escaped (report/markup.py), and the page needs no network.
-Written by the `figures` job after the figures (scripts/figures.py); by hand, from the project
-folder after a campaign:
+Written by the `figures` job after the figures (scripts/figures.py); to write it again after a
+campaign, from the project folder:
 
-    python scripts/report/page.py
-    # -> results/report.html, opening with a banner such as "1 check failed"
+    snakemake --cores 1 --forcerun figures results/report.html
 """
 
 import datetime
@@ -26,7 +25,6 @@ import yaml
 import plots
 import tables
 from analysis import digest
-from pipeline import stage
 from report import explorer
 from report.checks import banner, cards
 from report.comparison_section import compare_html
@@ -140,19 +138,3 @@ def write(data: dict, figure_paths: dict, html_path, config: dict, version: str,
 
 def main(table_paths: dict, figure_paths: dict, html_path, config: dict, version: str) -> None:
     write(read_data(table_paths), figure_paths, html_path, config, version, table_paths["digest"])
-
-
-if __name__ == "__main__":
-    import campaign.config
-
-    cfg = campaign.config.load(campaign.config.read_config_file(campaign.config.DEFAULT_CONFIG))
-    stage.run(
-        main,
-        {table.name: table.path for table in tables.SUMMARY_TABLES}
-        | ({table.name: table.path for table in tables.SEARCH_TABLES} if cfg["search"] else {})
-        | {"digest": tables.DIGEST},
-        {name: plots.PATH.format(name=name) for name in plots.drawn(cfg)},
-        "results/report.html",
-        cfg,
-        "by hand",
-    )

@@ -37,7 +37,7 @@ import campaign.spec
 from campaign.plan import build_runs, search_name, variants
 from comparison import baselines
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(campaign.spec.HOME)  # memsweep's own folder
 SCHEMA_PATH = ROOT / "workflow/schemas/config.schema.yaml"
 DEFAULT_CONFIG = ROOT / "config/config.yaml"
 SCRIPT_SUFFIXES = (".py", ".sh", ".bash", ".pl", ".rb", ".R", ".jl", ".lua", ".js")

@@ -38,8 +38,8 @@ from sampling.contract import ENFORCE_MODES
 from sampling.files import write_atomically
 
 COMMAND_FIELDS = ("memory_mb", "bucket_model", "memsweep_dir")
-# memsweep's own folder: {memsweep_dir} (os.path, not pathlib: the run wrapper imports this module,
-# and pathlib costs each run some milliseconds)
+# memsweep's own folder, for {memsweep_dir} and every module that reads memsweep's files (os.path,
+# not pathlib: the run wrapper imports this module, and pathlib costs each run some milliseconds)
 HOME = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 AUTO_MODEL = "auto"
 MODEL_SEP = "/"

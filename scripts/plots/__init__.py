@@ -21,7 +21,9 @@ from importlib import import_module
 from pathlib import Path
 from types import SimpleNamespace
 
-ROOT = Path(__file__).resolve().parents[2]
+import campaign.spec
+
+ROOT = Path(campaign.spec.HOME)  # memsweep's own folder: the captions
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,7 @@ import tables
 from report import highlights
 from sampling import phases as sampler_phases
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "workflow/report/explorer.js"
+SCRIPT = plots.ROOT / "workflow/report/explorer.js"
 RANK = {"ok": 0, "warn": 1, "fail": 2}
 
 

@@ -33,8 +33,7 @@ from report.markup import NA, esc, table_html
 from report.tables_section import tables_html
 from verdicts import decide
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "workflow/report"
+TEMPLATES = plots.ROOT / "workflow/report"
 log = logging.getLogger("report")
 
 

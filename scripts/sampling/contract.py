@@ -21,7 +21,6 @@ import os
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 
 from sampling import metrics
 
@@ -76,32 +75,47 @@ class Messages:
                 self.log.write(time.strftime("%Y-%m-%d %H:%M:%S ") + line)
 
 
-@dataclass
 class Seen:
     """What one run saw, as the engine hands it to the summary (summary.sampled): plain values.
     Times are monotonic seconds; start and end bound duration_s (end None: never started);
     first and last are the first and last rows' times from the trace's time 0; hist counts the
     intervals between rows in us; members holds (VmHWM, largest sampled RSS) in kB of each
-    process of the tree; metrics the figures of the metrics read generically from status."""
+    process of the tree (None: no process was followed); metrics the figures of the metrics read
+    generically from status. A plain class: dataclasses' imports cost each run about 15 ms."""
 
-    start: float | None = None
-    end: float | None = None
-    samples: int = 0
-    first: float | None = None
-    last: float | None = None
-    hist: Counter = field(default_factory=Counter)
-    missed: int = 0
-    peak_rss: int | None = None
-    peak_time: float | None = None
-    peak_size: int | None = None
-    peak_data: int | None = None
-    peak_uss: int | None = None
-    peak_pss: int | None = None
-    members: list[tuple[int, int]] | None = None  # None: no process was followed
-    most: int | None = None
-    metrics: dict = field(default_factory=dict)
-    timed_out: bool = False
-    signals: tuple[int, ...] = ()
+    def __init__(
+        self,
+        *,
+        start: float | None = None,
+        end: float | None = None,
+        samples: int = 0,
+        first: float | None = None,
+        last: float | None = None,
+        hist: Counter | None = None,
+        missed: int = 0,
+        peak_rss: int | None = None,
+        peak_time: float | None = None,
+        peak_size: int | None = None,
+        peak_data: int | None = None,
+        peak_uss: int | None = None,
+        peak_pss: int | None = None,
+        members: list[tuple[int, int]] | None = None,
+        most: int | None = None,
+        metrics: dict | None = None,
+        timed_out: bool = False,
+        signals: tuple[int, ...] = (),
+    ):
+        self.start, self.end, self.samples = start, end, samples
+        self.first, self.last, self.missed = first, last, missed
+        self.hist = Counter() if hist is None else hist
+        self.peak_rss, self.peak_time, self.peak_size = peak_rss, peak_time, peak_size
+        self.peak_data, self.peak_uss, self.peak_pss = peak_data, peak_uss, peak_pss
+        self.members, self.most = members, most
+        self.metrics = {} if metrics is None else metrics
+        self.timed_out, self.signals = timed_out, signals
+
+    def __repr__(self) -> str:
+        return f"Seen({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
 
 
 class Settings:

@@ -28,7 +28,7 @@ Read by the sampler's own code (`reader` names where), their entries only descri
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 
 SOURCES = {
     "statm": "/proc/PID/statm",
@@ -50,25 +50,18 @@ UNITS = {
 }
 
 
-@dataclass(frozen=True)
-class Metric:
+# a namedtuple, not a dataclass: the run wrapper imports this module, and dataclasses' imports
+# (inspect, ast, dis, tokenize) cost each run about 15 ms
+_FIELDS = "key source field over_tree over_ticks unit column label fmt attach reader what"
+
+
+class Metric(namedtuple("Metric", _FIELDS, defaults=("", "", 0, "", "", ""))):
     """One per-run figure. over_tree / over_ticks: "sum", "max", "last" or "run" (the source
     gives one figure of the run). column: its runs.csv column ("" for run.json only); label: the
     report's ("" not shown), with fmt decimals. reader: the module that reads it when it is not
     read generically (see the module's docstring)."""
 
-    key: str
-    source: str
-    field: str
-    over_tree: str
-    over_ticks: str
-    unit: str
-    column: str = ""
-    label: str = ""
-    fmt: int = 0
-    attach: str = ""
-    reader: str = ""
-    what: str = ""
+    __slots__ = ()
 
     @property
     def dtype(self) -> str:

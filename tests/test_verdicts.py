@@ -166,20 +166,21 @@ def test_overall_is_the_worst_level(campaign):
 
 def test_closing_summary_counts_runs_lists_the_worst_verdicts_and_names_the_report(campaign):
     table, runs = campaign["verdicts"], campaign["runs"]
-    text = highlights.closing_summary(table, runs, "/x/results/report.html", most=2)
+    rows, statuses = table.to_dict("records"), runs["status"].tolist()
+    text = highlights.closing_summary(rows, statuses, "/x/results/report.html", most=2)
     lines = text.splitlines()
     n_fail = int((table["level"] == "fail").sum())
     n_warn = int((table["level"] == "warn").sum())
-    statuses = runs["status"].value_counts()
-    assert lines[0] == f"memsweep: {len(runs)} run(s): " + ", ".join(
-        f"{n} {status}" for status, n in statuses.items()
-    )
+    head, _, counts = lines[0].partition(" run(s): ")
+    assert head == f"memsweep: {len(runs)}"
+    assert set(counts.split(", ")) == {f"{n} {s}" for s, n in runs["status"].value_counts().items()}
     assert lines[1] == f"memsweep: {n_fail} check(s) FAILED, {n_warn} warning(s):"
     assert lines[2].startswith("  fail run_status: default · ") and lines[3].startswith("  fail ")
     assert lines[4] == f"  ... and {n_fail + n_warn - 2} more in results/summary/verdicts.csv"
     assert lines[-1] == "memsweep: report: /x/results/report.html"
-    passed = highlights.closing_summary(table[table["level"] == "ok"], runs, "r.html")
-    assert passed.splitlines()[1:] == ["memsweep: all checks passed", "memsweep: report: r.html"]
+    passed = [row for row in rows if row["level"] == "ok"]
+    text = highlights.closing_summary(passed, statuses, "r.html")
+    assert text.splitlines()[1:] == ["memsweep: all checks passed", "memsweep: report: r.html"]
 
 
 def test_runs_that_missed_ticks_warn_above_the_setting():

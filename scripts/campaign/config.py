@@ -10,8 +10,8 @@ value that is possible but likely a mistake (a limit above this machine's memory
 
     >>> cfg = load({"grid": {"memory_limits_mb": [300.0], "repeats": 2}}, cwd=ROOT)
     >>> from campaign.plan import build_runs
-    >>> build_runs(cfg)[["variant", "limit_mb", "bucket_model", "repeat"]].values.tolist()[:2]
-    [['default', 300, '4M/8M/4M', 1], ['default', 300, '8M/8M/8M', 1]]
+    >>> [(r["variant"], r["limit_mb"], r["bucket_model"], r["repeat"]) for r in build_runs(cfg)][:2]
+    [('default', 300, '4M/8M/4M', 1), ('default', 300, '8M/8M/8M', 1)]
 
 From the command line it checks config files as the workflow will read them (config/config.yaml,
 then each overlay merged over it), and names the file and line of a YAML syntax error, which

@@ -4,13 +4,15 @@ three, and the program files a run depends on.
     >>> cfg = {"solver": {"command": "./solver {memory_mb}", "env": {}}, "variants": {},
     ...     "grid": {"memory_limits_mb": [300], "bucket_models": ["auto"], "repeats": 2},
     ...     "thresholds": [], "search": []}
-    >>> build_runs(cfg)[["limit_mb", "repeat", "run_dir"]].values.tolist()[1]
-    [300, 2, 'results/runs/default/300MB/auto/rep2']
+    >>> run = build_runs(cfg)[1]
+    >>> run["limit_mb"], run["repeat"], run["in_grid"], run["run_dir"]
+    (300, 2, True, 'results/runs/default/300MB/auto/rep2')
+
+Plain Python, no pandas: the workflow plans when it starts, and every Snakemake command (a dry
+run, a rerun) would pay pandas' import (about half a second) for it.
 """
 
 from pathlib import Path
-
-import pandas as pd
 
 import campaign.spec
 
@@ -50,10 +52,11 @@ def search_name(search: dict) -> str:
     return f"{search['kind']}_{model}_{search['low_mb']}-{search['high_mb']}"
 
 
-def build_runs(cfg: dict) -> pd.DataFrame:
-    """One row per run: the grid's runs, then each threshold's three runs, for every variant
-    (a run both in the grid and a threshold check is one run). Variants alternate innermost, so
-    runs of different variants follow each other in time and a drift favours none."""
+def build_runs(cfg: dict) -> list[dict]:
+    """One row per run ({column: value} of PLAN_COLUMNS, and its run_dir): the grid's runs, then
+    each threshold's three runs, for every variant (a run both in the grid and a threshold check
+    is one run). Variants alternate innermost, so runs of different variants follow each other
+    in time and a drift favours none."""
     grid = cfg["grid"]
     names = list(variants(cfg))
     rows = [
@@ -67,22 +70,23 @@ def build_runs(cfg: dict) -> pd.DataFrame:
         for _, offset in POSITIONS:
             limit = threshold["memory_mb"] + offset
             rows += [(v, limit, threshold["bucket_model"], 1, False, True) for v in names]
-    runs = pd.DataFrame(rows, columns=PLAN_COLUMNS)
-    key = ["variant", "limit_mb", "bucket_model", "repeat"]
-    runs = runs.groupby(key, as_index=False, sort=False).agg(
-        {"in_grid": "any", "threshold_check": "any"}
-    )
-    runs["run_dir"] = [
-        campaign.spec.run_dir(r.variant, r.limit_mb, r.bucket_model, r.repeat)
-        for r in runs.itertuples()
-    ]
-    return runs
+    runs = {}  # by (variant, limit, model, repeat), in the order first planned
+    for variant, limit, model, rep, in_grid, check in rows:
+        run = runs.setdefault(
+            (variant, limit, model, rep),
+            dict(zip(PLAN_COLUMNS, (variant, limit, model, rep, False, False), strict=True)),
+        )
+        run["in_grid"] |= in_grid
+        run["threshold_check"] |= check
+    for run in runs.values():
+        run["run_dir"] = campaign.spec.run_dir(*(run[k] for k in PLAN_COLUMNS[:4]))
+    return list(runs.values())
 
 
-def describe(cfg: dict, runs: pd.DataFrame) -> str:
+def describe(cfg: dict, runs: list[dict]) -> str:
     grid = cfg["grid"]
     n_variants = len(variants(cfg))
-    checks = int((runs["threshold_check"] & ~runs["in_grid"]).sum())
+    checks = sum(run["threshold_check"] and not run["in_grid"] for run in runs)
     searches = len(cfg["search"])
     more = f", then {searches} search(es) per variant, run by run" if searches else ""
     return (

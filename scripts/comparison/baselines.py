@@ -23,11 +23,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 import campaign.spec
 import tables
+
+if TYPE_CHECKING:  # the workflow imports this module when it starts: no pandas then
+    import pandas as pd
 
 RESULTS = "results"  # this campaign's results folder (campaign.spec.RUN_DIR and tables.SUMMARY_DIR)
 SHOWN = 6  # configurations named in an error message
@@ -140,13 +142,18 @@ def shown(configs) -> str:
     return (", ".join(items[:SHOWN]) + more) or "none"
 
 
-def check(baseline: Baseline, runs: pd.DataFrame) -> None:
-    """The baseline shares at least one configuration with the campaign's runs (variant,
-    limit_mb, bucket_model), else BaselineError naming both sides' configurations."""
+def planned(runs: list[dict], variant: str) -> set[tuple[int, str]]:
+    """(limit_mb, bucket_model) of a variant's planned runs (campaign.plan.build_runs)."""
+    return {(int(r["limit_mb"]), str(r["bucket_model"])) for r in runs if r["variant"] == variant}
+
+
+def check(baseline: Baseline, runs: list[dict]) -> None:
+    """The baseline shares at least one configuration with the campaign's planned runs
+    (variant, limit_mb, bucket_model), else BaselineError naming both sides' configurations."""
     if baseline.mode == "variant":
         return  # every variant runs the same grid
     theirs = read_runs(baseline)
-    mine_variants = list(dict.fromkeys(runs["variant"]))
+    mine_variants = list(dict.fromkeys(run["variant"] for run in runs))
     their_variants = list(dict.fromkeys(theirs["variant"].dropna()))
     matched = pairs(baseline, mine_variants, their_variants)
     if not matched:
@@ -155,11 +162,11 @@ def check(baseline: Baseline, runs: pd.DataFrame) -> None:
             f"{mine_variants}: none in common to compare"
         )
     for mine, their in matched:
-        if configurations(runs, mine) & configurations(theirs, their):
+        if planned(runs, mine) & configurations(theirs, their):
             return
     mine, their = matched[0]
     raise BaselineError(
         f"{baseline.value!r} shares no configuration with this campaign: it ran "
         f"{shown(configurations(theirs, their))}; this campaign runs "
-        f"{shown(configurations(runs, mine))}"
+        f"{shown(planned(runs, mine))}"
     )

@@ -13,9 +13,15 @@ scripts/verdicts/; this module only reads the tables.
     [('v', 600, 'auto'), ('v', 900, 'auto')]
 """
 
-import pandas as pd
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
 
 import tables
+
+if TYPE_CHECKING:  # the workflow imports this module when it starts: no pandas then
+    import pandas as pd
 
 
 def focus(runs: pd.DataFrame, variance: pd.DataFrame) -> list[tuple]:
@@ -35,22 +41,33 @@ def focus(runs: pd.DataFrame, variance: pd.DataFrame) -> list[tuple]:
     return sorted(keys)
 
 
-def closing_summary(table: pd.DataFrame, runs: pd.DataFrame, report: str, most: int = 5) -> str:
-    """The campaign's last message: its runs by status, its worst verdicts (fail, then warn; at
-    most `most` lines) or that every check passed, and where the report is."""
-    counts = runs["status"].value_counts()
-    by_status = ", ".join(f"{n} {status}" for status, n in counts.items())
-    lines = [f"memsweep: {len(runs)} run(s): {by_status or 'none'}"]
-    worst = table[table["level"].isin(["fail", "warn"])].copy()
-    worst["rank"] = worst["level"].map({"fail": 0, "warn": 1})
-    worst = worst.sort_values("rank", kind="stable")
-    if worst.empty:
+def closing_summary(verdicts: list[dict], statuses: list[str], report: str, most: int = 5) -> str:
+    """The campaign's last message: its runs by status (statuses: one per run), its worst
+    verdicts (rows of verdicts.csv: fail, then warn; at most `most` lines) or that every check
+    passed, and where the report is. Plain rows: the workflow's own process prints it, without
+    pandas.
+
+    >>> rows = [{"level": "warn", "kind": "budget", "subject": "300 MB auto", "message": "over"},
+    ...         {"level": "fail", "kind": "run_status", "subject": "rep 1", "message": "oom"}]
+    >>> print(closing_summary(rows, ["ok", "oom", "ok"], "r.html"))
+    memsweep: 3 run(s): 2 ok, 1 oom
+    memsweep: 1 check(s) FAILED, 1 warning(s):
+      fail run_status: rep 1: oom
+      warn budget: 300 MB auto: over
+    memsweep: report: r.html
+    """
+    counts = Counter(statuses)
+    by_status = ", ".join(f"{n} {status}" for status, n in counts.most_common())
+    lines = [f"memsweep: {len(statuses)} run(s): {by_status or 'none'}"]
+    rank = {"fail": 0, "warn": 1}
+    worst = sorted((r for r in verdicts if r["level"] in rank), key=lambda r: rank[r["level"]])
+    if not worst:
         lines.append("memsweep: all checks passed")
     else:
-        n_fail = int((worst["level"] == "fail").sum())
+        n_fail = sum(r["level"] == "fail" for r in worst)
         lines.append(f"memsweep: {n_fail} check(s) FAILED, {len(worst) - n_fail} warning(s):")
         lines += [
-            f"  {r.level} {r.kind}: {r.subject}: {r.message}" for r in worst[:most].itertuples()
+            f"  {r['level']} {r['kind']}: {r['subject']}: {r['message']}" for r in worst[:most]
         ]
         if len(worst) > most:
             lines.append(f"  ... and {len(worst) - most} more in {tables.VERDICTS.path}")

@@ -13,19 +13,22 @@ run (the campaign's own command line, redo.campaign_command). By hand:
     '4M/8M/4M'
 """
 
+from __future__ import annotations
+
 import codecs
 import json
 import math
 import re
 import shlex
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 import tables
 from pipeline import redo
 from sampling import metrics
+
+if TYPE_CHECKING:  # search_step's reading of run.json and solver.log, which the workflow
+    import pandas as pd  # imports when it starts, needs neither pandas nor numpy
 
 # What the runs table needs from every run.json (the sampler and the run wrapper write more).
 RUN_JSON_KEYS = (
@@ -118,6 +121,8 @@ def read_trace(path, samples: int | None = None, peak_kb: int | None = None) -> 
     """A run's trace.csv, every cell a finite number, none negative, time never going back; with
     `samples` (run.json's), the row count too; with `peak_kb` (run.json's peak_rss_kb), no RSS
     above it."""
+    import pandas as pd
+
     path = Path(path)
     redo = run_redo(path.parent)
     dtypes = {name: "float64" if name == "time_s" else "int64" for name in tables.TRACE.names}
@@ -152,6 +157,8 @@ def read_trace(path, samples: int | None = None, peak_kb: int | None = None) -> 
 
 def bad_sample(frame: pd.DataFrame, peak_kb: int | None) -> str | None:
     """The first sample that cannot be (vectorised checks), in words; None when all can."""
+    import numpy as np
+
     time = frame["time_s"].to_numpy()
     checks = [
         (~np.isfinite(time), "time_s", "not a finite number"),

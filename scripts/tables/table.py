@@ -2,6 +2,7 @@
 TableError a reader raises: a file that does not match its contract (missing, cut short, wrong
 header, a field that is not a number) is named with what is wrong and how to redo it.
 
+    >>> import pandas as pd
     >>> t = Table("demo", (C("n", "Int64", "n", 0), C("ok", "boolean")), "a demo")
     >>> typed(pd.DataFrame({"n": ["1", None], "ok": ["true", "False"]}), t).dtypes.tolist()
     [Int64Dtype(), BooleanDtype]
@@ -9,12 +10,15 @@ header, a field that is not a number) is named with what is wrong and how to red
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from pipeline.redo import summary_redo
 from sampling.files import write_atomically
+
+if TYPE_CHECKING:  # the workflow imports the contracts when it starts: pandas only where read
+    import pandas as pd
 
 SUMMARY_DIR = "results/summary"
 BOOLS = {"True": True, "False": False, "true": True, "false": False}
@@ -53,10 +57,16 @@ class Table:
         return next(c for c in self.columns if c.name == name)
 
     def empty(self) -> pd.DataFrame:
+        import pandas as pd
+
         return typed(pd.DataFrame(columns=self.names), self)
 
     def read(self, path, redo: str | None = None) -> pd.DataFrame:
         return read_csv(path, self, redo)
+
+    def rows(self, path, needed, redo: str | None = None) -> list[dict]:
+        """The needed columns as text, without pandas (read_rows)."""
+        return read_rows(path, self, needed, redo)
 
     def part(self, names) -> Table:
         """The contract of these columns only, in the table's order."""
@@ -86,6 +96,8 @@ def as_bool(values: pd.Series) -> pd.Series:
 
 def typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     """The frame with the contract's nullable dtypes (NA stays NA, written as an empty cell)."""
+    import pandas as pd
+
     for col in table.columns:
         if col.name not in frame:
             continue
@@ -100,6 +112,8 @@ def typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
 
 def read_raw(path, redo: str) -> pd.DataFrame:
     """A CSV as text (an empty cell as NA), or TableError naming the file."""
+    import pandas as pd
+
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     except FileNotFoundError:
@@ -149,6 +163,8 @@ def read_columns(path, table: Table, needed, later=(), redo: str | None = None) 
 
 
 def first_bad_cell(raw: pd.DataFrame, table: Table) -> str | None:
+    import pandas as pd
+
     for col in table.columns:
         values = raw[col.name].dropna()
         if col.dtype in ("Int64", "Float64"):
@@ -161,3 +177,29 @@ def first_bad_cell(raw: pd.DataFrame, table: Table) -> str | None:
             line = int(bad.index[0]) + 2  # 1-based, after the header
             return f"line {line}: {col.name} is {bad.iloc[0]!r}, not a {col.dtype} value"
     return None
+
+
+def read_rows(path, table: Table, needed, redo: str | None = None) -> list[dict]:
+    """The needed columns of a CSV of the table, as text ({column: text, None for an empty
+    cell}), with the standard library: for the workflow's own process, which imports no pandas.
+    The needed columns must be in its header, else TableError naming the file."""
+    redo = redo or summary_redo(path)
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            missing = [name for name in needed if name not in (reader.fieldnames or [])]
+            if missing:
+                raise TableError(f"{path}: lacks the {table.name} column(s) {missing}; {redo}")
+            rows = []
+            for row in reader:
+                if None in row or None in row.values():  # more or fewer fields than the header
+                    raise TableError(
+                        f"{path}: line {reader.line_num} does not have the header's "
+                        f"{len(reader.fieldnames)} fields; {redo}"
+                    )
+                rows.append({name: row[name] or None for name in needed})
+            return rows
+    except FileNotFoundError:
+        raise TableError(f"{path}: missing; {redo}") from None
+    except (csv.Error, UnicodeDecodeError) as err:
+        raise TableError(f"{path}: not a readable CSV ({err}); {redo}") from None

@@ -29,7 +29,7 @@ def verdicts_table(data: dict, settings: dict) -> pd.DataFrame:
         if all(name in data for name in check.reads):
             mine = {key.rpartition(".")[2] for key in check.settings}
             extra = ({k: v for k, v in settings.items() if k in mine},) if mine else ()
-            rows += check.decide(*(data[name] for name in check.reads), *extra)
+            rows += check.function(*(data[name] for name in check.reads), *extra)
     return tables.typed(pd.DataFrame(rows, columns=tables.VERDICTS.names), tables.VERDICTS)
 
 

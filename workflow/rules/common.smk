@@ -1,7 +1,6 @@
 """Everything the rules share: the checked config, the table of runs, wildcard constraints, and
 the input and params functions. The logic lives in importable modules under scripts/."""
 
-import json
 import math
 import os
 import re
@@ -129,7 +128,7 @@ localrules:
 
 
 def run_files(name, runs=RUNS):
-    return [f"{d}/{name}" for d in runs["run_dir"]]
+    return [f"{run['run_dir']}/{name}" for run in runs]
 
 
 def memsweep_version():
@@ -176,7 +175,7 @@ MONITOR_RUNTIME = math.ceil(config["solver"]["timeout_s"] / 60) + 5
 def run_membership():
     """[variant, limit, model, repeat, in_grid, threshold_check] per run, for the runs table."""
     columns = [*tables.KEY, "in_grid", "threshold_check"]
-    return json.loads(RUNS[columns].to_json(orient="values"))
+    return [[run[name] for name in columns] for run in RUNS]
 
 
 def get_run_phases():
@@ -202,7 +201,7 @@ def phase_outputs():
 
 
 def get_threshold_logs(wildcards):
-    return run_files("solver.log", RUNS[RUNS["threshold_check"]])
+    return run_files("solver.log", [run for run in RUNS if run["threshold_check"]])
 
 
 def get_threshold_seeds(wildcards):
@@ -268,12 +267,13 @@ def get_search_known(wildcards):
     """[limit, repeat] of the campaign's own runs a search can use as probes: its variant and
     model, limits from low_mb to high_mb + 1. Only these: a grid change elsewhere reruns no step."""
     spec = SEARCHES[wildcards.search]
-    mine = RUNS[
-        (RUNS["variant"] == wildcards.variant)
-        & (RUNS["bucket_model"] == spec["bucket_model"])
-        & RUNS["limit_mb"].between(spec["low_mb"], spec["high_mb"] + 1)
-    ]
-    return sorted([int(limit), int(rep)] for limit, rep in zip(mine["limit_mb"], mine["repeat"]))
+    return sorted(
+        [int(run["limit_mb"]), int(run["repeat"])]
+        for run in RUNS
+        if run["variant"] == wildcards.variant
+        and run["bucket_model"] == spec["bucket_model"]
+        and spec["low_mb"] <= run["limit_mb"] <= spec["high_mb"] + 1
+    )
 
 
 def search_state(variant, name, step):
@@ -362,6 +362,9 @@ def closing_message():
     when the workflow succeeds; a user Snakefile that has memsweep as a module calls it from its
     own onsuccess (Snakemake runs only the main Snakefile's)."""
     if Path(SUMMARY["verdicts"]).exists():
-        runs = tables.RUNS.read(SUMMARY["runs"])
-        found = tables.VERDICTS.read(SUMMARY["verdicts"])
-        print(highlights.closing_summary(found, runs, Path(REPORT).resolve()), file=sys.stderr)
+        statuses = [run["status"] for run in tables.RUNS.rows(SUMMARY["runs"], ["status"])]
+        found = tables.VERDICTS.rows(SUMMARY["verdicts"], ["level", "kind", "subject", "message"])
+        print(
+            highlights.closing_summary(found, statuses, Path(REPORT).resolve()),
+            file=sys.stderr,
+        )

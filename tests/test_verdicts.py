@@ -272,3 +272,9 @@ def test_runs_near_their_timeout_warn_only_with_the_setting():
     for settings, n in ((on, 2), (registry.settings_of(config), 0)):
         table = decide.verdicts_table({"runs": runs}, settings)
         assert (table["kind"] == "near_timeout").sum() == n
+
+
+def test_every_check_names_a_function_that_decides_it():
+    found = {kind: decide.function(check) for kind, check in registry.CHECKS.items()}
+    assert all(callable(f) and f.__name__.endswith("_rows") for f in found.values()), found
+    assert len({f.__module__ for f in found.values()}) == len(decide.MODULES)

@@ -16,9 +16,19 @@ import logging
 import pandas as pd
 
 import tables
+from verdicts import comparison, configurations, phases, runs, searches, thresholds
 from verdicts.registry import CHECKS
 
 log = logging.getLogger("verdicts")
+# the modules a check's function is in (registry.Check.decide names it as "module.function")
+MODULES = {m.__name__.rpartition(".")[2]: m
+           for m in (comparison, configurations, phases, runs, searches, thresholds)}  # fmt: skip
+
+
+def function(check):
+    """The function deciding a check's rows."""
+    module, _, name = check.decide.partition(".")
+    return getattr(MODULES[module], name)
 
 
 def verdicts_table(data: dict, settings: dict) -> pd.DataFrame:
@@ -29,7 +39,7 @@ def verdicts_table(data: dict, settings: dict) -> pd.DataFrame:
         if all(name in data for name in check.reads):
             mine = {key.rpartition(".")[2] for key in check.settings}
             extra = ({k: v for k, v in settings.items() if k in mine},) if mine else ()
-            rows += check.function(*(data[name] for name in check.reads), *extra)
+            rows += function(check)(*(data[name] for name in check.reads), *extra)
     return tables.typed(pd.DataFrame(rows, columns=tables.VERDICTS.names), tables.VERDICTS)
 
 

@@ -17,9 +17,7 @@ starts; the functions, and pandas, are imported only by the job that decides the
 """
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import import_module
 
 SETTING = re.compile(r"\{(\w+)\.(\w+)\}")  # {section.key} in a check's rule: the setting's value
 
@@ -30,18 +28,11 @@ class Check:
     title: str  # its card in the report
     subjects: str  # what one row judges, plural
     rule: str  # the rule in words; {section.key} stands for a setting (the caption shows its value)
-    decide: str  # "module.function" of verdicts/: imported when a campaign's verdicts are decided
+    decide: str  # "module.function" of verdicts/ (decide.py imports them, the workflow does not)
     reads: tuple[str, ...] = ("runs",)  # tables (tables.BY_NAME), given to decide in this order
     settings: tuple[str, ...] = ()  # "section.key" of the config
     when: str | None = None  # the config key ("section" or "section.key") that turns it on
     rare: bool = False  # even when on, a campaign may have none of its subjects
-
-    @property
-    def function(self) -> Callable[..., list[dict]]:
-        """The function deciding its rows (the workflow, which reads only the registry, imports
-        none of them, nor pandas)."""
-        module, _, name = self.decide.rpartition(".")
-        return getattr(import_module(f"verdicts.{module}"), name)
 
     @property
     def optional(self) -> bool:

@@ -13,12 +13,14 @@ short time it REPEAT times and print the least (the quiet figure) and the spread
 - overhead: 100 tiny runs (DEMO_SCALE 0.01: 10 limits x 2 models x 5 repeats), `snakemake
   --cores 1 all` from nothing: wall time, the sum of the runs' durations (runs.csv), and
   (wall - runs) / runs. Also the fixed cost: the analysis jobs alone (`--forcerun summary`).
-- default: the default campaign (39 runs at full scale): wall time / sum of run durations; then
-  the analysis tail: with every run present and the summaries, figures and report deleted,
-  `snakemake --cores 1 all` (what follows the last run of a campaign).
+- default: the default campaign (39 runs at full scale): wall time / sum of run durations, and
+  the seconds from the last run's end to the campaign's; then the analysis tail: with every
+  run present and the summaries, figures and report deleted, `snakemake --cores 1 all` (what
+  follows the last run of a campaign, Snakemake's own start included).
 - true: what a run costs beyond its program: 50 runs of `true`, `snakemake --cores 1 all`, less
   the analysis alone, per run; beside it the run wrapper alone on `true` (memsweep's own part:
-  its interpreter, the sampler, the files it writes) and a trivial Snakefile's 50 jobs that
+  its interpreter, the sampler, the files it writes; as the environment has it, and with
+  Python's bytecode caches) and a trivial Snakefile's 50 jobs that
   each run `true` (Snakemake's own part).
 - plan: `snakemake -n` of 1,000 and 10,000 runs: seconds and peak memory, beside a trivial
   Snakefile's dry run of as many jobs.
@@ -31,12 +33,14 @@ short time it REPEAT times and print the least (the quiet figure) and the spread
 """
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -130,11 +134,25 @@ def part_overhead(tmp: Path) -> None:
     )
 
 
+def last_run_end(folder: Path) -> float:
+    """The epoch seconds at which the campaign's last run ended (run.json: start + duration)."""
+    ends = []
+    for path in (folder / "results/runs").glob("**/run.json"):
+        run = json.loads(path.read_text())
+        start = datetime.fromisoformat(run["started_at"].replace("Z", "+00:00")).timestamp()
+        ends.append(start + run["duration_s"])
+    return max(ends)
+
+
 def part_default(tmp: Path) -> None:
     folder = project(tmp / "default")
     wall, _ = snakemake(folder, "--cores", "1", "all")
+    ended = time.time()
     n, runs = run_seconds(folder)
-    print(f"default   {n} runs  wall {wall:.1f} s  runs {runs:.1f} s  ratio {wall / runs:.3f}")
+    print(
+        f"default   {n} runs  wall {wall:.1f} s  runs {runs:.1f} s  ratio {wall / runs:.3f}  "
+        f"(from the last run's end to the campaign's: {ended - last_run_end(folder):.1f} s)"
+    )
 
     def tail() -> float:
         clear_analysis(folder)
@@ -155,12 +173,19 @@ def part_true(tmp: Path) -> None:
                str(launch), "--limit-mb", "100", "--bucket-model", "auto",
                "--repeat", "1"]  # fmt: skip
 
-    def alone() -> float:
+    def alone(env: dict | None = None) -> float:
         shutil.rmtree(tmp / "true-alone", ignore_errors=True)
         start = time.perf_counter()
         args = ["--run-dir", str(tmp / "true-alone"), "--log", str(tmp / "true-alone.log")]
-        subprocess.run([*wrapper, *args], cwd=folder, check=True, capture_output=True)
+        subprocess.run([*wrapper, *args], cwd=folder, check=True, capture_output=True, env=env)
         return time.perf_counter() - start
+
+    # Python's default: bytecode caches, written on the first run (in a folder of their own,
+    # not the project's); with PYTHONDONTWRITEBYTECODE set (this project's machine sets it),
+    # every run compiles the wrapper's modules again
+    cached = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    cached["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+    alone(cached)
 
     plain = trivial(tmp / "true-trivial", n)
 
@@ -170,7 +195,8 @@ def part_true(tmp: Path) -> None:
 
     print(
         f"true      {n} runs of `true`: {(wall - fixed) / n:.3f} s/run in the workflow; the run "
-        f"wrapper alone {repeated(alone)}; a trivial Snakefile's job {repeated(snakemake_alone)}"
+        f"wrapper alone {repeated(alone)} (with bytecode caches: {repeated(lambda: alone(cached))}"
+        f"); a trivial Snakefile's job {repeated(snakemake_alone)}"
     )
 
 

@@ -201,4 +201,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # Every file of the run is written and closed (the log is line-buffered): end without the
+    # interpreter's teardown of its modules, about 10 ms of every run. os._exit flushes nothing.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

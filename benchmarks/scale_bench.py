@@ -23,7 +23,8 @@ short time it REPEAT times and print the least (the quiet figure) and the spread
   Python's bytecode caches) and a trivial Snakefile's 50 jobs that
   each run `true` (Snakemake's own part).
 - plan: `snakemake -n` of 1,000 and 10,000 runs: seconds and peak memory, beside a trivial
-  Snakefile's dry run of as many jobs.
+  Snakefile's dry run of as many jobs, and of as many jobs shaped as the monitor rule (four
+  outputs, a log, three resources, its shell line): Snakemake's own cost of that shape.
 - k1000: 25 limits x 4 models x 10 repeats of tiny runs: wall time, overhead per run, the size
   of results/report.html, and how long headless Chromium takes to load it until the trace
   explorer has drawn (Debian's chromium; the part says so when it is missing).
@@ -59,6 +60,34 @@ rule all:
 rule one:
     output: "out/{{i}}.txt"
     shell: "true; touch {{output}}"
+"""
+# The same jobs with the monitor rule's shape: its four outputs, its log, its three resources (one
+# a function) and its shell line. Beside TRIVIAL, what Snakemake itself charges for that shape.
+SHAPED = """
+def mem(wildcards):
+    return int(wildcards.i) % 100 + 300
+
+
+rule all:
+    input: expand("out/{{i}}/run.json", i=range({n}))
+
+rule one:
+    output:
+        trace="out/{{i}}/trace.csv",
+        solver_log="out/{{i}}/solver.log",
+        run="out/{{i}}/run.json",
+        benchmark="out/{{i}}/benchmark.tsv",
+    log: "logs/{{i}}.log"
+    resources:
+        measurement_slots=1,
+        mem_mb=mem,
+        runtime=8,
+    params:
+        wrapper="scripts/monitor.py",
+        run_dir="out/{{i}}",
+    shell:
+        "python -S {{params.wrapper}} --run-dir {{params.run_dir}} --limit-mb {{wildcards.i}}"
+        " --bucket-model auto --repeat {{wildcards.i}} --log {{log}}"
 """
 
 
@@ -99,9 +128,9 @@ def repeated(measure) -> str:
     return f"{min(seconds):.2f} s (spread {min(seconds):.2f}-{max(seconds):.2f})"
 
 
-def trivial(folder: Path, n: int) -> Path:
+def trivial(folder: Path, n: int, template: str = TRIVIAL) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "Snakefile").write_text(TRIVIAL.format(n=n))
+    (folder / "Snakefile").write_text(template.format(n=n))
     return folder
 
 
@@ -210,9 +239,12 @@ def part_plan(tmp: Path) -> None:
         n = limits * models * repeats
         plain = trivial(tmp / f"trivial{n}", n)
         base, _ = snakemake(plain, "-n", "--cores", "1", "all", "--quiet", "rules")
+        shaped = trivial(tmp / f"shaped{n}", n, SHAPED)
+        shape, _ = snakemake(shaped, "-n", "--cores", "1", "all", "--quiet", "rules")
         print(
             f"plan      {n} runs  dry run {seconds:.1f} s  peak memory {peak_kb / 1024:.0f} MB  "
-            f"(a trivial Snakefile of {n} jobs: {base:.1f} s, ratio {seconds / base:.2f})"
+            f"(a trivial Snakefile of {n} jobs: {base:.1f} s, ratio {seconds / base:.2f}; its "
+            f"jobs with the monitor rule's shape: {shape:.1f} s, ratio {seconds / shape:.2f})"
         )
 
 

@@ -142,18 +142,16 @@ def shown(configs) -> str:
     return (", ".join(items[:SHOWN]) + more) or "none"
 
 
-def planned(runs: list[dict], variant: str) -> set[tuple[int, str]]:
-    """(limit_mb, bucket_model) of a variant's planned runs (campaign.plan.build_runs)."""
-    return {(int(r["limit_mb"]), str(r["bucket_model"])) for r in runs if r["variant"] == variant}
-
-
-def check(baseline: Baseline, runs: list[dict]) -> None:
+def check(baseline: Baseline, plan: list[dict]) -> None:
     """The baseline shares at least one configuration with the campaign's planned runs
-    (variant, limit_mb, bucket_model), else BaselineError naming both sides' configurations."""
+    (campaign.plan.build_runs: variant, limit_mb, bucket_model), else BaselineError naming both
+    sides' configurations."""
     if baseline.mode == "variant":
         return  # every variant runs the same grid
-    theirs = read_runs(baseline)
-    mine_variants = list(dict.fromkeys(run["variant"] for run in runs))
+    import pandas as pd  # here only: the workflow imports this module when it starts
+
+    theirs, runs = read_runs(baseline), pd.DataFrame(plan)
+    mine_variants = list(dict.fromkeys(runs["variant"]))
     their_variants = list(dict.fromkeys(theirs["variant"].dropna()))
     matched = pairs(baseline, mine_variants, their_variants)
     if not matched:
@@ -162,11 +160,11 @@ def check(baseline: Baseline, runs: list[dict]) -> None:
             f"{mine_variants}: none in common to compare"
         )
     for mine, their in matched:
-        if planned(runs, mine) & configurations(theirs, their):
+        if configurations(runs, mine) & configurations(theirs, their):
             return
     mine, their = matched[0]
     raise BaselineError(
         f"{baseline.value!r} shares no configuration with this campaign: it ran "
         f"{shown(configurations(theirs, their))}; this campaign runs "
-        f"{shown(planned(runs, mine))}"
+        f"{shown(configurations(runs, mine))}"
     )

@@ -28,7 +28,6 @@ the interval, caught by the kernel); peak_source says which.
 from __future__ import annotations
 
 import bisect
-import csv
 import io
 import os
 import re
@@ -94,6 +93,8 @@ class Reader:
 
 def trace_samples(path: str):
     """(time_s, rss_kb, hwm_kb) of each row of a trace.csv the sampler wrote."""
+    import csv  # here and in csv_text: only a run with a phase pattern needs it
+
     with open(path, newline="") as fh:
         rows = csv.reader(fh)
         header = next(rows)
@@ -140,6 +141,8 @@ def phase_rows(markers: list[tuple[float, str]], samples, end_s: float) -> list[
 
 def csv_text(rows: list[dict]) -> str:
     """The rows as phases.csv (an empty cell: no sample in that phase)."""
+    import csv
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)

@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import time
 from collections import Counter
-from datetime import UTC, datetime
 
 from sampling import metrics, procfs
 from sampling.contract import SUMMARY_KEYS, Seen, __version__
@@ -124,10 +124,22 @@ def from_proc(root, live: list) -> dict:
     return figures
 
 
+def utc_stamp(seconds: float) -> str:
+    """An epoch time as ISO 8601 UTC to the millisecond (time, not datetime: the run wrapper
+    imports this module, and datetime costs each run 2 ms).
+
+    >>> utc_stamp(1765000000.0126)
+    '2025-12-06T05:46:40.012Z'
+    """
+    whole = int(seconds)
+    millis = int((seconds - whole) * 1000)
+    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(whole))}.{millis:03d}Z"
+
+
 def static_keys(settings, mode: str) -> dict:
     """The summary's keys known before the run starts."""
     uname = os.uname()
-    started = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    started = utc_stamp(time.time())
     return {
         "command": settings.command,
         "mode": mode,

@@ -33,7 +33,6 @@ import re
 import shlex
 import string
 
-from sampling import cgroups
 from sampling.contract import ENFORCE_MODES
 from sampling.files import write_atomically
 
@@ -120,7 +119,11 @@ def enforcement_problem(mode: str) -> str | None:
     """Why `mode` cannot enforce a limit on this machine, or None when it can."""
     if mode not in ENFORCE_MODES:
         return f"unknown enforce mode {mode!r}: choose one of {', '.join(ENFORCE_MODES)}"
-    return cgroups.problem() if mode == "cgroup" else None
+    if mode != "cgroup":
+        return None
+    from sampling import cgroups  # only here: the run wrapper imports this module for every run
+
+    return cgroups.problem()
 
 
 def write_spec(path: str, spec: dict) -> None:

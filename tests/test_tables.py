@@ -82,3 +82,19 @@ def test_a_bad_flag_names_its_line(tmp_path):
 def test_writing_a_frame_without_a_contract_column_is_refused(tmp_path):
     with pytest.raises(ValueError, match="lacks column"):
         tables.VARIANCE.write(pd.DataFrame({"variant": ["a"]}), tmp_path / "v.csv")
+
+
+def test_rows_reads_the_needed_columns_as_text_and_names_a_damaged_file(tmp_path):
+    path = tmp_path / "verdicts.csv"
+    path.write_text("kind,level,subject,message\nbudget,warn,,over\nrun_status,ok,rep 1,fine\n")
+    rows = tables.VERDICTS.rows(path, ["level", "subject"])
+    assert rows == [{"level": "warn", "subject": None}, {"level": "ok", "subject": "rep 1"}]
+    with pytest.raises(
+        TableError, match=r"verdicts\.csv: lacks the verdicts column\(s\) \['bound'\]"
+    ):
+        tables.VERDICTS.rows(path, ["level", "bound"])
+    path.write_text("kind,level,subject,message\nbudget,warn\n")
+    with pytest.raises(TableError, match=r"verdicts\.csv: line 2 does not have the header's 4"):
+        tables.VERDICTS.rows(path, ["level"])
+    with pytest.raises(TableError, match=r"missing\.csv: missing"):
+        tables.VERDICTS.rows(tmp_path / "missing.csv", ["level"])

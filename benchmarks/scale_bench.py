@@ -48,6 +48,7 @@ import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "scripts"), str(REPO / "tests")]
+from tables import rundir  # noqa: E402
 from workflow_helpers import make_project, write_config  # noqa: E402
 
 TINY = {"solver": {"env": {"DEMO_SCALE": "0.01"}}, "thresholds": []}
@@ -165,12 +166,8 @@ def part_overhead(tmp: Path) -> None:
 
 def last_run_end(folder: Path) -> float:
     """The epoch seconds at which the campaign's last run ended (run.json: start + duration)."""
-    ends = []
-    for path in (folder / "results/runs").glob("**/run.json"):
-        run = json.loads(path.read_text())
-        start = datetime.fromisoformat(run["started_at"].replace("Z", "+00:00")).timestamp()
-        ends.append(start + run["duration_s"])
-    return max(ends)
+    runs = [rundir.read_run(path) for path in (folder / "results/runs").glob("**/run.json")]
+    return max(datetime.fromisoformat(r["started_at"]).timestamp() + r["duration_s"] for r in runs)
 
 
 def part_default(tmp: Path) -> None:

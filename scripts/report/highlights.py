@@ -59,8 +59,10 @@ def closing_summary(verdicts: list[dict], statuses: list[str], report: str, most
     counts = Counter(statuses)
     by_status = ", ".join(f"{n} {status}" for status, n in counts.most_common())
     lines = [f"memsweep: {len(statuses)} run(s): {by_status or 'none'}"]
-    rank = {"fail": 0, "warn": 1}
-    worst = sorted((r for r in verdicts if r["level"] in rank), key=lambda r: rank[r["level"]])
+    worst = sorted(  # the worst level first (tables.LEVELS: mildest first), then in table order
+        (r for r in verdicts if r["level"] != tables.LEVELS[0]),
+        key=lambda r: -tables.LEVELS.index(r["level"]),
+    )
     if not worst:
         lines.append("memsweep: all checks passed")
     else:

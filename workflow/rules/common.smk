@@ -173,9 +173,9 @@ MONITOR_RUNTIME = math.ceil(config["solver"]["timeout_s"] / 60) + 5
 
 
 def run_membership():
-    """[variant, limit, model, repeat, in_grid, threshold_check] per run, for the runs table."""
-    columns = [*tables.KEY, "in_grid", "threshold_check"]
-    return [[run[name] for name in columns] for run in RUNS]
+    """Each run's plan row as a list (campaign.plan.PLAN_COLUMNS: its key, in_grid,
+    threshold_check), for the runs table."""
+    return [[run[name] for name in campaign.plan.PLAN_COLUMNS] for run in RUNS]
 
 
 def get_run_phases():

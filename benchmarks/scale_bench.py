@@ -29,8 +29,8 @@ short time it REPEAT times and print the least (the quiet figure) and the spread
   of results/report.html, and how long headless Chromium takes to load it until the trace
   explorer has drawn (Debian's chromium; the part says so when it is missing).
 - aggregate: 1,000,000 trace samples (100 runs of 10,000) through the analysis, each job (the
-  summary's stages; the traces figure and the report) in a fresh interpreter as the workflow
-  runs it: seconds per job and in all.
+  summary; the figures job's verdicts, every figure of the default config and the report) in a
+  fresh interpreter, through the function the workflow's job runs: seconds per job and in all.
 """
 
 import json
@@ -274,16 +274,19 @@ def part_k1000(tmp: Path) -> None:
     )
 
 
+# Each analysis job as the workflow runs it: the summary job's main, then the figures job's
+# (the verdicts, every figure the default config draws, the report).
 STAGE_CALLS = {
-    "summary": "from analysis import spikes, runs, variance, digest\n"
-               "spikes.main(P['trace_files'], P['spikes'], SPIKES)\n"
-               "runs.main(P['run_files'], P['spikes'], P['runs'], C['membership'], PATTERN)\n"
-               "variance.main(P['runs'], P['variance'], 3.5, 1.0)\n"
-               "digest.main(P['runs'], P['variance'], P['spikes'], P['digest'])",
-    "figures (traces) and report": "import figures, report.page\n"
-              "figures.main(S, {'traces': {}}, {'traces': 't.png'})\n"
-              "report.page.main(S, {}, 'r.html', {'variance': {'cv_warn_percent': 5,"
-              " 'mad_threshold': 3.5}, 'spikes': {'min_increase_mb': 20, 'window_s': 1}}, 'b')",
+    "summary": "import summary\n"
+               "summary.main({'traces': P['trace_files'], 'runs': P['run_files'], 'seeds': [],"
+               " 'phases': []}, {k: P[k] for k in ('spikes', 'runs', 'variance', 'thresholds',"
+               " 'digest')}, {'spikes': SPIKES, 'membership': C['membership'], 'report_pattern':"
+               " PATTERN, 'mad_threshold': 3.5, 'outlier_min_percent': 1.0, 'thresholds': [],"
+               " 'variants': C['variants'], 'seeds': {}, 'phase_pattern': None})",
+    "figures and report": "import campaign.config as cc, figures, plots\n"
+                          "cfg = cc.load(cc.read_config_file(cc.DEFAULT_CONFIG))\n"
+                          "figures.figures_and_report(S, {n: f'{n}.png' for n in"
+                          " plots.drawn(cfg)}, 'r.html', cfg, 'b')",
 }  # fmt: skip
 
 
@@ -304,11 +307,12 @@ def part_aggregate(tmp: Path) -> None:
     root = tmp / "aggregate"
     paths = fx.write_campaign(camp, root)
     plain = {k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in paths.items()}
-    (root / "bench.json").write_text(json.dumps({"P": plain, "membership": camp["membership"]}))
+    config = {"membership": camp["membership"], "variants": list(camp["variants"])}
+    (root / "bench.json").write_text(json.dumps({"P": plain, "C": config}))
     setup = (
         f"import sys, json; sys.path[:0] = [{str(REPO / 'scripts')!r}, {str(REPO / 'tests')!r}]\n"
         "import fixtures_report as fx; SPIKES = fx.SPIKES; PATTERN = fx.PATTERN\n"
-        "B = json.load(open('bench.json')); P = B['P']; C = {'membership': B['membership']}\n"
+        "B = json.load(open('bench.json')); P = B['P']; C = B['C']\n"
         "S = {k: P[k] for k in ('runs', 'spikes', 'variance', 'thresholds', 'verdicts',"
         " 'digest')}\n"
     )

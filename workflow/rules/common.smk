@@ -76,8 +76,8 @@ BASELINE = (
     else None
 )
 COMPARED = {table.name: table.path for table in tables.COMPARE_TABLES}
-COMPARED_PHASES = {"compare_phases": tables.COMPARE_PHASES.path} if PHASE_PATTERN else {}
-COMPARED |= {tables.COMPARE_PHASES.name: tables.COMPARE_PHASES.path} if PHASE_PATTERN else {}
+COMPARED_PHASES = {tables.COMPARE_PHASES.name: tables.COMPARE_PHASES.path} if PHASE_PATTERN else {}
+COMPARED |= COMPARED_PHASES
 REPORT = "results/report.html"
 COMPARE_FILES = {
     "md": "results/compare.md",
